@@ -1,0 +1,38 @@
+# WeChat bank starter kit: the template's own commands.
+#   make demo   bake the default bank into build/demo and start it (sandbox mode) on 127.0.0.1:5000
+#   make test   run every test: hooks, every option combination, and each bake's own suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DEMO   := build/demo
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: demo test lint clean
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/cookiecutter --no-input --overwrite-if-exists -o $(DEMO) .
+	@set -e; project=$$(ls -d $(DEMO)/*/ | head -n 1); cd $$project; \
+	  slug=$$(basename $$project); \
+	  [ -x .venv/bin/python ] || $(PYTHON) -m venv .venv; \
+	  .venv/bin/python -m pip install -q --upgrade pip; \
+	  .venv/bin/python -m pip install -q -e .; \
+	  .venv/bin/flask --app $$slug init-db; \
+	  .venv/bin/flask --app $$slug seed-demo; \
+	  echo; echo "演示服务 Demo: http://$(HOST):$(PORT)/healthz  (Ctrl-C 停止 to stop)"; echo; \
+	  exec .venv/bin/flask --app $$slug run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check hooks tests
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,43 @@
+"""What a bake is checked for: no leftover template syntax, lint-clean, its own suite green."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# Flask's own Jinja templates legitimately contain {{ }} and {% %}; Alembic's script template is Mako.
+RAW_DIRS = {"templates", "static"}
+RAW_FILES = {"script.py.mako"}
+BINARY_SUFFIXES = {".png", ".jpg", ".ico", ".woff", ".woff2", ".db", ".mo", ".pyc"}
+
+
+def leftover_template_syntax(project: Path) -> list[str]:
+    problems = []
+    for path in project.rglob("*"):
+        if not path.is_file() or path.suffix in BINARY_SUFFIXES or ".venv" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        rel = path.relative_to(project)
+        if "cookiecutter" in text:
+            problems.append(f"{rel}: mentions cookiecutter")
+        if RAW_DIRS.isdisjoint(rel.parts) and path.name not in RAW_FILES:
+            if "{{" in text or "{%" in text:
+                problems.append(f"{rel}: unrendered Jinja")
+    for path in project.rglob("*"):
+        if "{{" in path.name or "}}" in path.name:
+            problems.append(f"{path.relative_to(project)}: unrendered file name")
+    return problems
+
+
+def run_ruff(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(project)],
+                          capture_output=True, text=True)
+
+
+def run_suite(project: Path, database_url: str | None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(project), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("TEST_DATABASE_URL", None)
+    if database_url:
+        env["TEST_DATABASE_URL"] = database_url
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:cookies"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=900)

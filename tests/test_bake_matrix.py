@@ -1,0 +1,68 @@
+"""Bake the default and every supported option combination; each must be a working project."""
+
+import itertools
+
+import pytest
+
+from .bakes import leftover_template_syntax, run_ruff, run_suite
+
+MODES = ["safe", "compat", "plain"]
+DATABASES = ["sqlite", "postgresql"]
+APP_IDS = ["", "wx1234567890abcdef"]
+
+# Half the combinations bake a different bank, so nothing may depend on the default answers.
+OTHER_BANK = {
+    "bank_name": "河口村镇银行",
+    "bank_short_name": "河口村镇银行",
+    "bank_name_en": "Hekou Village Bank",
+    "brand_color": "#C0392B",
+    "service_hotline": "0731-96518",
+    "public_domain": "weixin.hekou-vb.example.cn",
+    "timezone": "Asia/Urumqi",
+    "single_transfer_limit_yuan": "2000",
+    "daily_transfer_limit_yuan": "10000",
+    "alert_min_amount_yuan": "50",
+}
+
+COMBINATIONS = [
+    pytest.param(mode, database, app_id, id=f"{mode}-{database}-{'appid' if app_id else 'sandbox'}")
+    for mode, database, app_id in itertools.product(MODES, DATABASES, APP_IDS)
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode,database,app_id", COMBINATIONS)
+def test_every_combination_bakes_a_green_project(cookies, postgres_url, mode, database, app_id):
+    index = COMBINATIONS.index(next(p for p in COMBINATIONS if p.values == (mode, database, app_id)))
+    context = {"wechat_encrypt_mode": mode, "database": database, "wechat_app_id": app_id}
+    if index % 2:
+        context.update(OTHER_BANK)
+    result = cookies.bake(extra_context=context)
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    expected_slug = "hekou_village_bank" if index % 2 else "qingshan_rural_commercial_bank"
+    assert project.name == expected_slug
+
+    assert leftover_template_syntax(project) == []
+    lint = run_ruff(project)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    env_text = (project / ".env").read_text()
+    assert f"WECHAT_ENCRYPT_MODE={mode}" in env_text
+    assert ("WECHAT_SANDBOX=1" in env_text) == (not app_id)
+    assert ("postgresql+psycopg://" in env_text) == (database == "postgresql")
+
+    suite = run_suite(project, postgres_url if database == "postgresql" else None)
+    assert suite.returncode == 0, suite.stdout[-6000:] + suite.stderr[-3000:]
+    assert " passed" in suite.stdout
+
+
+def test_default_bake_is_branded_from_config_not_templates(cookies):
+    result = cookies.bake()
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    package = project / project.name
+    profile = (package / "bank_profile.py").read_text(encoding="utf-8")
+    assert "青山农村商业银行" in profile and "#1a7f5a" in profile
+    # Flask templates stay unrendered and free of baked branding.
+    for template in (package / "templates").rglob("*.html"):
+        assert "青山" not in template.read_text(encoding="utf-8")

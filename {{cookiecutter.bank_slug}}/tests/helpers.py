@@ -1,0 +1,26 @@
+"""Helpers to push a message to /wechat as WeChat would, and read the reply."""
+
+import itertools
+import time
+
+from defusedxml.ElementTree import fromstring
+
+_msg_ids = itertools.count(int(time.time() * 1000))
+
+
+def next_msg_id() -> int:
+    return next(_msg_ids)
+
+
+def push(client, pusher, xml: str, timestamp: int | None = None):
+    """POST a signed (and, in compat/safe mode, encrypted) push; return (response, plaintext reply)."""
+    signed = pusher.sign(xml, timestamp=timestamp)
+    response = client.post("/wechat", query_string=signed.query, data=signed.body.encode(),
+                           content_type="text/xml")
+    body = response.get_data(as_text=True)
+    plain = pusher.open_reply(body, signed.query) if response.status_code == 200 else ""
+    return response, plain
+
+
+def reply_field(reply_xml: str, name: str) -> str:
+    return fromstring(reply_xml).findtext(name) or ""

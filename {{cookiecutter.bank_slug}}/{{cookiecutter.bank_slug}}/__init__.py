@@ -1,0 +1,5 @@
+"""{{ cookiecutter.bank_name }} WeChat bank service."""
+
+from .app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,1 @@
+"""Branch staff: accounts for the admin panel."""

@@ -1,0 +1,84 @@
+"""The application factory."""
+
+import logging
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import wechat
+from .config import load_config
+from .extensions import db, login_manager, migrate
+from .logging_setup import configure_logging
+
+# Each module exposes `register(router)`; later domains (banking, alerts, products) add theirs here.
+WECHAT_HANDLER_MODULES = [
+    f"{__package__}.wechat.handlers.welcome",
+    f"{__package__}.wechat.handlers.help",
+    f"{__package__}.wechat.handlers.fallback",
+]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. Without `test_config` the environment (and ./.env) is the configuration."""
+    if test_config is None:
+        load_dotenv(Path(os.getcwd()) / ".env", override=False)
+        settings = load_config()
+    else:
+        settings = load_config({**os.environ, **{k: str(v) for k, v in test_config.items()}})
+        settings.update({k: v for k, v in test_config.items() if k not in settings})
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    configure_logging(app.config["LOG_LEVEL"])
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    _register_models()
+
+    from .cli import register_cli
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    wechat.init_app(app, WECHAT_HANDLER_MODULES)
+    register_cli(app)
+    logging.getLogger(__name__).debug("app created for %s", app.config["BANK_NAME_EN"])
+    return app
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    return {}
+
+
+def _register_models() -> None:
+    """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
+    from .admin import models as _admin  # noqa: F401
+    from .banking import models as _banking  # noqa: F401
+    from .wechat import models as _wechat  # noqa: F401
+
+
+@login_manager.user_loader
+def _load_staff(user_id: str):
+    from .admin.models import StaffUser
+
+    return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: WAL so several gunicorn workers can read while one writes; wait, don't fail, on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

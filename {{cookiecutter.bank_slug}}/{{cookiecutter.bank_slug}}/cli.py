@@ -1,0 +1,96 @@
+"""Command-line tools: `flask --app <package> <command>` (see the README)."""
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from . import demo_data
+from .admin.models import ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, ROLES, StaffUser
+from .banking.models import Branch, Customer
+from .extensions import db
+from .masking import mask_id_number, mask_name, mask_phone
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the schema to the latest migration (safe to run again)."""
+    upgrade()
+    click.echo("数据库已就绪 Database schema is up to date.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Add demo branches and customers (skips what already exists)."""
+    branches = {}
+    for code, name, address, phone in demo_data.BRANCHES:
+        branch = db.session.execute(select(Branch).where(Branch.code == code)).scalar_one_or_none()
+        if branch is None:
+            branch = Branch(code=code, name=name, address=address, phone=phone)
+            db.session.add(branch)
+        branches[code] = branch
+    added = 0
+    for name, birth, sequence, phone, branch_code in demo_data.CUSTOMERS:
+        number = demo_data.id_number(birth, sequence)
+        exists = db.session.execute(select(Customer.id).where(Customer.id_number == number)).first()
+        if exists:
+            continue
+        db.session.add(Customer(name=name, id_number=number, phone=phone, branch=branches[branch_code]))
+        added += 1
+        click.echo(f"  {mask_name(name)}  {mask_id_number(number)}  {mask_phone(phone)}  {branch_code}")
+    db.session.commit()
+    click.echo(f"演示数据已就绪：新增客户 {added} 位 Demo data ready: {added} customers added.")
+
+
+@click.command("create-admin")
+@click.option("--username", prompt="用户名 Username")
+@click.option("--name", "display_name", prompt="姓名 Display name")
+@click.option("--role", type=click.Choice(ROLES), default=ROLE_HEAD_OFFICE, show_default=True)
+@click.option("--branch", "branch_code", default=None, help="Branch code (required for branch operators)")
+@click.password_option("--password", prompt="密码 Password", confirmation_prompt=True)
+def create_admin(username: str, display_name: str, role: str, branch_code: str | None, password: str) -> None:
+    """Create a staff user of the admin panel (the password is asked for, never echoed)."""
+    username = username.strip()
+    if not username:
+        raise click.BadParameter("用户名不能为空 username must not be empty", param_hint="--username")
+    if db.session.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
+        raise click.BadParameter(f"用户 {username} 已存在 user already exists", param_hint="--username")
+    branch = None
+    if branch_code:
+        branch = db.session.execute(select(Branch).where(Branch.code == branch_code)).scalar_one_or_none()
+        if branch is None:
+            raise click.BadParameter(f"网点 {branch_code} 不存在 no such branch", param_hint="--branch")
+    if role == ROLE_BRANCH_OPERATOR and branch is None:
+        raise click.BadParameter("网点操作员须指定 --branch a branch operator needs --branch",
+                                 param_hint="--branch")
+    user = StaffUser(username=username, display_name=display_name.strip() or username, role=role, branch=branch)
+    try:
+        user.set_password(password)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--password") from None
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"已创建管理员 {username}（{role}）Staff user created.")
+
+
+@click.group("wechat")
+def wechat_group() -> None:
+    """WeChat official-account tools."""
+
+
+@wechat_group.command("settings")
+def wechat_settings() -> None:
+    """Print what to enter in the WeChat platform's server settings (基本配置 → 服务器配置)."""
+    config = current_app.config
+    mode_names = {"plain": "明文模式 plain", "compat": "兼容模式 compat", "safe": "安全模式 safe"}
+    click.echo(f"服务器地址 URL:            https://{config['PUBLIC_DOMAIN']}/wechat")
+    click.echo(f"令牌 Token:                {config['WECHAT_TOKEN']}")
+    click.echo(f"消息加解密密钥 EncodingAESKey: {config['WECHAT_ENCODING_AES_KEY']}")
+    click.echo(f"消息加解密方式 mode:        {mode_names[config['WECHAT_ENCRYPT_MODE']]}")
+    if config["WECHAT_SANDBOX"]:
+        click.echo("（当前为沙箱模式 sandbox mode: no real WeChat account is used）")
+
+
+def register_cli(app: Flask) -> None:
+    for command in (init_db, seed_demo, create_admin, wechat_group):
+        app.cli.add_command(command)

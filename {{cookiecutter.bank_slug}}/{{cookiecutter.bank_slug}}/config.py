@@ -1,0 +1,120 @@
+"""Configuration from the environment (and .env), with the baked answers as defaults.
+
+`load_config()` returns a plain dict for `app.config`; `ConfigError` names the variable that is
+missing or wrong so a misconfigured deployment fails at start-up, not on the first message.
+"""
+
+import os
+import re
+import zoneinfo
+from collections.abc import Mapping
+
+from .bank_profile import BAKED_DEFAULTS
+
+ENCRYPT_MODES = ("plain", "compat", "safe")
+
+
+class ConfigError(RuntimeError):
+    """A configuration value is missing or invalid."""
+
+
+def _get(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    value = env.get(name)
+    if value is None or value == "":
+        return BAKED_DEFAULTS.get(name, default)
+    return value
+
+
+def _require(env, name):
+    value = _get(env, name)
+    if not value:
+        raise ConfigError(f"{name} is not set (see .env.example) / 未配置 {name}")
+    return value
+
+
+def _int(env, name, default, minimum=0):
+    raw = _get(env, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float(env, name, default, minimum=0.0):
+    raw = _get(env, name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _flag(env, name, default=False):
+    raw = _get(env, name, "1" if default else "0")
+    return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(env: Mapping[str, str]) -> str:
+    url = _get(env, "DATABASE_URL")
+    if not url:
+        raise ConfigError("DATABASE_URL is not set (see .env.example) / 未配置 DATABASE_URL")
+    # Accept the common spellings and use the psycopg 3 driver for PostgreSQL.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(env: Mapping[str, str] | None = None) -> dict:
+    env = os.environ if env is None else env
+    mode = _get(env, "WECHAT_ENCRYPT_MODE", "safe")
+    if mode not in ENCRYPT_MODES:
+        raise ConfigError(f"WECHAT_ENCRYPT_MODE must be one of {', '.join(ENCRYPT_MODES)}, got {mode!r}")
+    aes_key = _get(env, "WECHAT_ENCODING_AES_KEY", "")
+    if mode != "plain" and not re.fullmatch(r"[A-Za-z0-9]{43}", aes_key or ""):
+        raise ConfigError("WECHAT_ENCODING_AES_KEY must be 43 letters or digits for compat/safe mode")
+    token = _require(env, "WECHAT_TOKEN")
+    if not re.fullmatch(r"[A-Za-z0-9]{3,32}", token):
+        raise ConfigError("WECHAT_TOKEN must be 3-32 letters or digits (WeChat's rule)")
+    timezone = _get(env, "TIMEZONE", "Asia/Shanghai")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {timezone!r} is not an IANA time zone") from None
+    single = _int(env, "SINGLE_TRANSFER_LIMIT_YUAN", 5000, minimum=1)
+    daily = _int(env, "DAILY_TRANSFER_LIMIT_YUAN", 20000, minimum=1)
+    if single > daily:
+        raise ConfigError("SINGLE_TRANSFER_LIMIT_YUAN must not exceed DAILY_TRANSFER_LIMIT_YUAN")
+    app_id = _require(env, "WECHAT_APP_ID")
+    return {
+        "SECRET_KEY": _require(env, "SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url(env),
+        "BANK_NAME": _get(env, "BANK_NAME"),
+        "BANK_SHORT_NAME": _get(env, "BANK_SHORT_NAME"),
+        "BANK_NAME_EN": _get(env, "BANK_NAME_EN"),
+        "BRAND_COLOR": _get(env, "BRAND_COLOR"),
+        "SERVICE_HOTLINE": _get(env, "SERVICE_HOTLINE"),
+        "PUBLIC_DOMAIN": _get(env, "PUBLIC_DOMAIN"),
+        "TIMEZONE": timezone,
+        "WECHAT_APP_ID": app_id,
+        "WECHAT_APP_SECRET": _get(env, "WECHAT_APP_SECRET", ""),
+        "WECHAT_TOKEN": token,
+        "WECHAT_ENCODING_AES_KEY": aes_key,
+        "WECHAT_ENCRYPT_MODE": mode,
+        "WECHAT_SANDBOX": _flag(env, "WECHAT_SANDBOX", default=not _get(env, "WECHAT_APP_SECRET")),
+        "WECHAT_SANDBOX_API_URL": _get(env, "WECHAT_SANDBOX_API_URL", "http://127.0.0.1:5001"),
+        "WECHAT_TIMESTAMP_WINDOW_SECONDS": _int(env, "WECHAT_TIMESTAMP_WINDOW_SECONDS", 300, minimum=1),
+        "WECHAT_REPLY_BUDGET_SECONDS": _float(env, "WECHAT_REPLY_BUDGET_SECONDS", 4.0, minimum=0.05),
+        "WECHAT_MAX_BODY_BYTES": _int(env, "WECHAT_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+        "WECHAT_HANDLER_THREADS": _int(env, "WECHAT_HANDLER_THREADS", 8, minimum=1),
+        "SINGLE_TRANSFER_LIMIT_FEN": single * 100,
+        "DAILY_TRANSFER_LIMIT_FEN": daily * 100,
+        "ALERT_MIN_AMOUNT_FEN": _int(env, "ALERT_MIN_AMOUNT_YUAN", 0) * 100,
+        "CORE_API_SECRET": _get(env, "CORE_API_SECRET", ""),
+        "LOG_LEVEL": _get(env, "LOG_LEVEL", "INFO"),
+    }

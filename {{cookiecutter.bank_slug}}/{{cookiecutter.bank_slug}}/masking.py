@@ -1,0 +1,61 @@
+"""Masking of personal financial information (card, ID and phone numbers, names).
+
+Used for every reply, page, admin list and log line that shows such data. `scrub()` is the
+defence in depth for free text: it masks anything that looks like a card, ID or mobile number.
+"""
+
+import re
+
+
+def mask_card(card_number: str) -> str:
+    """6228 **** **** 1234: first four and last four digits."""
+    digits = re.sub(r"\D", "", card_number or "")
+    if len(digits) < 8:
+        return "****"
+    return f"{digits[:4]} **** **** {digits[-4:]}"
+
+
+def card_tail(card_number: str) -> str:
+    digits = re.sub(r"\D", "", card_number or "")
+    return digits[-4:] if len(digits) >= 4 else "****"
+
+
+def mask_id_number(id_number: str) -> str:
+    """Resident ID: first and last character kept, 1**************X."""
+    value = (id_number or "").strip()
+    if len(value) < 2:
+        return "*" * len(value)
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def mask_phone(phone: str) -> str:
+    """Mobile number: 138****5678."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """Chinese names keep the family name (张*, 欧阳**); Latin names keep the first letter."""
+    value = (name or "").strip()
+    if not value:
+        return ""
+    if len(value) == 1:
+        return "*"
+    return value[0] + "*" * (len(value) - 1)
+
+
+# Longest first: an 18-character ID contains 11-digit runs that look like phone numbers.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_CARD_NUMBER = re.compile(r"(?<!\d)\d{4}(?:[ -]?\d){8,15}(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def scrub(text: str) -> str:
+    """Mask card, ID and mobile numbers found anywhere in free text (log lines, echoes)."""
+    if not text:
+        return text
+    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
+    text = _CARD_NUMBER.sub(lambda m: mask_card(m.group()), text)
+    return _MOBILE.sub(lambda m: mask_phone(m.group()), text)

@@ -1,0 +1,1 @@
+"""Chat handlers of the WeChat domain itself: welcome, help and the fallbacks."""

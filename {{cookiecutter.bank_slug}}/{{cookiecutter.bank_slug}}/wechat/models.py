@@ -1,0 +1,61 @@
+"""WeChat-side records: followers, their follow history, and inbound messages (de-duplication)."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Follower(db.Model):
+    """A WeChat user (openid) of the bank's official account."""
+
+    __tablename__ = "wechat_follower"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    nickname: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16), default="zh_CN")
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    subscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    events: Mapped[list["FollowEvent"]] = relationship(back_populates="follower")
+
+
+class FollowEvent(db.Model):
+    """One subscribe or unsubscribe, as history for the dashboard and for audits."""
+
+    __tablename__ = "wechat_follow_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follower_id: Mapped[int] = mapped_column(ForeignKey("wechat_follower.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # subscribe | unsubscribe
+    scene: Mapped[str | None] = mapped_column(String(128))  # qrscene_... when followed by QR code
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    follower: Mapped[Follower] = relationship(back_populates="events")
+
+
+class InboundMessage(db.Model):
+    """One message or event WeChat pushed, keyed for de-duplication of WeChat's retries.
+
+    The unique `dedup_key` is claimed before the handler runs, so a retry arriving at any
+    worker process finds the claim and gets the stored reply instead of running the handler again.
+    """
+
+    __tablename__ = "wechat_inbound_message"
+    __table_args__ = (UniqueConstraint("dedup_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(96))
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    msg_type: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="processing")  # processing|replied|late|failed
+    reply_xml: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

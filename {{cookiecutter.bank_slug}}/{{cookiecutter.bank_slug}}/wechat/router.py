@@ -1,0 +1,120 @@
+"""Maps text keywords, menu CLICK keys, events and message types to handler functions.
+
+Domain packages register their handlers at start-up (`register(router)` in each handler module);
+the endpoint only ever calls `router.dispatch(message)`, so new features never touch it.
+
+A handler takes the wechatpy message and returns a wechatpy reply, a str (sent as text) or None
+(nothing to say: WeChat gets "success").
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wechatpy.messages import BaseMessage
+from wechatpy.replies import BaseReply, TextReply
+
+Handler = Callable[[BaseMessage], BaseReply | str | None]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A text command shown in the help list."""
+
+    keywords: tuple[str, ...]
+    summary: str
+    order: int
+
+
+def _normalise(text: str) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+class Router:
+    def __init__(self) -> None:
+        self._keywords: dict[str, Handler] = {}
+        self._clicks: dict[str, Handler] = {}
+        self._events: dict[str, Handler] = {}
+        self._types: dict[str, Handler] = {}
+        self._commands: list[Command] = []
+        self._fallback_text: Handler | None = None
+        self._unsupported: Handler | None = None
+
+    # -- registration -------------------------------------------------------------------------
+    def text(self, *keywords: str, summary: str | None = None, order: int = 100):
+        """Exact keywords (case- and whitespace-insensitive); `summary` lists it in 帮助."""
+
+        def decorator(handler: Handler) -> Handler:
+            for keyword in keywords:
+                key = _normalise(keyword)
+                if key in self._keywords:
+                    raise ValueError(f"keyword {keyword!r} is registered twice")
+                self._keywords[key] = handler
+            if summary:
+                self._commands.append(Command(tuple(keywords), summary, order))
+            return handler
+
+        return decorator
+
+    def click(self, *keys: str):
+        """Custom-menu CLICK keys (EventKey), matched exactly."""
+
+        def decorator(handler: Handler) -> Handler:
+            for key in keys:
+                self._clicks[key] = handler
+            return handler
+
+        return decorator
+
+    def event(self, *events: str):
+        """Events by wechatpy's lower-case name: subscribe, unsubscribe, scan, view, ..."""
+
+        def decorator(handler: Handler) -> Handler:
+            for name in events:
+                self._events[name.lower()] = handler
+            return handler
+
+        return decorator
+
+    def message_type(self, *types: str):
+        def decorator(handler: Handler) -> Handler:
+            for name in types:
+                self._types[name] = handler
+            return handler
+
+        return decorator
+
+    def fallback_text(self, handler: Handler) -> Handler:
+        self._fallback_text = handler
+        return handler
+
+    def unsupported(self, handler: Handler) -> Handler:
+        self._unsupported = handler
+        return handler
+
+    # -- lookup -------------------------------------------------------------------------------
+    @property
+    def commands(self) -> list[Command]:
+        return sorted(self._commands, key=lambda c: (c.order, c.keywords))
+
+    def resolve(self, message: BaseMessage) -> Handler | None:
+        if message.type == "text":
+            handler = self._keywords.get(_normalise(message.content))
+            return handler or self._types.get("text") or self._fallback_text
+        if message.type == "event":
+            event = (message.event or "").lower()
+            if event == "click":
+                handler = self._clicks.get(message.key or "")
+                return handler or self._events.get("click") or self._unsupported
+            if event in self._events:
+                return self._events[event]
+            return None  # events nobody handles get "success", never a reply
+        return self._types.get(message.type) or self._unsupported
+
+    def dispatch(self, message: BaseMessage) -> BaseReply | None:
+        handler = self.resolve(message)
+        if handler is None:
+            return None
+        reply = handler(message)
+        if isinstance(reply, str):
+            return TextReply(message=message, content=reply)
+        return reply

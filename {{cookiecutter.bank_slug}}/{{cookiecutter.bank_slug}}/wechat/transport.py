@@ -1,0 +1,102 @@
+"""WeChat's message transport: signatures, timestamp window, and AES for compat/safe mode.
+
+Plain mode: `signature` = sha1(sort(token, timestamp, nonce)) on every request.
+Compat/safe mode: the body carries <Encrypt>; `msg_signature` also covers the ciphertext, and
+replies are encrypted the same way. In compat mode WeChat may send either form, so a message
+is decrypted whenever `encrypt_type=aes` is present; safe mode refuses plaintext.
+"""
+
+import time
+from dataclasses import dataclass
+
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.utils import check_signature
+
+from .errors import RejectedRequest
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    token: str
+    encoding_aes_key: str
+    app_id: str
+    mode: str  # plain | compat | safe
+    timestamp_window: int
+
+    @classmethod
+    def from_config(cls, config) -> "TransportSettings":
+        return cls(
+            token=config["WECHAT_TOKEN"],
+            encoding_aes_key=config["WECHAT_ENCODING_AES_KEY"],
+            app_id=config["WECHAT_APP_ID"],
+            mode=config["WECHAT_ENCRYPT_MODE"],
+            timestamp_window=config["WECHAT_TIMESTAMP_WINDOW_SECONDS"],
+        )
+
+    def crypto(self) -> WeChatCrypto:
+        return WeChatCrypto(self.token, self.encoding_aes_key, self.app_id)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The query-string half of a WeChat push."""
+
+    signature: str
+    timestamp: str
+    nonce: str
+    encrypted: bool
+    msg_signature: str
+
+    @classmethod
+    def from_args(cls, args) -> "Envelope":
+        return cls(
+            signature=args.get("signature", ""),
+            timestamp=args.get("timestamp", ""),
+            nonce=args.get("nonce", ""),
+            encrypted=args.get("encrypt_type", "raw") == "aes",
+            msg_signature=args.get("msg_signature", ""),
+        )
+
+
+def verify_envelope(settings: TransportSettings, env: Envelope, now: float | None = None) -> None:
+    """Check the signature and the timestamp window; raise RejectedRequest(403) when wrong."""
+    if not (env.signature and env.timestamp and env.nonce):
+        raise RejectedRequest(403, "missing signature, timestamp or nonce")
+    try:
+        check_signature(settings.token, env.signature, env.timestamp, env.nonce)
+    except InvalidSignatureException:
+        raise RejectedRequest(403, "invalid signature") from None
+    try:
+        sent_at = int(env.timestamp)
+    except ValueError:
+        raise RejectedRequest(403, "timestamp is not a number") from None
+    now = time.time() if now is None else now
+    if abs(now - sent_at) > settings.timestamp_window:
+        raise RejectedRequest(403, f"timestamp outside the {settings.timestamp_window}s window")
+
+
+def open_body(settings: TransportSettings, env: Envelope, body: str) -> str:
+    """Return the plaintext message XML of a verified request."""
+    if not env.encrypted:
+        if settings.mode == "safe":
+            raise RejectedRequest(403, "safe mode accepts encrypted messages only")
+        return body
+    if not env.msg_signature:
+        raise RejectedRequest(403, "missing msg_signature")
+    try:
+        return settings.crypto().decrypt_message(body, env.msg_signature, env.timestamp, env.nonce)
+    except InvalidSignatureException:
+        raise RejectedRequest(403, "invalid msg_signature") from None
+    except InvalidAppIdException:
+        raise RejectedRequest(403, "message is for another AppID") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        # no <Encrypt>, bad base64, bad padding or a broken plaintext inside the envelope
+        raise RejectedRequest(400, "malformed encrypted message") from exc
+
+
+def seal_reply(settings: TransportSettings, env: Envelope, reply_xml: str) -> str:
+    """Encrypt the reply when the request came encrypted (compat and safe mode)."""
+    if not env.encrypted or not reply_xml:
+        return reply_xml
+    return settings.crypto().encrypt_message(reply_xml, env.nonce, env.timestamp)

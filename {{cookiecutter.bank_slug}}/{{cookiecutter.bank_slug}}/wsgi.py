@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn (see deploy/gunicorn.conf.py and the README)."""
+
+from .app import create_app
+
+app = create_app()
