@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from .masking import mask_id_number, mask_name, mask_phone
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the schema to the latest migration (safe to run again)."""
     upgrade()
@@ -20,6 +22,7 @@ def init_db() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Add demo branches and customers (skips what already exists)."""
     branches = {}
@@ -43,6 +46,7 @@ def seed_demo() -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--username", prompt="用户名 Username")
 @click.option("--name", "display_name", prompt="姓名 Display name")
 @click.option("--role", type=click.Choice(ROLES), default=ROLE_HEAD_OFFICE, show_default=True)
@@ -73,7 +77,7 @@ def create_admin(username: str, display_name: str, role: str, branch_code: str |
     click.echo(f"已创建管理员 {username}（{role}）Staff user created.")
 
 
-@click.group("wechat")
+@click.group("wechat", cls=AppGroup)
 def wechat_group() -> None:
     """WeChat official-account tools."""
 

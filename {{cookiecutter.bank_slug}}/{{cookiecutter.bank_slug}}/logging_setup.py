@@ -1,28 +1,38 @@
 """Logging that never writes personal financial information in clear.
 
-Every record passes `PiiScrubber`, which masks card, ID and mobile numbers in the final message,
-whatever the code that logged it passed as arguments.
+Every log record is scrubbed when it is created (a record factory), so card, ID and mobile numbers
+are masked for every handler — ours, gunicorn's, or a test's — whatever arguments the code passed.
 """
 
 import logging
 
 from .masking import scrub
 
+_base_factory = logging.getLogRecordFactory()
 
-class PiiScrubber(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
+
+def _scrubbed_record(*args, **kwargs) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    try:
         message = record.getMessage()
-        cleaned = scrub(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    except Exception:  # a malformed call; let logging report it as usual
+        return record
+    cleaned = scrub(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+    return record
+
+
+def install_scrubber() -> None:
+    if logging.getLogRecordFactory() is not _scrubbed_record:
+        logging.setLogRecordFactory(_scrubbed_record)
 
 
 def configure_logging(level: str) -> None:
+    install_scrubber()
     root = logging.getLogger()
-    if not any(isinstance(f, PiiScrubber) for h in root.handlers for f in h.filters):
+    if not root.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.addFilter(PiiScrubber())
         root.addHandler(handler)
     root.setLevel(level.upper())

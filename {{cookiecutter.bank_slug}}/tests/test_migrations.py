@@ -1,0 +1,12 @@
+"""The migrations build exactly the schema the models describe (no drift)."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from {{ cookiecutter.bank_slug }}.extensions import db
+
+
+def test_models_and_migrations_agree(app):
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
