@@ -106,11 +106,12 @@ def _migrated(database_url):
     return database_url
 
 
-def _empty_tables(app) -> None:
-    with app.app_context():
+def _empty_tables(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
+            conn.execute(table.delete())
+    engine.dispose()
 
 
 @pytest.fixture
@@ -124,12 +125,11 @@ def make_app(_migrated):
         return app
 
     yield factory
-    if created:
-        _empty_tables(created[0])
     for app in created:
         app.extensions["wechat_processor"].executor.shutdown(wait=True)
         with app.app_context():
             db.engine.dispose()
+    _empty_tables(_migrated)
 
 
 @pytest.fixture
