@@ -81,10 +81,11 @@ def main() -> None:
     try:
         for _ in range(300):
             try:
-                if requests.get(base + "/healthz", timeout=1).ok:
+                if requests.get(base + "/healthz", timeout=5).ok:
                     break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
         sessions: dict[int, requests.Session] = {}
 
         def send(index: int) -> tuple[float, bool]:

@@ -43,9 +43,9 @@ def _wait_healthy(base: str, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise AssertionError(f"server exited: {process.stdout.read()}")
         try:
-            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+            if requests.get(base + "/healthz", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)
     raise AssertionError("server did not become healthy")
