@@ -94,3 +94,25 @@ def test_wechat_settings_prints_what_the_platform_needs(app, runner):
     assert f"https://{app.config['PUBLIC_DOMAIN']}/wechat" in result.output
     assert app.config["WECHAT_TOKEN"] in result.output
     assert app.config["WECHAT_ENCODING_AES_KEY"] in result.output
+
+
+def test_prune_messages_removes_only_old_finished_records(app, runner):
+    from datetime import timedelta
+
+    from {{ cookiecutter.bank_slug }}.timeutil import utcnow
+    from {{ cookiecutter.bank_slug }}.wechat.models import InboundMessage
+
+    with app.app_context():
+        old = utcnow() - timedelta(days=40)
+        db.session.add_all([
+            InboundMessage(dedup_key="msg:1", openid="o", msg_type="text", status="replied", received_at=old),
+            InboundMessage(dedup_key="msg:2", openid="o", msg_type="text", status="processing", received_at=old),
+            InboundMessage(dedup_key="msg:3", openid="o", msg_type="text", status="replied"),
+        ])
+        db.session.commit()
+    result = runner.invoke(args=["wechat", "prune-messages", "--days", "30"])
+    assert result.exit_code == 0 and "Removed 1 " in result.output
+    with app.app_context():
+        keys = set(db.session.scalars(select(InboundMessage.dedup_key)))
+    assert keys == {"msg:2", "msg:3"}
+    assert runner.invoke(args=["wechat", "prune-messages", "--days", "0"]).exit_code != 0

@@ -8,8 +8,9 @@ side effects therefore run once.
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from wechatpy.messages import BaseMessage
 
@@ -79,3 +80,15 @@ def finish(row_id: int, status: str, reply_xml: str | None) -> None:
         .values(status=status, reply_xml=reply_xml, finished_at=utcnow())
     )
     db.session.commit()
+
+
+def prune(older_than: timedelta) -> int:
+    """Delete finished inbound records older than `older_than`; WeChat retries only within ~15 s."""
+    result = db.session.execute(
+        delete(InboundMessage).where(
+            InboundMessage.received_at < utcnow() - older_than,
+            InboundMessage.status != "processing",
+        )
+    )
+    db.session.commit()
+    return result.rowcount or 0
