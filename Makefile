@@ -32,7 +32,7 @@ test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check hooks tests
+	$(VENV)/bin/ruff check tests
 
 clean:
 	rm -rf build $(VENV)

@@ -1,6 +1,9 @@
 """Bake the default and every supported option combination; each must be a working project."""
 
 import itertools
+import json
+import subprocess
+import sys
 
 import pytest
 
@@ -66,3 +69,25 @@ def test_default_bake_is_branded_from_config_not_templates(cookies):
     # Flask templates stay unrendered and free of baked branding.
     for template in (package / "templates").rglob("*.html"):
         assert "青山" not in template.read_text(encoding="utf-8")
+
+
+def test_answers_with_quotes_and_backslashes_stay_exact(cookies):
+    name = '青山"农商\\银行\'测试'
+    result = cookies.bake(extra_context={"bank_name": name, "bank_short_name": "青山'农商",
+                                         "bank_name_en": 'Qingshan "Q" Bank', "bank_slug": "qingshan_q"})
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    assert run_ruff(project).returncode == 0
+    probe = subprocess.run(
+        [sys.executable, "-c", "import json, qingshan_q.bank_profile as p; print(json.dumps(p.BAKED_DEFAULTS))"],
+        cwd=project, capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr
+    defaults = json.loads(probe.stdout)
+    assert defaults["BANK_NAME"] == name and defaults["BANK_SHORT_NAME"] == "青山'农商"
+    assert defaults["BANK_NAME_EN"] == 'Qingshan "Q" Bank'
+
+
+def test_slug_is_derived_from_the_english_name(cookies):
+    result = cookies.bake(extra_context={"bank_name_en": "Hekou Village & Town-Bank Co., Ltd."})
+    assert result.exit_code == 0, result.exception
+    assert result.project_path.name == "hekou_village_and_town_bank_co_ltd"

@@ -1,4 +1,4 @@
-"""{{ cookiecutter.bank_name }} WeChat bank service."""
+"""The WeChat bank service (the bank it was baked for: bank_profile.py)."""
 
 from .app import create_app
 
