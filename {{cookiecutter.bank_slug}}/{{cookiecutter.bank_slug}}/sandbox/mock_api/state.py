@@ -1,0 +1,209 @@
+"""The mock's memory: one process, every change under one lock (the server is threaded).
+
+`clock` and `sleep` are attributes so tests can move time and skip waits instead of sleeping.
+"""
+
+import itertools
+import random
+import secrets
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from .errors import WeChatError
+from .faults import Faults
+from .settings import MockSettings
+
+RECORD_KINDS = ("token", "template", "custom", "mass_send", "mass_preview", "menu_create", "menu_delete")
+OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+BEIJING_OFFSET_SECONDS = 8 * 3600  # WeChat's daily quotas reset at midnight Beijing time
+
+
+def new_openid() -> str:
+    """28 characters, like a real openid of an official account."""
+    return "o" + "".join(secrets.choice(OPENID_ALPHABET) for _ in range(27))
+
+
+@dataclass
+class MockUser:
+    openid: str
+    nickname: str = ""
+    subscribed: bool = True
+    subscribe_time: int | None = None
+    language: str = "zh_CN"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One thing the service sent through the API (a message, a menu change, a token fetch)."""
+
+    id: int
+    kind: str
+    at: str  # ISO 8601, UTC
+    openid: str | None
+    payload: dict
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        data = {"id": self.id, "kind": self.kind, "at": self.at, "payload": self.payload, **self.extra}
+        if self.openid is not None:
+            data["openid"] = self.openid
+        return data
+
+
+@dataclass
+class OAuthCode:
+    openid: str
+    scope: str
+    issued_at: float
+    used: bool = False
+
+
+class MockState:
+    def __init__(self, settings: MockSettings, clock=time.time, sleep=time.sleep) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.sleep = sleep
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.rng = random.Random(self.settings.seed)
+            self.faults = Faults()
+            self.faults_injected = 0
+            self.api_calls = 0
+            self.access_token: str | None = None
+            self.token_expires_at = 0.0
+            self.tokens_issued = 0
+            self._quota_day: int | None = None
+            self._tokens_today = 0
+            self.users: dict[str, MockUser] = {}
+            self.records: deque[Record] = deque(maxlen=self.settings.max_records)
+            self._record_ids = itertools.count(1)
+            self._msg_ids = itertools.count(int(self.clock()) * 1000)
+            self.menu: dict | None = None
+            self.codes: dict[str, OAuthCode] = {}
+            self.client_msg_ids: set[str] = set()
+
+    def now_iso(self) -> str:
+        return datetime.fromtimestamp(self.clock(), UTC).isoformat(timespec="seconds")
+
+    def next_msg_id(self) -> int:
+        with self.lock:
+            return next(self._msg_ids)
+
+    # -- access token -----------------------------------------------------------------------------
+    def issue_token(self) -> tuple[str, int]:
+        """A new access token; the previous one stops working at once."""
+        ttl = self.settings.token_ttl_seconds
+        with self.lock:
+            day = int(self.clock() + BEIJING_OFFSET_SECONDS) // 86400
+            if day != self._quota_day:
+                self._quota_day, self._tokens_today = day, 0
+            if self._tokens_today >= self.settings.token_daily_quota:
+                raise WeChatError(45009)
+            self._tokens_today += 1
+            self.tokens_issued += 1
+            self.access_token = secrets.token_urlsafe(96)
+            self.token_expires_at = self.clock() + ttl
+            self.record("token", None, {"expires_in": ttl, "access_token_tail": self.access_token[-6:]})
+            return self.access_token, ttl
+
+    def check_token(self, token: str | None) -> None:
+        if not token:
+            raise WeChatError(41001)
+        with self.lock:
+            if token != self.access_token:
+                raise WeChatError(40001)
+            if self.clock() >= self.token_expires_at:
+                raise WeChatError(42001)
+
+    # -- simulated WeChat users -------------------------------------------------------------------
+    def add_user(self, openid: str | None = None, nickname: str = "", subscribed: bool = True) -> MockUser:
+        with self.lock:
+            openid = openid or new_openid()
+            if openid in self.users:
+                raise KeyError(openid)
+            user = MockUser(openid, nickname, subscribed, int(self.clock()) if subscribed else None)
+            self.users[openid] = user
+            return user
+
+    def user(self, openid: str) -> MockUser | None:
+        with self.lock:
+            return self.users.get(openid)
+
+    def set_subscribed(self, openid: str, subscribed: bool) -> MockUser | None:
+        with self.lock:
+            user = self.users.get(openid)
+            if user is not None:
+                user.subscribed = subscribed
+                user.subscribe_time = int(self.clock()) if subscribed else None
+            return user
+
+    def follower(self, openid) -> MockUser:
+        """The user a message goes to: 40003 when unknown, 43004 when not following."""
+        user = self.user(openid) if isinstance(openid, str) else None
+        if user is None:
+            raise WeChatError(40003)
+        if not user.subscribed:
+            raise WeChatError(43004)
+        return user
+
+    # -- records ----------------------------------------------------------------------------------
+    def record(self, kind: str, openid: str | None, payload: dict, **extra) -> Record:
+        with self.lock:
+            entry = Record(next(self._record_ids), kind, self.now_iso(), openid, payload, extra)
+            self.records.append(entry)
+            return entry
+
+    def records_since(self, since_id: int = 0, kind: str | None = None, openid: str | None = None) -> list[Record]:
+        with self.lock:
+            return [r for r in self.records if r.id > since_id and kind in (None, r.kind)
+                    and openid in (None, r.openid)]
+
+    # -- menu, mass-send ids, OAuth2 codes --------------------------------------------------------
+    def set_menu(self, menu: dict | None) -> None:
+        with self.lock:
+            self.menu = menu
+
+    def claim_client_msg_id(self, client_msg_id: str) -> None:
+        with self.lock:
+            if client_msg_id in self.client_msg_ids:
+                raise WeChatError(45065)
+            self.client_msg_ids.add(client_msg_id)
+
+    def issue_code(self, openid: str, scope: str) -> str:
+        code = secrets.token_hex(16)
+        with self.lock:
+            self.codes[code] = OAuthCode(openid, scope, self.clock())
+        return code
+
+    def redeem_code(self, code: str) -> OAuthCode:
+        """Single use: 40163 once used, 40029 when unknown or older than the code lifetime."""
+        with self.lock:
+            grant = self.codes.get(code)
+            if grant is None or self.clock() - grant.issued_at > self.settings.oauth_code_ttl_seconds:
+                raise WeChatError(40029)
+            if grant.used:
+                raise WeChatError(40163)
+            grant.used = True
+            return grant
+
+    def stats(self) -> dict:
+        with self.lock:
+            return {
+                "api_calls": self.api_calls,
+                "faults_injected": self.faults_injected,
+                "tokens_issued": self.tokens_issued,
+                "tokens_issued_today": self._tokens_today,
+                "records": dict(Counter(r.kind for r in self.records)),
+                "users": len(self.users),
+                "followers": sum(1 for u in self.users.values() if u.subscribed),
+                "menu": self.menu is not None,
+            }

@@ -1,0 +1,26 @@
+"""GET /cgi-bin/token: the access token (基础支持 · 获取 access_token)."""
+
+from flask import Blueprint, jsonify, request
+
+from .calls import mock_state
+from .errors import WeChatError
+
+bp = Blueprint("mock_token", __name__)
+
+
+@bp.get("/cgi-bin/token")
+def access_token():
+    state = mock_state()
+    args = request.args
+    if args.get("grant_type") != "client_credential":
+        raise WeChatError(40002)
+    if not args.get("appid"):
+        raise WeChatError(41002)
+    if args["appid"] != state.settings.app_id:
+        raise WeChatError(40013)
+    if not args.get("secret"):
+        raise WeChatError(41004)
+    if args["secret"] != state.settings.app_secret:
+        raise WeChatError(40125)
+    token, expires_in = state.issue_token()
+    return jsonify(access_token=token, expires_in=expires_in)
