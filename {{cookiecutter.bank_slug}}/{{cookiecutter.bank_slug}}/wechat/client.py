@@ -2,10 +2,23 @@
 
 In sandbox mode (WECHAT_SANDBOX=1) it talks to the local mock WeChat API instead of
 api.weixin.qq.com, so every outbound call is exercised without a real account.
+
+The access token is not kept in process memory (wechatpy's default): it comes from the shared
+token store (token_store.py), and a token WeChat rejects (40001/40014/42001) is replaced by one
+forced refresh shared by all processes, then the call is retried.
 """
 
+import logging
+import threading
+
+import requests
 from flask import current_app
 from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from .token_store import AccessTokenStore, FetchedToken, TokenStoreError, mask_token, token_store
+
+log = logging.getLogger(__name__)
 
 REAL_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 
@@ -16,11 +29,115 @@ def api_base_url(config) -> str:
     return REAL_API_BASE_URL
 
 
-def make_client(config) -> WeChatClient:
-    client = WeChatClient(config["WECHAT_APP_ID"], config["WECHAT_APP_SECRET"], timeout=5)
+# WeChat's "invalid credential", "invalid access_token" and "access_token expired": the codes wechatpy retries on.
+TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
+# A retried call can meet a token replaced once more meanwhile; past this, the error goes to the caller.
+MAX_TOKEN_RETRIES = 2
+DEFAULT_EXPIRES_IN = 7200
+
+
+class SharedTokenWeChatClient(WeChatClient):
+    """wechatpy's WeChatClient with the access token in the shared store instead of process memory."""
+
+    def __init__(self, appid: str, secret: str, store: AccessTokenStore, timeout: float | None = None) -> None:
+        super().__init__(appid, secret, timeout=timeout)
+        self.store = store
+        self._token_retries = threading.local()
+
+    @property
+    def access_token(self) -> str:
+        """Used by wechatpy for every call: the shared token, refreshed ahead of its expiry."""
+        try:
+            return self.store.get(self.request_new_token)
+        except TokenStoreError as exc:  # callers of wechatpy expect its exception for a failed call
+            raise WeChatClientException(None, str(exc), client=self) from exc
+
+    def refresh_access_token(self, stale_token: str | None = None) -> str:
+        """Replace `stale_token` (None: whatever is stored) unless another process already has."""
+        try:
+            return self.store.refresh(self.request_new_token, stale_token)
+        except TokenStoreError as exc:
+            raise WeChatClientException(None, str(exc), client=self) from exc
+
+    def fetch_access_token(self) -> dict:
+        """wechatpy's refresh hook, kept for callers of wechatpy's API: a forced refresh via the store."""
+        token = self.refresh_access_token()
+        state = self.store.current()
+        expires_in = int(state.seconds_left(self.store.clock())) if state else DEFAULT_EXPIRES_IN
+        return {"access_token": token, "expires_in": expires_in}
+
+    def request_new_token(self) -> FetchedToken:
+        """GET /cgi-bin/token. Only the store calls this, holding its refresh lock."""
+        url = self.API_BASE_URL + "token"
+        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+        try:
+            res = self._http.get(url, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise _without_url(exc, f"access token request to {url}") from None
+        if res.status_code >= 400:
+            raise WeChatClientException(None, f"access token request answered HTTP {res.status_code}", client=self,
+                                        response=res)
+        result = self._decode_result(res)
+        if not isinstance(result, dict):
+            raise WeChatClientException(None, "access token response is not JSON", client=self, response=res)
+        if result.get("errcode", 0) != 0:
+            raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self,
+                                        request=res.request, response=res)
+        return FetchedToken(result.get("access_token"), result.get("expires_in", DEFAULT_EXPIRES_IN))
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        except requests.RequestException as exc:
+            raise _without_url(exc, f"WeChat API request {url_or_endpoint.split('?')[0]}") from None
+
+    def _handle_result(self, res, method=None, url=None, result_processor=None, **kwargs):
+        result = res if isinstance(res, dict) else self._decode_result(res)
+        errcode = _errcode(result)
+        if errcode not in TOKEN_ERRCODES:
+            return super()._handle_result(res, method, url, result_processor, **kwargs)
+        retries = getattr(self._token_retries, "count", 0)
+        params = kwargs.get("params")
+        if not self.auto_retry or retries >= MAX_TOKEN_RETRIES or not isinstance(params, dict):
+            raise WeChatClientException(errcode, result.get("errmsg", errcode), client=self,
+                                        request=getattr(res, "request", None), response=res)
+        stale = params.get("access_token")
+        log.info("WeChat rejected access token %s (errcode %s); refreshing it once for all processes",
+                 mask_token(stale), errcode)
+        params["access_token"] = self.refresh_access_token(stale)
+        self._token_retries.count = retries + 1
+        try:
+            return self._request(method=method, url_or_endpoint=url, result_processor=result_processor, **kwargs)
+        finally:
+            self._token_retries.count = retries
+
+
+def _without_url(exc: requests.RequestException, what: str) -> requests.RequestException:
+    """The same kind of error, minus its text: that names the URL, whose query has the AppSecret or
+    the access token. Callers can still catch requests' exceptions."""
+    message = f"{what} failed: {type(exc).__name__}"
+    try:
+        return type(exc)(message)
+    except TypeError:  # a subclass with another signature
+        return requests.RequestException(message)
+
+
+def _errcode(result) -> int | None:
+    if not isinstance(result, dict) or "errcode" not in result:
+        return None
+    try:
+        return int(result["errcode"])
+    except (TypeError, ValueError):
+        return None
+
+
+def make_client(config, store: AccessTokenStore | None = None) -> SharedTokenWeChatClient:
+    """A client of this account's API; its token comes from `store` (default: the current app's store)."""
+    client = SharedTokenWeChatClient(config["WECHAT_APP_ID"], config["WECHAT_APP_SECRET"],
+                                     store if store is not None else token_store(), timeout=5)
     client.API_BASE_URL = api_base_url(config)
     return client
 
 
-def get_client() -> WeChatClient:
+def get_client() -> SharedTokenWeChatClient:
     return make_client(current_app.config)

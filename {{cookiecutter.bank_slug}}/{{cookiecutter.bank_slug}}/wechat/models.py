@@ -59,3 +59,22 @@ class InboundMessage(db.Model):
     reply_xml: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AccessToken(db.Model):
+    """The account's current API access token, shared by every worker process, CLI run and job.
+
+    One row per AppID. The row is also the refresh lock: a refresh runs under `SELECT ... FOR UPDATE`
+    on PostgreSQL (a write transaction on SQLite), so only one process at a time asks WeChat for a new
+    token (each new token invalidates the previous one). See `token_store.py`.
+    """
+
+    __tablename__ = "wechat_access_token"
+    __table_args__ = (UniqueConstraint("app_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str | None] = mapped_column(String(512))  # WeChat: reserve at least 512 characters
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC, as WeChat's expires_in says
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # UTC, when it was fetched
+    version: Mapped[int] = mapped_column(Integer, default=0)  # number of refreshes so far
