@@ -46,6 +46,14 @@ def mask_name(name: str) -> str:
     return value[0] + "*" * (len(value) - 1)
 
 
+def mask_openid(openid: str) -> str:
+    """WeChat openid (not secret, but personal): first four and last four characters, o6_b****fL2M."""
+    value = (openid or "").strip()
+    if len(value) <= 8:
+        return "*" * len(value)
+    return f"{value[:4]}****{value[-4:]}"
+
+
 # Longest first: an 18-character ID contains 11-digit runs that look like phone numbers.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _CARD_NUMBER = re.compile(r"(?<!\d)\d{4}(?:[ -]?\d){8,15}(?!\d)")

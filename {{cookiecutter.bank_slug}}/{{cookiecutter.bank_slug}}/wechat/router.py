@@ -96,6 +96,9 @@ class Router:
     def commands(self) -> list[Command]:
         return sorted(self._commands, key=lambda c: (c.order, c.keywords))
 
+    def handles_click(self, key: str) -> bool:
+        return key in self._clicks
+
     def resolve(self, message: BaseMessage) -> Handler | None:
         if message.type == "text":
             handler = self._keywords.get(_normalise(message.content))

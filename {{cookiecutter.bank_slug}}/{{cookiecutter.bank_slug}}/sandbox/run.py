@@ -1,0 +1,154 @@
+"""`flask --app <package> sandbox run`: the service, the mock WeChat API and the simulator in one terminal.
+
+The service listens on 127.0.0.1:5000 and the mock (with the simulator) on 127.0.0.1:5001, each on
+its own thread of this one process, so Ctrl-C stops both. Before the URL is printed the menu is
+pushed to the mock and demo followers are seeded (followed through a real signed push).
+"""
+
+import logging
+import signal
+import threading
+import time
+from urllib.parse import urlsplit
+
+import click
+import requests
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from wechatpy.exceptions import WeChatClientException
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ..wechat.client import get_client
+from ..wechat.menu import MenuError, load_menu
+from .mock_api import create_mock_app
+from .mock_api.settings import MockSettings
+from .simulator.relay import RelayError, relay
+from .wechat_push import event_message
+
+log = logging.getLogger(__name__)
+
+# (openid, nickname, follows at start): fixed openids, so the service's records carry over between runs.
+DEMO_FOLLOWERS = (
+    ("oSandboxDemoFollower00000001", "张伟", True),
+    ("oSandboxDemoFollower00000002", "李娜", True),
+    ("oSandboxDemoVisitor000000003", "新访客", False),
+)
+QUIET_PATHS = ("/_mock/records", "/_mock/menu", "/_mock/users")  # the simulator polls these
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's request log: no query strings (secrets, tokens, codes), no polling."""
+
+    def log_request(self, code="-", size="-") -> None:
+        path = urlsplit(self.path).path
+        if not path.startswith(QUIET_PATHS):
+            self.log("info", '"%s %s" %s %s', self.command, path, code, size)
+
+
+def serve_in_background(app: Flask, host: str, port: int,
+                        poll_interval: float = 0.5) -> tuple[BaseWSGIServer, threading.Thread]:
+    """A threaded development server on its own daemon thread (port 0: any free port).
+
+    `shutdown()` returns within `poll_interval` seconds.
+    """
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(poll_interval,), name=f"serve-{server.port}",
+                              daemon=True)
+    thread.start()
+    return server, thread
+
+
+def sandbox_mock_app(service: Flask, service_url: str) -> Flask:
+    """The mock WeChat API (and simulator) playing WeChat for this service."""
+    mock = create_mock_app(MockSettings.from_config(service.config, service_url=service_url))
+    mock.config["SIMULATOR_ACCOUNT_NAME"] = service.config["BANK_SHORT_NAME"]
+    mock.config["SIMULATOR_BRAND_COLOR"] = service.config["BRAND_COLOR"]
+    return mock
+
+
+def push_menu(service: Flask) -> str:
+    """Publish the menu through the service's own WeChat client; a Chinese problem, or '' when done."""
+    with service.app_context():
+        try:
+            get_client().menu.create(load_menu(service.config))
+        except MenuError as exc:
+            return "菜单不符合微信规则：" + "；".join(exc.problems)
+        except WeChatClientException as exc:
+            return f"模拟接口拒绝了菜单：{exc.errcode} {exc.errmsg}"
+        except requests.RequestException as exc:
+            return f"无法连接模拟接口：{type(exc).__name__}"
+    return ""
+
+
+def seed_followers(mock: Flask) -> list[str]:
+    """Add the demo users to the mock; those who follow also follow the service (a signed subscribe push)."""
+    state = mock.extensions["mock_wechat"]
+    problems = []
+    for openid, nickname, follows in DEMO_FOLLOWERS:
+        if state.user(openid) is None:
+            state.add_user(openid, nickname, subscribed=False)
+        if not follows:
+            continue
+        try:
+            relay(state.settings.service_url, state.settings.pusher(), event_message(openid, "subscribe"))
+        except RelayError as exc:
+            problems.append(f"{nickname}：{exc.reason}")
+            continue
+        state.set_subscribed(openid, True)
+    return problems
+
+
+def wait_until_interrupted(servers) -> None:
+    while all(thread.is_alive() for _, thread in servers):
+        time.sleep(0.5)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _echo_problem(problem: str) -> None:
+    click.secho(f"  ! {problem}", fg="yellow", err=True)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address for both servers")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True, help="The service's port")
+@click.option("--mock-port", type=click.IntRange(1, 65535), default=5001, show_default=True,
+              help="The mock WeChat API's and the simulator's port")
+@with_appcontext
+def run(host: str, port: int, mock_port: int) -> None:
+    """Start the service, the mock WeChat API and the browser simulator together (Ctrl-C stops both)."""
+    if host not in ("127.0.0.1", "localhost"):
+        raise click.BadParameter("沙箱只监听本机地址 the sandbox listens on loopback only", param_hint="--host")
+    service = current_app._get_current_object()
+    service_url, mock_url = f"http://{host}:{port}", f"http://{host}:{mock_port}"
+    # The sandbox is sandbox mode whatever .env says, with links and OAuth2 on this machine.
+    service.config.update(WECHAT_SANDBOX=True, WECHAT_SANDBOX_API_URL=mock_url, PUBLIC_BASE_URL=service_url)
+    mock_app = sandbox_mock_app(service, service_url)
+    servers, previous_sigterm = [], None
+    try:
+        for app, app_port in ((mock_app, mock_port), (service, port)):
+            try:
+                servers.append(serve_in_background(app, host, app_port))
+            except (OSError, SystemExit):  # werkzeug exits when the port is taken
+                raise click.ClickException(f"端口 {app_port} 无法使用 port {app_port} is not available") from None
+        for problem in filter(None, [push_menu(service), *seed_followers(mock_app)]):
+            _echo_problem(problem)
+        click.echo("")
+        click.secho(f"  微信模拟器 Simulator:  {mock_url}/simulator/", bold=True)
+        click.echo(f"  服务 Service:          {service_url}/h5/   (healthz: {service_url}/healthz)")
+        click.echo(f"  模拟微信接口 Mock API: {mock_url}/_mock/stats")
+        click.echo("  在浏览器中打开模拟器，按 Ctrl-C 停止。Open the simulator in a browser; Ctrl-C stops both.")
+        click.echo("")
+        if threading.current_thread() is threading.main_thread():  # `kill` stops it like Ctrl-C
+            previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
+        wait_until_interrupted(servers)
+    except KeyboardInterrupt:
+        click.echo("\n已停止 Stopped.")
+    finally:
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+        for server, _ in servers:
+            server.shutdown()
+            server.server_close()

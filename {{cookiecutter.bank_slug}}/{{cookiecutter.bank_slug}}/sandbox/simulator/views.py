@@ -1,0 +1,137 @@
+"""The simulator's page and its JSON API (mounted on the mock WeChat API app).
+
+    GET  /simulator/               the phone-sized chat page
+    POST /simulator/api/session    {"openid"}: become this user in the in-app browser
+    POST /simulator/api/send       {"openid", "type": text|subscribe|unsubscribe|click|view, ...}
+
+Errors are WeChat-style JSON `{"errcode", "errmsg"}` plus a Chinese `reason`, with HTTP 4xx/502.
+Users, the menu and the messages the service sent come from the mock's own /_mock API.
+"""
+
+import json
+import re
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from ..mock_api.errors import ERRMSG
+from ..mock_api.state import MockState
+from ..wechat_push import event_message, text_message
+from .relay import RelayError, relay
+
+_PACKAGE_ROOT = "../.."  # the service package, whose templates/ and static/ hold the page's files
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder=f"{_PACKAGE_ROOT}/templates",
+               static_folder=f"{_PACKAGE_ROOT}/static/sandbox", static_url_path="/static")
+
+ACCOUNT = "gh_sandbox"  # the official account's original id (ToUserName)
+DEFAULT_ACCOUNT_NAME = "微信银行（沙箱）"
+DEFAULT_COLOR = "#07c160"
+HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
+USER_COOKIE = "mock_openid"  # read by the mock's /connect/oauth2/authorize
+SERVICE_SESSION_COOKIE = "session"  # the service's Flask session: one "phone" per simulated user
+MAX_TEXT_BYTES = 2048
+MAX_KEY_BYTES = 128
+MAX_URL_BYTES = 1024
+ACTIONS = ("text", "subscribe", "unsubscribe", "click", "view")
+
+
+class SimulatorError(Exception):
+    def __init__(self, errcode: int, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.errcode, self.reason, self.status = errcode, reason, status
+
+
+@bp.errorhandler(SimulatorError)
+def simulator_error(exc: SimulatorError):
+    return jsonify(errcode=exc.errcode, errmsg=ERRMSG.get(exc.errcode, "system error"), reason=exc.reason), exc.status
+
+
+def _color(value) -> str:
+    return value if isinstance(value, str) and HEX_COLOR.fullmatch(value) else DEFAULT_COLOR
+
+
+def _state() -> MockState:
+    return current_app.extensions["mock_wechat"]
+
+
+def _body() -> dict:
+    raw = request.get_data()
+    if not raw.strip():
+        raise SimulatorError(44002, "请求体为空")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise SimulatorError(47001, "请求体不是合法的 JSON") from None
+    if not isinstance(data, dict):
+        raise SimulatorError(47001, "请求体须为 JSON 对象")
+    return data
+
+
+def _user(data: dict):
+    openid = data.get("openid")
+    user = _state().user(openid) if isinstance(openid, str) else None
+    if user is None:
+        raise SimulatorError(40003, "未知的模拟用户（openid 无效），请先选择或新建用户")
+    return user
+
+
+def _field(data: dict, name: str, limit: int, errcode: int, label: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise SimulatorError(errcode, f"缺少{label}")
+    if len(value.encode("utf-8")) > limit:
+        raise SimulatorError(45002, f"{label}超过 {limit} 字节")
+    return value
+
+
+@bp.get("/")
+def page():
+    state = _state()
+    return render_template(
+        "sandbox/simulator.html",
+        account_name=current_app.config.get("SIMULATOR_ACCOUNT_NAME") or DEFAULT_ACCOUNT_NAME,
+        brand_color=_color(current_app.config.get("SIMULATOR_BRAND_COLOR")),
+        service_url=state.settings.service_url,
+        mode=state.settings.encrypt_mode,
+    )
+
+
+@bp.post("/api/session")
+def use_session():
+    """Act as this user in the in-app browser: a fresh cookie jar, as on another phone."""
+    user = _user(_body())
+    response = jsonify(errcode=0, errmsg="ok", user=user.to_json())
+    response.set_cookie(USER_COOKIE, user.openid, samesite="Lax", httponly=True)
+    # The service runs on the same host (another port), and cookies ignore ports: forget its session
+    # so its H5 pages identify the new user through OAuth2 instead of showing the previous one.
+    response.delete_cookie(SERVICE_SESSION_COOKIE)
+    return response
+
+
+@bp.post("/api/send")
+def send():
+    data = _body()
+    user = _user(data)
+    action = data.get("type")
+    if action not in ACTIONS:
+        raise SimulatorError(40008, f"不支持的操作类型，可用：{', '.join(ACTIONS)}")
+    state = _state()
+    if action != "subscribe" and not user.subscribed:
+        raise SimulatorError(43004, "该用户尚未关注公众号，请先关注")
+    if action == "text":
+        content = _field(data, "content", MAX_TEXT_BYTES, 44004, "消息内容")
+        xml = text_message(user.openid, content, state.next_msg_id(), account=ACCOUNT)
+    elif action == "click":
+        xml = event_message(user.openid, "CLICK", _field(data, "key", MAX_KEY_BYTES, 40019, "菜单 key"),
+                            account=ACCOUNT)
+    elif action == "view":
+        xml = event_message(user.openid, "VIEW", _field(data, "url", MAX_URL_BYTES, 40039, "网址"), account=ACCOUNT)
+    else:
+        xml = event_message(user.openid, action, account=ACCOUNT)
+    if action in ("subscribe", "unsubscribe"):
+        user = state.set_subscribed(user.openid, action == "subscribe")
+    try:
+        relayed = relay(state.settings.service_url, state.settings.pusher(), xml)
+    except RelayError as exc:
+        raise SimulatorError(-1, exc.reason, 502) from None
+    return jsonify(errcode=0, errmsg="ok", reply=relayed.reply, user=user.to_json())

@@ -1,0 +1,191 @@
+"""The custom menu (自定义菜单): the default, an optional JSON file instead, and WeChat's limits.
+
+CLICK buttons send a menu key to /wechat (answered by the handler registered for it); VIEW buttons
+open an H5 page. URLs in a menu file may be relative ("/h5/bind"): they are joined to
+PUBLIC_BASE_URL, so one file serves every environment. `flask wechat push-menu` publishes it.
+"""
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MAX_BUTTONS = 3
+MAX_SUB_BUTTONS = 5
+MAX_NAME_BYTES = 16  # top level: 4 Chinese characters
+MAX_SUB_NAME_BYTES = 60
+MAX_KEY_BYTES = 128
+MAX_URL_BYTES = 1024
+# The field each button type needs, as in WeChat's menu/create documentation.
+REQUIRED_FIELD = {
+    "click": "key",
+    "view": "url",
+    "scancode_push": "key",
+    "scancode_waitmsg": "key",
+    "pic_sysphoto": "key",
+    "pic_photo_or_album": "key",
+    "pic_weixin": "key",
+    "location_select": "key",
+    "media_id": "media_id",
+    "view_limited": "media_id",
+    "article_id": "article_id",
+    "article_view_limited": "article_id",
+    "miniprogram": "pagepath",
+}
+
+
+class MenuError(ValueError):
+    """The menu breaks WeChat's rules; `problems` says where, in Chinese."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = problems
+
+
+def _click(name: str, key: str) -> dict:
+    return {"type": "click", "name": name, "key": key}
+
+
+def _view(name: str, url: str) -> dict:
+    return {"type": "view", "name": name, "url": url}
+
+
+def default_menu(base_url: str) -> dict:
+    """账户 / 理财产品 / 服务. WeChat allows three top-level buttons, so 转账 sits under 账户."""
+    h5 = base_url.rstrip("/") + "/h5"
+    return {
+        "button": [
+            {
+                "name": "账户",
+                "sub_button": [
+                    _view("绑定", f"{h5}/bind"),
+                    _click("余额", "BALANCE"),
+                    _view("转账", f"{h5}/transfer"),
+                    _view("动账提醒设置", f"{h5}/alerts"),
+                ],
+            },
+            _view("理财产品", f"{h5}/products"),
+            {
+                "name": "服务",
+                "sub_button": [_click("网点", "BRANCHES"), _click("客服", "CONTACT"), _click("帮助", "HELP")],
+            },
+        ]
+    }
+
+
+def _nbytes(value) -> int:
+    return len(str(value).encode("utf-8"))
+
+
+def _check_button(button, where: str, max_name: int, problems: list[str], keys: dict) -> None:
+    if not isinstance(button, dict):
+        problems.append(f"{where} 不是对象")
+        return
+    name = button.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{where} 缺少名称 name")
+    elif _nbytes(name) > max_name:
+        problems.append(f"{where}「{name}」名称超过 {max_name} 字节")
+    kind = button.get("type")
+    if kind not in REQUIRED_FIELD:
+        problems.append(f"{where} 类型 type={kind!r} 无效")
+        return
+    field = REQUIRED_FIELD[kind]
+    value = button.get(field)
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where} 类型 {kind} 缺少 {field}")
+        return
+    if field == "key":
+        if _nbytes(value) > MAX_KEY_BYTES:
+            problems.append(f"{where} key 超过 {MAX_KEY_BYTES} 字节")
+        if value in keys:
+            problems.append(f"{where} key {value} 与{keys[value]}重复")
+        keys.setdefault(value, where)
+    if kind in ("view", "miniprogram"):
+        url = button.get("url", "")
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            problems.append(f"{where} url 必须是 http(s) 完整网址")
+        elif _nbytes(url) > MAX_URL_BYTES:
+            problems.append(f"{where} url 超过 {MAX_URL_BYTES} 字节")
+    if kind == "miniprogram" and not button.get("appid"):
+        problems.append(f"{where} 小程序菜单缺少 appid")
+
+
+def validate_menu(menu) -> None:
+    """Raise MenuError listing every rule of WeChat's menu/create the menu breaks."""
+    problems: list[str] = []
+    buttons = menu.get("button") if isinstance(menu, dict) else None
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
+        raise MenuError([f"菜单须有 1 至 {MAX_BUTTONS} 个一级菜单 (button)"])
+    keys: dict[str, str] = {}
+    for i, button in enumerate(buttons, 1):
+        where = f"第 {i} 个一级菜单"
+        subs = button.get("sub_button") if isinstance(button, dict) else None
+        if not subs:
+            _check_button(button, where, MAX_NAME_BYTES, problems, keys)
+            continue
+        name = button.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where} 缺少名称 name")
+        elif _nbytes(name) > MAX_NAME_BYTES:
+            problems.append(f"{where}「{name}」名称超过 {MAX_NAME_BYTES} 字节")
+        if not isinstance(subs, list) or len(subs) > MAX_SUB_BUTTONS:
+            problems.append(f"{where} 的子菜单须为 1 至 {MAX_SUB_BUTTONS} 个")
+            continue
+        for j, sub in enumerate(subs, 1):
+            if isinstance(sub, dict) and sub.get("sub_button"):
+                problems.append(f"{where}第 {j} 个子菜单不能再有子菜单")
+                continue
+            _check_button(sub, f"{where}第 {j} 个子菜单", MAX_SUB_NAME_BYTES, problems, keys)
+    if problems:
+        raise MenuError(problems)
+
+
+def _absolute_urls(menu: dict, base_url: str) -> dict:
+    """Join relative URLs ("/h5/bind") to PUBLIC_BASE_URL."""
+
+    def fix(button):
+        if not isinstance(button, dict):
+            return button
+        button = dict(button)
+        url = button.get("url")
+        if isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
+            button["url"] = base_url.rstrip("/") + url
+        if isinstance(button.get("sub_button"), list):
+            button["sub_button"] = [fix(sub) for sub in button["sub_button"]]
+        return button
+
+    buttons = menu.get("button") if isinstance(menu, dict) else None
+    return {**menu, "button": [fix(b) for b in buttons]} if isinstance(buttons, list) else menu
+
+
+def load_menu(config) -> dict:
+    """The menu to publish: WECHAT_MENU_FILE when set, else the default; always validated."""
+    base_url = config["PUBLIC_BASE_URL"]
+    path = config.get("WECHAT_MENU_FILE") or ""
+    if not path:
+        menu = default_menu(base_url)
+    else:
+        try:
+            menu = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise MenuError([f"菜单文件 {path} 无法读取：{exc.strerror or exc}"]) from None
+        except ValueError as exc:
+            raise MenuError([f"菜单文件 {path} 不是合法的 JSON：{exc}"]) from None
+        menu = _absolute_urls(menu, base_url)
+    validate_menu(menu)
+    return menu
+
+
+def describe(menu: dict) -> list[str]:
+    """One line per button, for the command line."""
+    lines = []
+    for button in menu["button"]:
+        subs = button.get("sub_button") or []
+        lines.append(f"{button['name']}" + ("" if subs else f"  [{_target(button)}]"))
+        lines += [f"  └ {sub['name']}  [{_target(sub)}]" for sub in subs]
+    return lines
+
+
+def _target(button: dict) -> str:
+    field = REQUIRED_FIELD.get(button.get("type"), "key")
+    return f"{button.get('type')}: {button.get(field if field != 'pagepath' else 'url', '')}"
