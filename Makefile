@@ -1,5 +1,6 @@
 # WeChat bank starter kit: the template's own commands.
-#   make demo   bake the default bank into build/demo and start it (sandbox mode) on 127.0.0.1:5000
+#   make demo   bake the default bank into build/demo and start it in the sandbox: the service on
+#               127.0.0.1:5000, the mock WeChat API and the browser simulator on 127.0.0.1:5001
 #   make test   run every test: hooks, every option combination, and each bake's own suite
 PYTHON ?= python3
 VENV   := .venv
@@ -7,6 +8,7 @@ PY     := $(VENV)/bin/python
 DEMO   := build/demo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+MOCK_PORT ?= 5001
 
 .PHONY: demo test lint clean
 
@@ -25,8 +27,7 @@ demo: $(VENV)/.installed
 	  .venv/bin/python -m pip install -q -e .; \
 	  .venv/bin/flask --app $$slug init-db; \
 	  .venv/bin/flask --app $$slug seed-demo; \
-	  echo; echo "演示服务 Demo: http://$(HOST):$(PORT)/healthz  (Ctrl-C 停止 to stop)"; echo; \
-	  exec .venv/bin/flask --app $$slug run --host $(HOST) --port $(PORT)
+	  exec .venv/bin/flask --app $$slug sandbox run --host $(HOST) --port $(PORT) --mock-port $(MOCK_PORT)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)

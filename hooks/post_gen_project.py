@@ -86,7 +86,7 @@ def next_steps(values):
         "  pip install -e '.[dev]'",
     ]
     if DATABASE == "postgresql":
-        steps.append("  sudo -u postgres psql -f deploy/postgresql-setup.sql   # 建库建用户 create role and database")
+        steps.append("  sudo -u postgres psql < deploy/postgresql-setup.sql   # 建库建用户 create role and database")
     steps += [
         f"  flask --app {SLUG} init-db && flask --app {SLUG} seed-demo",
         f"  flask --app {SLUG} run      # http://127.0.0.1:5000/healthz",

@@ -17,6 +17,7 @@ from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 ALNUM = string.ascii_letters + string.digits
 
 
@@ -158,3 +159,19 @@ def postgres_url():
         db.engine.dispose()
     yield url
     scratch.drop()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server for the Redis-backed tests (TEST_REDIS_URL, default the local server, db 15);
+    skipped when unreachable, a failure under CI=true."""
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        message = f"Redis unreachable at {url}: {type(exc).__name__}"
+        if _in_ci():
+            pytest.fail(message + " (CI=true: Redis tests must run)", pytrace=False)
+        pytest.skip(message)
+    return url

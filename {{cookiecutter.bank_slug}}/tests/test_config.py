@@ -41,6 +41,9 @@ def test_environment_overrides_branding_at_run_time():
     ("WECHAT_TIMESTAMP_WINDOW_SECONDS", "0", "WECHAT_TIMESTAMP_WINDOW_SECONDS"),
     ("TIMEZONE", "Mars/Base", "TIMEZONE"),
     ("SINGLE_TRANSFER_LIMIT_YUAN", "999999", "SINGLE_TRANSFER_LIMIT_YUAN"),
+    ("WECHAT_REPLY_BUDGET_SECONDS", "5", "WECHAT_REPLY_BUDGET_SECONDS"),
+    ("WECHAT_REPLY_BUDGET_SECONDS", "fast", "WECHAT_REPLY_BUDGET_SECONDS"),
+    ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
 ])
 def test_bad_values_name_the_variable(name, value, fragment):
     with pytest.raises(ConfigError, match=fragment):

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import wechat
+from . import h5, wechat
 from .config import load_config
 from .extensions import db, login_manager, migrate
 from .logging_setup import configure_logging
@@ -18,7 +18,10 @@ from .logging_setup import configure_logging
 WECHAT_HANDLER_MODULES = [
     f"{__package__}.wechat.handlers.welcome",
     f"{__package__}.wechat.handlers.help",
+    f"{__package__}.wechat.handlers.branches",
+    f"{__package__}.wechat.handlers.contact",
     f"{__package__}.wechat.handlers.fallback",
+    f"{__package__}.wechat.handlers.coming_soon",  # keep last: answers menu keys no feature has claimed
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -48,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(health_bp)
     wechat.init_app(app, WECHAT_HANDLER_MODULES)
+    h5.init_app(app)
     register_cli(app)
     logging.getLogger(__name__).debug("app created for %s", app.config["BANK_NAME_EN"])
     return app

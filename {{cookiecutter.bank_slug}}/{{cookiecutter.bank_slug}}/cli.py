@@ -1,6 +1,9 @@
 """Command-line tools: `flask --app <package> <command>` (see the README)."""
 
+from datetime import timedelta
+
 import click
+import requests
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
@@ -11,6 +14,9 @@ from .admin.models import ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, ROLES, StaffUs
 from .banking.models import Branch, Customer
 from .extensions import db
 from .masking import mask_id_number, mask_name, mask_phone
+from .sandbox.cli import sandbox_group
+from .wechat import dedup
+from .wechat.token_cli import token_command
 
 
 @click.command("init-db")
@@ -95,6 +101,47 @@ def wechat_settings() -> None:
         click.echo("（当前为沙箱模式 sandbox mode: no real WeChat account is used）")
 
 
+wechat_group.add_command(token_command)
+
+
+@wechat_group.command("prune-messages")
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Keep inbound message records this many days.")
+def prune_messages(days: int) -> None:
+    """Delete old inbound message records (the retry de-dup needs only minutes)."""
+    removed = dedup.prune(timedelta(days=days))
+    click.echo(f"已清理 {removed} 条消息记录 Removed {removed} inbound message records older than {days} days.")
+
+
+@wechat_group.command("push-menu")
+@click.option("--dry-run", is_flag=True, help="Validate and print the menu without pushing it.")
+def wechat_push_menu(dry_run: bool) -> None:
+    """Publish the custom menu (WECHAT_MENU_FILE or the default) through the WeChat API."""
+    from wechatpy.exceptions import WeChatClientException
+
+    from .wechat.client import get_client
+    from .wechat.menu import MenuError, describe, load_menu
+
+    try:
+        menu = load_menu(current_app.config)
+    except MenuError as exc:
+        problems = "\n  ".join(exc.problems)
+        raise click.ClickException(f"菜单不符合微信规则 The menu breaks WeChat's rules:\n  {problems}") from None
+    for line in describe(menu):
+        click.echo(line)
+    if dry_run:
+        click.echo("菜单校验通过（未发布）Menu is valid (not pushed: --dry-run).")
+        return
+    try:
+        get_client().menu.create(menu)
+    except WeChatClientException as exc:
+        raise click.ClickException(f"微信拒绝了菜单 WeChat refused the menu: {exc.errcode} {exc.errmsg}") from None
+    except requests.RequestException as exc:
+        raise click.ClickException(f"无法连接微信接口 Cannot reach the WeChat API: {type(exc).__name__}") from None
+    target = "沙箱 sandbox mock" if current_app.config["WECHAT_SANDBOX"] else "微信 WeChat"
+    click.echo(f"菜单已发布到{target} Menu pushed.")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (init_db, seed_demo, create_admin, wechat_group):
+    for command in (init_db, seed_demo, create_admin, wechat_group, sandbox_group):
         app.cli.add_command(command)

@@ -59,6 +59,20 @@ def _flag(env, name, default=False):
     return str(raw).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _reply_budget(env) -> float:
+    budget = _float(env, "WECHAT_REPLY_BUDGET_SECONDS", 4.0, minimum=0.05)
+    if budget >= 5:
+        raise ConfigError("WECHAT_REPLY_BUDGET_SECONDS must be below 5 (WeChat gives up after 5 s)")
+    return budget
+
+
+def _log_level(env) -> str:
+    level = str(_get(env, "LOG_LEVEL", "INFO")).upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
+    return level
+
+
 def database_url(env: Mapping[str, str]) -> str:
     url = _get(env, "DATABASE_URL")
     if not url:
@@ -67,6 +81,22 @@ def database_url(env: Mapping[str, str]) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def public_base_url(env: Mapping[str, str]) -> str:
+    """Where customers' browsers reach the service (H5 pages, OAuth2 callback, menu links)."""
+    url = (_get(env, "PUBLIC_BASE_URL") or f"https://{_get(env, 'PUBLIC_DOMAIN', '')}").rstrip("/")
+    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", url):
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL without query, got {url!r}")
+    return url
+
+
+def redis_url(env: Mapping[str, str]) -> str:
+    """Optional; when set, the shared WeChat access token lives in Redis instead of the database."""
+    url = _get(env, "REDIS_URL", "") or ""
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     return url
 
 
@@ -100,6 +130,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "BRAND_COLOR": _get(env, "BRAND_COLOR"),
         "SERVICE_HOTLINE": _get(env, "SERVICE_HOTLINE"),
         "PUBLIC_DOMAIN": _get(env, "PUBLIC_DOMAIN"),
+        "PUBLIC_BASE_URL": public_base_url(env),
+        "H5_SESSION_MINUTES": _int(env, "H5_SESSION_MINUTES", 30, minimum=1),
+        "WECHAT_MENU_FILE": _get(env, "WECHAT_MENU_FILE", ""),
         "TIMEZONE": timezone,
         "WECHAT_APP_ID": app_id,
         "WECHAT_APP_SECRET": _get(env, "WECHAT_APP_SECRET", ""),
@@ -109,12 +142,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WECHAT_SANDBOX": _flag(env, "WECHAT_SANDBOX", default=not _get(env, "WECHAT_APP_SECRET")),
         "WECHAT_SANDBOX_API_URL": _get(env, "WECHAT_SANDBOX_API_URL", "http://127.0.0.1:5001"),
         "WECHAT_TIMESTAMP_WINDOW_SECONDS": _int(env, "WECHAT_TIMESTAMP_WINDOW_SECONDS", 300, minimum=1),
-        "WECHAT_REPLY_BUDGET_SECONDS": _float(env, "WECHAT_REPLY_BUDGET_SECONDS", 4.0, minimum=0.05),
+        "WECHAT_REPLY_BUDGET_SECONDS": _reply_budget(env),
         "WECHAT_MAX_BODY_BYTES": _int(env, "WECHAT_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
         "WECHAT_HANDLER_THREADS": _int(env, "WECHAT_HANDLER_THREADS", 8, minimum=1),
+        "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS": _float(env, "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", 300.0),
+        "REDIS_URL": redis_url(env),
         "SINGLE_TRANSFER_LIMIT_FEN": single * 100,
         "DAILY_TRANSFER_LIMIT_FEN": daily * 100,
         "ALERT_MIN_AMOUNT_FEN": _int(env, "ALERT_MIN_AMOUNT_YUAN", 0) * 100,
         "CORE_API_SECRET": _get(env, "CORE_API_SECRET", ""),
-        "LOG_LEVEL": _get(env, "LOG_LEVEL", "INFO"),
+        "LOG_LEVEL": _log_level(env),
     }

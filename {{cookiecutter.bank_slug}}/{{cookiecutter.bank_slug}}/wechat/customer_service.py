@@ -1,7 +1,8 @@
 """Sending a passive-reply XML as a customer-service message, for replies that missed the 5 s.
 
-WeChat allows customer-service messages to a user within 48 hours of their last message, which
-always holds here: the user has just written to the account.
+WeChat accepts customer-service messages within a window opened by the user's own action (a message,
+a menu click, a follow); the user has just acted, so the late reply normally falls inside it. The
+account needs the customer-service message permission; a refusal is logged, never retried.
 """
 
 import logging
