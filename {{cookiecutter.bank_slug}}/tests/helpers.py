@@ -1,6 +1,7 @@
 """Helpers to push a message to /wechat as WeChat would, and read the reply."""
 
 import itertools
+import socket
 import time
 
 from defusedxml.ElementTree import fromstring
@@ -24,3 +25,10 @@ def push(client, pusher, xml: str, timestamp: int | None = None):
 
 def reply_field(reply_xml: str, name: str) -> str:
     return fromstring(reply_xml).findtext(name) or ""
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for servers the tests start, or expect closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

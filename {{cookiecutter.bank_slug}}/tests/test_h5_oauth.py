@@ -1,6 +1,5 @@
 """The H5 entry: WeChat OAuth2 against the mock WeChat API, and what may never identify a customer."""
 
-import socket
 import time
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
@@ -12,6 +11,7 @@ from {{ cookiecutter.bank_slug }}.h5.oauth import (
 )
 from {{ cookiecutter.bank_slug }}.masking import mask_openid
 
+from .helpers import free_port
 from .live_sandbox import live_sandbox
 
 ALICE = "oAlice0000000000000000000001"
@@ -153,16 +153,11 @@ def test_an_invented_code_is_refused(service):
     assert response.status_code == 400 and "重新进入" in response.get_data(as_text=True)
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_wechat_unreachable_is_a_503_page_not_a_500(sandbox, service, wechat):
     start = service.get("/h5/")
     callback = authorize(wechat, start.headers["Location"], ALICE)
-    sandbox.service.config["WECHAT_SANDBOX_API_URL"] = f"http://127.0.0.1:{_closed_port()}"
+    sandbox.service.config["WECHAT_SANDBOX_API_URL"] = f"http://127.0.0.1:{free_port()}"
     response = service.get(callback_path(callback))
     assert response.status_code == 503 and "稍后重试" in response.get_data(as_text=True)
 

@@ -15,16 +15,11 @@ from {{ cookiecutter.bank_slug }}.sandbox import run as sandbox_run
 from {{ cookiecutter.bank_slug }}.wechat.models import Follower
 
 from .conftest import make_config
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .helpers import free_port
 
 
 def test_sandbox_run_serves_both_pushes_the_menu_and_seeds_followers(app, monkeypatch):
-    port, mock_port = _free_port(), _free_port()
+    port, mock_port = free_port(), free_port()
     seen = {}
 
     def interrupt_once_up(servers):
@@ -57,7 +52,7 @@ def test_sandbox_run_refuses_a_busy_port(app):
         busy.listen()
         port = busy.getsockname()[1]
         result = app.test_cli_runner().invoke(args=["sandbox", "run", "--port", str(port),
-                                                    "--mock-port", str(_free_port())])
+                                                    "--mock-port", str(free_port())])
     assert result.exit_code == 1 and f"端口 {port} 无法使用" in result.output
 
 

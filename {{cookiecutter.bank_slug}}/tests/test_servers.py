@@ -2,7 +2,6 @@
 retries of one message, arriving at once at different workers, get one reply and one side effect."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,16 +25,12 @@ from {{ cookiecutter.bank_slug }}.wechat.models import (
 )
 
 from .conftest import make_config
+from .helpers import free_port
 
 PACKAGE = "{{ cookiecutter.bank_slug }}"
 PROJECT = Path(__file__).resolve().parent.parent
 RETRIES = 16
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_healthy(base: str, process: subprocess.Popen) -> None:
@@ -70,7 +65,7 @@ def _server_command(kind: str, port: int) -> list[str]:
 
 def _run_retry_storm(kind: str, database_url: str, mode: str):
     config = {k: str(v) for k, v in make_config(database_url, WECHAT_ENCRYPT_MODE=mode).items()}
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, **config, PYTHONPATH=str(PROJECT))
     process = subprocess.Popen(_server_command(kind, port), cwd=PROJECT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)

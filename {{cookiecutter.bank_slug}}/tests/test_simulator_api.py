@@ -3,7 +3,7 @@
 import pytest
 from wechatpy.replies import ArticlesReply, ImageReply
 
-from {{ cookiecutter.bank_slug }}.sandbox.simulator.relay import parse_reply
+from {{ cookiecutter.bank_slug }}.wechat.reply_xml import parse_reply
 
 from .live_sandbox import live_sandbox
 

@@ -7,26 +7,22 @@ account needs the customer-service message permission; a refusal is logged, neve
 
 import logging
 
-from defusedxml.ElementTree import fromstring
+from .reply_xml import parse_reply
 
 log = logging.getLogger(__name__)
 
 
 def send_reply_later(client, openid: str, reply_xml: str) -> None:
-    root = fromstring(reply_xml, forbid_dtd=True)
-    kind = root.findtext("MsgType")
-    if kind == "text":
-        client.message.send_text(openid, root.findtext("Content") or "")
-    elif kind == "news":
+    reply = parse_reply(reply_xml)
+    if reply is None:
+        return
+    if reply["type"] == "text":
+        client.message.send_text(openid, reply["content"])
+    elif reply["type"] == "news":
         articles = [
-            {
-                "title": item.findtext("Title") or "",
-                "description": item.findtext("Description") or "",
-                "image": item.findtext("PicUrl") or "",
-                "url": item.findtext("Url") or "",
-            }
-            for item in root.iter("item")
+            {"title": a["title"], "description": a["description"], "image": a["picurl"], "url": a["url"]}
+            for a in reply["articles"][:1]  # WeChat: one article per customer-service news message
         ]
-        client.message.send_articles(openid, articles[:1])  # WeChat: one article per CS news message
+        client.message.send_articles(openid, articles)
     else:
-        log.warning("no customer-service form for a late %s reply; dropped", kind)
+        log.warning("no customer-service form for a late %s reply; dropped", reply["type"])

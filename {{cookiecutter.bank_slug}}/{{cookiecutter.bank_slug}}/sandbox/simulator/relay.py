@@ -7,9 +7,10 @@ EncodingAESKey) by `WeChatPusher`; the passive reply is decrypted and turned int
 from dataclasses import dataclass
 
 import requests
-from defusedxml.ElementTree import ParseError, fromstring
+from defusedxml.ElementTree import ParseError
 from wechatpy.exceptions import WeChatException
 
+from ...wechat.reply_xml import parse_reply
 from ..wechat_push import WeChatPusher
 
 TIMEOUT_SECONDS = 10  # WeChat waits 5 s; the simulator a little longer, to show slow replies too
@@ -28,28 +29,6 @@ class RelayError(Exception):
 class Relayed:
     status: int
     reply: dict | None  # None when the service answered "success" (nothing to show)
-
-
-def parse_reply(xml: str) -> dict | None:
-    """A passive reply as JSON: text, news (articles), or just its type for the rest."""
-    if not xml:
-        return None
-    root = fromstring(xml, forbid_dtd=True)
-    kind = root.findtext("MsgType") or ""
-    if kind == "text":
-        return {"type": "text", "content": root.findtext("Content") or ""}
-    if kind == "news":
-        articles = [
-            {
-                "title": item.findtext("Title") or "",
-                "description": item.findtext("Description") or "",
-                "picurl": item.findtext("PicUrl") or "",
-                "url": item.findtext("Url") or "",
-            }
-            for item in root.iter("item")
-        ]
-        return {"type": "news", "articles": articles}
-    return {"type": kind or "unknown"}
 
 
 def relay(service_url: str, pusher: WeChatPusher, xml: str) -> Relayed:
