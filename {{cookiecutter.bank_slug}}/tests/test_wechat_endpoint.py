@@ -251,3 +251,10 @@ def test_rejections_never_leak_a_traceback(make_app):
     response = _post_raw(app.test_client(), WeChatPusher.from_config(app.config), b"<xml><")
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "File \"" not in text
+
+
+@pytest.mark.parametrize("keyword,feature", [("绑定", "绑定银行卡"), ("余额", "余额查询"), ("转账", "转账汇款")])
+def test_promised_keywords_say_coming_soon_not_not_understood(client, pusher, keyword, feature):
+    _, reply = push(client, pusher, text_message(OPENID, keyword, next_msg_id()))
+    content = reply_field(reply, "Content")
+    assert f"{feature}功能即将开通" in content and "没能理解" not in content

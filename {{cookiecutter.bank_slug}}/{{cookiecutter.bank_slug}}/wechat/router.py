@@ -99,6 +99,9 @@ class Router:
     def handles_click(self, key: str) -> bool:
         return key in self._clicks
 
+    def handles_text(self, keyword: str) -> bool:
+        return _normalise(keyword) in self._keywords
+
     def resolve(self, message: BaseMessage) -> Handler | None:
         if message.type == "text":
             handler = self._keywords.get(_normalise(message.content))

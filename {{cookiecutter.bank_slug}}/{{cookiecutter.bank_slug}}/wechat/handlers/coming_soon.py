@@ -1,4 +1,4 @@
-"""Menu keys of the default menu whose feature a later release brings: 即将开通, not 暂不支持.
+"""Menu keys and keywords whose feature a later release brings: 即将开通, not 暂不支持 or 没能理解.
 
 Registered last, and only for keys no other module has claimed, so a feature that arrives
 simply registers its own handler earlier in WECHAT_HANDLER_MODULES.
@@ -7,15 +7,22 @@ simply registers its own handler earlier in WECHAT_HANDLER_MODULES.
 from flask import current_app
 
 PLANNED_KEYS = {"BALANCE": "余额查询"}
+# Keywords the welcome message and the menu already promise.
+PLANNED_KEYWORDS = {"绑定": "绑定银行卡", "余额": "余额查询", "转账": "转账汇款", "理财": "理财产品"}
 SOON = "{feature}功能即将开通，敬请期待。如需帮助请致电客服热线 {hotline}。"
+
+
+def _planned(feature: str):
+    def on_planned(message):
+        return SOON.format(feature=feature, hotline=current_app.config["SERVICE_HOTLINE"])
+
+    return on_planned
 
 
 def register(router) -> None:
     for key, feature in PLANNED_KEYS.items():
-        if router.handles_click(key):
-            continue
-
-        def on_planned(message, feature=feature):
-            return SOON.format(feature=feature, hotline=current_app.config["SERVICE_HOTLINE"])
-
-        router.click(key)(on_planned)
+        if not router.handles_click(key):
+            router.click(key)(_planned(feature))
+    for keyword, feature in PLANNED_KEYWORDS.items():
+        if not router.handles_text(keyword):
+            router.text(keyword)(_planned(feature))
