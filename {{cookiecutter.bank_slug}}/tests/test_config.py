@@ -14,6 +14,7 @@ BASE = {
     "WECHAT_APP_ID": "wx1234567890abcdef",
     "WECHAT_TOKEN": "abc123",
     "WECHAT_ENCODING_AES_KEY": "a" * 43,
+    "WECHAT_ENCRYPT_MODE": "safe",  # never the baked default: banks bake with any mode
 }
 
 
