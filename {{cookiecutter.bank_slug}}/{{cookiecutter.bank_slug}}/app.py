@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from . import h5, wechat
 from .config import load_config
-from .extensions import db, login_manager, migrate
+from .extensions import csrf, db, login_manager, migrate
 from .logging_setup import configure_logging
 
 # Each module exposes `register(router)`; later domains (banking, alerts, products) add theirs here.
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
+    csrf.init_app(app)
     _register_models()
 
     from .cli import register_cli
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(health_bp)
     wechat.init_app(app, WECHAT_HANDLER_MODULES)
+    csrf.exempt(wechat.bp)  # WeChat signs its pushes; it cannot carry a CSRF token
     h5.init_app(app)
     register_cli(app)
     logging.getLogger(__name__).debug("app created for %s", app.config["BANK_NAME_EN"])
