@@ -1,6 +1,10 @@
-"""Demo branches and customers (fictitious people with well-formed ID numbers) for `seed-demo`."""
+"""Demo branches, customers (fictitious people with well-formed ID numbers) and their ledger
+accounts for `seed-demo`."""
 
 from datetime import date
+
+from .banking.cards import with_check_digit
+from .banking.identity import id_check_char  # GB 11643; also imported from here by older code
 
 BRANCHES = [
     ("0001", "营业部", "人民路 88 号", "0571-8800 0001"),
@@ -19,15 +23,31 @@ CUSTOMERS = [
 ]
 
 REGION = "330100"  # a prefecture-level region code
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
-
-def id_check_char(first17: str) -> str:
-    """GB 11643 check character of a resident ID number."""
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def id_number(birth: date, sequence: str) -> str:
     first17 = f"{REGION}{birth:%Y%m%d}{sequence}"
     return first17 + id_check_char(first17)
+
+
+# Demo card accounts: BIN + 12-digit serial + Luhn check digit = 19 digits.
+CARD_BIN = "622848"
+# The transaction PIN of every demo account. DEMO ONLY: published here, never use it for real money.
+DEMO_PIN = "147258"
+
+# customer name (from CUSTOMERS), opening balance in fen; serials follow this order (1, 2, ...)
+ACCOUNTS = [
+    ("张伟", 5_000_000),
+    ("张伟", 128_800),
+    ("李娜", 2_345_600),
+    ("王芳", 880_000),
+    ("王芳", 15_000_000),
+    ("刘洋", 66_600),
+    ("陈静", 1_200_000),
+    ("欧阳明", 30_000_000),
+    ("欧阳明", 500),
+]
+
+
+def card_number(serial: int) -> str:
+    return with_check_digit(f"{CARD_BIN}{serial:012d}")

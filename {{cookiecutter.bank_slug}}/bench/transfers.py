@@ -1,0 +1,193 @@
+"""Benchmark: transfers per second through the built-in ledger (LedgerCore) from N client threads.
+
+    python bench/transfers.py [--clients 32] [--transfers 6000] [--accounts 20]
+                              [--postgres-url URL] [--no-postgres] [--no-sqlite]
+
+PostgreSQL: creates a scratch database on the server (--postgres-url names the server, default
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres), migrates it and drops it afterwards.
+SQLite: a migrated file in a temp folder. Each run opens --accounts accounts with opening deposits
+from the capital account, builds the random transfers before the clock starts (inside this bank,
+both directions of the same pairs, about 3 % to another bank, 10 % resending an earlier key), sends
+them from --clients threads through the app's engine (pool sized to the clients), prints throughput,
+latency percentiles and outcomes, and ends with the ledger check (exit 1 on any breach).
+"""
+
+import argparse
+import os
+import random
+import secrets
+import string
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from statistics import quantiles
+
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from {{ cookiecutter.bank_slug }} import create_app  # noqa: E402
+from {{ cookiecutter.bank_slug }}.banking.cards import with_check_digit  # noqa: E402
+from {{ cookiecutter.bank_slug }}.banking.ledger.accounts import (  # noqa: E402
+    ensure_internal_accounts,
+    open_customer_account,
+    post_opening_deposit,
+)
+from {{ cookiecutter.bank_slug }}.banking.ledger.check import (  # noqa: E402
+    begin_snapshot,
+    check_ledger,
+    summary_lines,
+)
+from {{ cookiecutter.bank_slug }}.banking.ledger.core import LedgerCore  # noqa: E402
+from {{ cookiecutter.bank_slug }}.banking.models import (  # noqa: E402
+    Branch,
+    Customer,
+)
+from {{ cookiecutter.bank_slug }}.banking.port import (  # noqa: E402
+    CoreBankingError,
+    TransferRequest,
+)
+from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
+
+ALNUM = string.ascii_letters + string.digits
+DEFAULT_POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+OPENING_FEN = 100_000_000  # 1,000,000 yuan each: most transfers succeed, a few large ones do not
+
+
+def _config(database_url: str, clients: int) -> dict:
+    engine_options = {"pool_size": clients, "max_overflow": 0}
+    if database_url.startswith("postgresql"):
+        engine_options.update(pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": database_url,
+        "WECHAT_APP_ID": "wx" + secrets.token_hex(8), "WECHAT_APP_SECRET": secrets.token_hex(16),
+        "WECHAT_TOKEN": "".join(secrets.choice(ALNUM) for _ in range(32)),
+        "WECHAT_ENCODING_AES_KEY": "".join(secrets.choice(ALNUM) for _ in range(43)),
+        "WECHAT_ENCRYPT_MODE": "safe", "WECHAT_SANDBOX": "1", "LOG_LEVEL": "WARNING",
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+    }
+
+
+def _open_accounts(engine, count: int) -> list[tuple[str, str, str]]:
+    opened = []
+    with Session(engine) as session:
+        ensure_internal_accounts(session)
+        branch = Branch(code="BENCH", name="压测网点")
+        for n in range(count):
+            customer = Customer(name=f"压测客户{n:03d}", id_number=f"BENCH{n:013d}", phone="13800000000",
+                                branch=branch)
+            session.add(customer)
+            account = open_customer_account(session, customer, with_check_digit(f"622848{900000 + n:012d}"), "")
+            opened.append((account.account_id, account.card_number, customer.name))
+        session.commit()
+    for account_id, _card, _name in opened:
+        post_opening_deposit(engine, account_id, OPENING_FEN)
+    return opened
+
+
+def _workload(accounts: list[tuple[str, str, str]], transfers: int, rng: random.Random) -> list[TransferRequest]:
+    ids = [account[0] for account in accounts]
+    pairs = [(accounts[i], accounts[(i + 1) % len(accounts)]) for i in range(len(accounts))]
+    requests: list[TransferRequest] = []
+    for _ in range(transfers):
+        if requests and rng.random() < 0.10:
+            requests.append(requests[rng.randrange(max(0, len(requests) - 200), len(requests))])
+            continue
+        payer, payee = rng.choice(pairs) if rng.random() < 0.7 else rng.sample(accounts, 2)
+        if rng.random() < 0.5:
+            payer, payee = payee, payer
+        amount = rng.choice([rng.randint(1, 50_000), rng.randint(1, 5_000_000)])
+        key = uuid.uuid4().hex
+        if rng.random() < 0.03:
+            requests.append(TransferRequest(key, payer[0], "6222020200112233445", "赵六", amount, to_bank="中国银行"))
+        else:
+            requests.append(TransferRequest(key, payer[0], payee[1], payee[2], amount))
+    assert len(set(ids)) == len(ids)
+    return requests
+
+
+def run(database_url: str, args: argparse.Namespace) -> bool:
+    app = create_app(_config(database_url, args.clients))
+    with app.app_context():
+        upgrade()
+        engine = db.engine
+    accounts = _open_accounts(engine, args.accounts)
+    requests = _workload(accounts, args.transfers, random.Random(args.seed))
+    core = LedgerCore(engine)
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+
+    def send(request: TransferRequest) -> float:
+        started = time.perf_counter()
+        try:
+            outcome = "replayed" if core.transfer(request).replayed else "posted"
+        except CoreBankingError as exc:
+            outcome = exc.code
+        elapsed = time.perf_counter() - started
+        with lock:
+            outcomes[outcome] += 1
+        return elapsed
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(args.clients) as pool:
+        latencies = sorted(ms * 1000 for ms in pool.map(send, requests, chunksize=8))
+    elapsed = time.perf_counter() - started
+
+    with engine.connect() as connection:
+        begin_snapshot(connection)
+        report = check_ledger(connection)
+    engine.dispose()
+    cuts = quantiles(latencies, n=100)
+    print(f"database: {make_url(database_url).get_backend_name()}  clients: {args.clients}  "
+          f"accounts: {args.accounts}  cpus: {os.cpu_count()}")
+    print(f"transfers: {len(requests)}  elapsed: {elapsed:.2f}s  throughput: {len(requests) / elapsed:.0f} transfers/s")
+    print(f"latency ms p50={cuts[49]:.1f} p90={cuts[89]:.1f} p99={cuts[98]:.1f} max={latencies[-1]:.1f}")
+    print("outcomes: " + ", ".join(f"{name}={count}" for name, count in sorted(outcomes.items())))
+    for line in summary_lines(report):
+        print("  " + line)
+    print("ledger check: " + ("passed" if report.ok else "FAILED\n  " + "\n  ".join(report.breaches)))
+    return report.ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--transfers", type=int, default=6000)
+    parser.add_argument("--accounts", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_SERVER))
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+
+    ok = True
+    if not args.no_postgres:
+        server = make_url(args.postgres_url).set(drivername="postgresql+psycopg")
+        name = f"bench_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            ok &= run(server.set(database=name).render_as_string(hide_password=False), args)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            print()
+            ok &= run(f"sqlite:///{folder}/bench.db", args)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
