@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -41,3 +41,53 @@ class Customer(db.Model):
     def __repr__(self) -> str:  # never leaks PII into logs or tracebacks
         return (f"<Customer {self.id} {mask_name(self.name)} {mask_id_number(self.id_number)} "
                 f"{mask_phone(self.phone)}>")
+
+
+class CardBinding(db.Model):
+    """A bank card bound to a WeChat user (openid). One openid may bind several cards; an account is
+    bound to at most one openid at a time (the partial unique index). Unbinding keeps the row.
+
+    Only the core's account key and the masked card number are kept, never the full card number.
+    """
+
+    __tablename__ = "card_binding"
+    __table_args__ = (
+        Index("uq_card_binding_active_account", "account_id", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    card_mask: Mapped[str] = mapped_column(String(32))  # 6228 **** **** 1234
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | unbound
+    alerts_suspended: Mapped[bool] = mapped_column(Boolean, default=False)  # the follower unsubscribed
+    bound_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    unbound_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    def __repr__(self) -> str:
+        return f"<CardBinding {self.id} {self.card_mask} {self.status}>"
+
+
+class BindingChallenge(db.Model):
+    """One binding in progress: the card and phone that passed the identity check, and the one-time
+    SMS code sent to that phone, kept only as a keyed hash (`bindings.code_digest`)."""
+
+    __tablename__ = "card_binding_challenge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    card_mask: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(20))  # for a resend; blanked when the challenge ends
+    code_salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # wrong codes entered for the current code
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | verified | failed
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def __repr__(self) -> str:  # no phone, no code hash
+        return f"<BindingChallenge {self.id} {self.card_mask} {self.status}>"

@@ -1,0 +1,47 @@
+"""Demo customers and their cards (from `seed-demo`), and reading one-time codes, for the binding tests."""
+
+import re
+from dataclasses import dataclass
+
+from {{ cookiecutter.bank_slug }} import demo_data
+
+CODE_IN_SMS = re.compile(r"验证码 (\d{6})")
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    name: str
+    id_number: str
+    phone: str
+    cards: tuple[str, ...]
+
+
+def demo_customer(name: str) -> DemoCustomer:
+    for customer_name, birth, sequence, phone, _branch in demo_data.CUSTOMERS:
+        if customer_name == name:
+            cards = tuple(demo_data.card_number(serial)
+                          for serial, (holder, _fen) in enumerate(demo_data.ACCOUNTS, start=1) if holder == name)
+            return DemoCustomer(name, demo_data.id_number(birth, sequence), phone, cards)
+    raise KeyError(name)
+
+
+def opening_fen(card: str) -> int:
+    for serial, (_holder, fen) in enumerate(demo_data.ACCOUNTS, start=1):
+        if demo_data.card_number(serial) == card:
+            return fen
+    raise KeyError(card)
+
+
+ZHANG = demo_customer("张伟")  # two cards
+LI = demo_customer("李娜")
+
+
+def seed_demo(app) -> None:
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+
+
+def code_in(text: str) -> str:
+    match = CODE_IN_SMS.search(text)
+    assert match, "no code in the message"
+    return match.group(1)

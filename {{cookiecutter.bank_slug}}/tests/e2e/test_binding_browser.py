@@ -1,0 +1,69 @@
+"""Card binding in the simulator, in real Chromium: the menu's 绑定 page, the SMS code arriving as a 短信 card,
+the code typed in, then 余额 in the chat."""
+
+import re
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips these tests (or fails them under CI=true)
+    expect = None
+
+from {{ cookiecutter.bank_slug }}.sandbox.run import (
+    DEMO_FOLLOWERS,
+    push_menu,
+    seed_followers,
+)
+
+from ..binding_support import ZHANG, seed_demo
+from ..live_sandbox import live_sandbox
+
+pytestmark = pytest.mark.e2e
+
+FOLLOWER = next(openid for openid, _, follows in DEMO_FOLLOWERS if follows)
+
+
+@pytest.fixture
+def sandbox(make_app):
+    app = make_app(WECHAT_ENCRYPT_MODE="safe", BANK_SHORT_NAME="测试农商银行", SERVICE_HOTLINE="96000")
+    seed_demo(app)
+    with live_sandbox(app) as live:
+        assert push_menu(app) == ""
+        assert seed_followers(live.mock) == []
+        yield live
+
+
+def test_bind_a_card_in_the_simulator_then_ask_the_balance(phone, sandbox, artifacts):
+    phone.goto(f"{sandbox.mock_url}/simulator/")
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")
+    phone.get_by_test_id("user-select").select_option(FOLLOWER)
+    phone.get_by_test_id("menubar").get_by_role("button", name="账户").click()
+    phone.get_by_test_id("submenu").get_by_role("button", name="绑定").click()
+
+    frame = phone.frame_locator("[data-testid=webview-frame]")
+    frame.get_by_label("银行卡号").fill(ZHANG.cards[0])
+    frame.get_by_label("姓名").fill(ZHANG.name)
+    frame.get_by_label("身份证号").fill(ZHANG.id_number)
+    frame.get_by_label("手机号").fill(ZHANG.phone)
+    frame.get_by_role("button", name="获取短信验证码").click()
+    expect(frame.get_by_test_id("phone")).to_have_text("138****8001")
+
+    sms = phone.get_by_test_id("card-sms")
+    expect(sms).to_contain_text("短信")
+    expect(sms).to_contain_text("138****8001")
+    code = re.search(r"验证码 (\d{6})", sms.inner_text()).group(1)
+    phone.screenshot(path=artifacts / "simulator-bind-1-sms.png")
+
+    frame.get_by_label("短信验证码").fill(code)
+    frame.get_by_role("button", name="确认绑定").click()
+    expect(frame.get_by_test_id("notice")).to_contain_text("绑定成功：6228 **** **** " + ZHANG.cards[0][-4:])
+    phone.screenshot(path=artifacts / "simulator-bind-2-bound.png")
+
+    phone.get_by_test_id("webview-close").click()
+    phone.get_by_test_id("menubar").get_by_role("button", name="账户").click()
+    phone.get_by_test_id("submenu").get_by_role("button", name="余额").click()
+    reply = phone.get_by_test_id("msg-in").last
+    expect(reply).to_contain_text("6228 **** **** " + ZHANG.cards[0][-4:])
+    expect(reply).to_contain_text("可用余额 ¥50,000.00")
+    phone.screenshot(path=artifacts / "simulator-bind-3-balance.png")

@@ -1,0 +1,69 @@
+"""余额 / the BALANCE menu key: the available balance of every bound card; 绑定: the binding link.
+
+Cards are shown masked (6228 **** **** 1234), money in yuan from integer fen, the time in the bank's
+time zone. A customer without a bound card gets the link to the binding page instead.
+"""
+
+import logging
+
+from flask import current_app
+
+from ...banking.bindings import active_bindings
+from ...banking.core import get_core
+from ...banking.port import AccountNotFound, CoreBankingError
+from ...banking.transfers.amounts import format_yuan
+from ...timeutil import local_time, utcnow
+
+log = logging.getLogger(__name__)
+
+MENU_KEY = "BALANCE"
+NOT_BOUND = "您还没有绑定银行卡。<a href=\"{url}\">点此绑定银行卡</a>，绑定后即可查询余额、转账和接收动账提醒。"
+BIND_LINK = "绑定本行银行卡，请<a href=\"{url}\">点此进入绑卡页面</a>，按提示输入卡号、验证身份和短信验证码即可。"
+CARD_UNAVAILABLE = "{card}\n暂时无法查询，请致电客服热线 {hotline}"
+CORE_DOWN = "抱歉，余额查询暂时无法使用，请稍后再试。如需帮助请致电客服热线 {hotline}。"
+
+
+def bind_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + "/h5/bind"
+
+
+def money(fen: int) -> str:
+    """123456 -> ¥1,234.56; -500 -> -¥5.00."""
+    text = format_yuan(fen)
+    return f"-¥{text[1:]}" if text.startswith("-") else f"¥{text}"
+
+
+def balance_text(openid: str) -> str:
+    bindings = active_bindings(openid)
+    if not bindings:
+        return NOT_BOUND.format(url=bind_url())
+    hotline = current_app.config["SERVICE_HOTLINE"]
+    core = get_core()
+    lines = ["您的账户余额："]
+    as_of = None
+    for binding in bindings:
+        try:
+            balance = core.balance(binding.account_id)
+        except AccountNotFound:
+            log.warning("bound card %s has no account in the core", binding.card_mask)
+            lines.append(CARD_UNAVAILABLE.format(card=binding.card_mask, hotline=hotline))
+            continue
+        except CoreBankingError as exc:
+            log.warning("balance query failed: %s", exc.code)
+            return CORE_DOWN.format(hotline=hotline)
+        lines.append(f"{binding.card_mask}\n可用余额 {money(balance.available_fen)}")
+        as_of = balance.as_of if as_of is None else max(as_of, balance.as_of)
+    lines.append(f"查询时间：{local_time(as_of or utcnow()):%Y-%m-%d %H:%M}")
+    return "\n".join(lines)
+
+
+def register(router) -> None:
+    def on_balance(message):
+        return balance_text(message.source)
+
+    def on_bind(message):
+        return BIND_LINK.format(url=bind_url())
+
+    router.text("余额", "查余额", "余额查询", summary="查询已绑定银行卡的余额", order=200)(on_balance)
+    router.click(MENU_KEY)(on_balance)
+    router.text("绑定", "绑卡", "绑定银行卡", summary="绑定本行银行卡", order=100)(on_bind)
