@@ -56,7 +56,7 @@ def live_mock():
     state = app.extensions["mock_wechat"]
     state.add_user(OPENID, "压测", subscribed=True)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield settings, state, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
@@ -82,12 +82,17 @@ def _stats(base: str) -> dict:
 
 
 def _invalidate_when_busy(base: str, settings: MockSettings, workers, total_calls: int) -> None:
-    """Once a third of the calls are done, fetch a token behind the workers' back."""
+    """Once a third of the calls are done and the workers have just refreshed (so their fresh token has a
+    whole TTL - margin of use ahead), fetch a token behind their back: they must meet the 40001."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and any(w.poll() is None for w in workers):
         if _stats(base)["api_calls"] >= total_calls // 3:
             break
         time.sleep(0.05)
+    issued = _stats(base)["tokens_issued"]
+    settle = time.monotonic() + 5
+    while time.monotonic() < settle and _stats(base)["tokens_issued"] == issued:
+        time.sleep(0.01)
     answer = requests.get(base + "/cgi-bin/token", timeout=5, params={
         "grant_type": "client_credential", "appid": settings.app_id, "secret": settings.app_secret}).json()
     assert "access_token" in answer, answer

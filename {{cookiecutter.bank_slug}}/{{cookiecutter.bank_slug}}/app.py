@@ -21,6 +21,8 @@ WECHAT_HANDLER_MODULES = [
     f"{__package__}.wechat.handlers.branches",
     f"{__package__}.wechat.handlers.contact",
     f"{__package__}.wechat.handlers.fallback",
+    f"{__package__}.wechat.handlers.balance",  # 余额 / BALANCE and 绑定
+    f"{__package__}.wechat.handlers.transfer",  # 转账 / 汇款: the H5 link
     f"{__package__}.wechat.handlers.coming_soon",  # keep last: answers menu keys no feature has claimed
 ]
 
@@ -69,6 +71,8 @@ def _register_models() -> None:
     """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
     from .admin import models as _admin  # noqa: F401
     from .banking import models as _banking  # noqa: F401
+    from .banking.ledger import models as _ledger  # noqa: F401
+    from .banking.transfers import models as _transfers  # noqa: F401
     from .wechat import models as _wechat  # noqa: F401
 
 

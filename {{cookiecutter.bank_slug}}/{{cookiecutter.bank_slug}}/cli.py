@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from . import demo_data
 from .admin.models import ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, ROLES, StaffUser
+from .banking.ledger.cli import ledger_group
+from .banking.ledger.demo import seed_demo_ledger
 from .banking.models import Branch, Customer
 from .extensions import db
-from .masking import mask_id_number, mask_name, mask_phone
+from .masking import mask_card, mask_id_number, mask_name, mask_phone
 from .sandbox.cli import sandbox_group
 from .wechat import dedup
 from .wechat.token_cli import token_command
@@ -49,6 +51,19 @@ def seed_demo() -> None:
         click.echo(f"  {mask_name(name)}  {mask_id_number(number)}  {mask_phone(phone)}  {branch_code}")
     db.session.commit()
     click.echo(f"演示数据已就绪：新增客户 {added} 位 Demo data ready: {added} customers added.")
+    _seed_demo_ledger()
+
+
+def _seed_demo_ledger() -> None:
+    """Demo card accounts with opening deposits from the capital account, and the settlement account."""
+    accounts = seed_demo_ledger(db.session, db.engine)
+    for account in accounts:
+        if account.added:
+            yuan, fen = divmod(account.opening_fen, 100)
+            click.echo(f"  {mask_card(account.card_number)}  {yuan:,}.{fen:02d} 元")
+    opened = sum(account.added for account in accounts)
+    click.echo(f"演示账户已就绪：新开户 {opened} 个 Demo ledger ready: {opened} accounts opened.")
+    click.echo(f"演示交易密码（仅用于演示）Demo transaction PIN (demo only): {demo_data.DEMO_PIN}")
 
 
 @click.command("create-admin")
@@ -143,5 +158,5 @@ def wechat_push_menu(dry_run: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (init_db, seed_demo, create_admin, wechat_group, sandbox_group):
+    for command in (init_db, seed_demo, create_admin, wechat_group, sandbox_group, ledger_group):
         app.cli.add_command(command)

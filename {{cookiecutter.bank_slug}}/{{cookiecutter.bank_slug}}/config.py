@@ -8,10 +8,12 @@ import os
 import re
 import zoneinfo
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from .bank_profile import BAKED_DEFAULTS
 
 ENCRYPT_MODES = ("plain", "compat", "safe")
+CORE_BANKING_ADAPTERS = ("ledger", "http")  # built-in double-entry ledger | the bank's core over HTTP
 
 
 class ConfigError(RuntimeError):
@@ -100,6 +102,43 @@ def redis_url(env: Mapping[str, str]) -> str:
     return url
 
 
+def sms_sender(env: Mapping[str, str]) -> str:
+    """`sandbox` (the mock WeChat server's SMS inbox) or `package.module:Factory` (docs/sms.md)."""
+    value = (_get(env, "SMS_SENDER", "sandbox") or "sandbox").strip()
+    if value != "sandbox" and not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*", value):
+        raise ConfigError(f"SMS_SENDER must be sandbox or package.module:Factory, got {value!r}")
+    return value
+
+
+def _core_banking_adapter(env) -> str:
+    adapter = str(_get(env, "CORE_BANKING_ADAPTER", "ledger")).strip().lower()
+    if adapter not in CORE_BANKING_ADAPTERS:
+        raise ConfigError(f"CORE_BANKING_ADAPTER must be ledger or http, got {adapter!r}")
+    return adapter
+
+
+def core_banking_url(env: Mapping[str, str]) -> str:
+    """The bank's core API (banking/http_core.py); with a real CORE_API_SECRET, required when
+    CORE_BANKING_ADAPTER=http. The messages never repeat the URL: it may hold credentials."""
+    url = str(_get(env, "CORE_BANKING_URL", "") or "").strip().rstrip("/")
+    if _core_banking_adapter(env) != "http":
+        return url
+    if not url:
+        raise ConfigError("CORE_BANKING_URL is not set (needed when CORE_BANKING_ADAPTER=http) / "
+                          "未配置 CORE_BANKING_URL")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError("CORE_BANKING_URL must be an http(s) URL without query or fragment")
+    secret = str(_get(env, "CORE_API_SECRET", "") or "")
+    if len(secret) < 16 or secret == "change-me":
+        raise ConfigError("CORE_API_SECRET must be set (16+ characters, shared with the core) when "
+                          "CORE_BANKING_ADAPTER=http")
+    return url
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict:
     env = os.environ if env is None else env
     mode = _get(env, "WECHAT_ENCRYPT_MODE", "safe")
@@ -147,9 +186,15 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WECHAT_HANDLER_THREADS": _int(env, "WECHAT_HANDLER_THREADS", 8, minimum=1),
         "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS": _float(env, "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", 300.0),
         "REDIS_URL": redis_url(env),
+        "SMS_SENDER": sms_sender(env),
         "SINGLE_TRANSFER_LIMIT_FEN": single * 100,
         "DAILY_TRANSFER_LIMIT_FEN": daily * 100,
+        "DAILY_TRANSFER_COUNT_LIMIT": _int(env, "DAILY_TRANSFER_COUNT_LIMIT", 10, minimum=1),
+        "TRANSFER_LOCK_MINUTES": _int(env, "TRANSFER_LOCK_MINUTES", 30, minimum=1),
         "ALERT_MIN_AMOUNT_FEN": _int(env, "ALERT_MIN_AMOUNT_YUAN", 0) * 100,
         "CORE_API_SECRET": _get(env, "CORE_API_SECRET", ""),
+        "CORE_BANKING_ADAPTER": _core_banking_adapter(env),
+        "CORE_BANKING_URL": core_banking_url(env),
+        "CORE_BANKING_TIMEOUT_SECONDS": _float(env, "CORE_BANKING_TIMEOUT_SECONDS", 5.0, minimum=0.1),
         "LOG_LEVEL": _log_level(env),
     }

@@ -75,7 +75,7 @@ def test_records_filter_by_kind_user_and_id(mock_app, mock_client, token, state)
     assert nothing_new == {"records": [], "last_id": newer["last_id"]}
 
 
-@pytest.mark.parametrize("query,reason", [({"kind": "sms"}, "kind"), ({"since_id": "-1"}, "since_id"),
+@pytest.mark.parametrize("query,reason", [({"kind": "fax"}, "kind"), ({"since_id": "-1"}, "since_id"),
                                           ({"since_id": "x"}, "since_id")])
 def test_bad_record_queries_are_400(mock_client, query, reason):
     response = mock_client.get("/_mock/records", query_string=query)

@@ -54,7 +54,7 @@ def live_mock():
     state.add_user(FOLLOWER, "小青")
     state.add_user(NOT_FOLLOWING, subscribed=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield state, f"http://127.0.0.1:{server.port}"
     server.shutdown()

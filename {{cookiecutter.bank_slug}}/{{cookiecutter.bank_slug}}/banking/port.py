@@ -3,7 +3,7 @@ accounts, identities, PINs, balances, transactions and transfers.
 
 Two adapters implement it: the built-in double-entry ledger (`banking.ledger`) for demos, pilots
 and banks without an integration yet, and the HTTP adapter (`banking.http_core`) for the bank's own
-core or ESB (contract: docs/core-banking-openapi.yaml). Every adapter must pass the contract suite
+core or ESB (contract: banking/core_api.openapi.yaml). Every adapter must pass the contract suite
 in tests/contract/.
 
 Money is always integer fen. Card and ID numbers never appear in exception messages or logs.

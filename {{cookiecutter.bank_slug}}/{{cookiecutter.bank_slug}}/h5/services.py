@@ -17,9 +17,10 @@ class Service:
 
 
 SERVICES = (
-    Service("bind", "绑定银行卡", "绑定本行借记卡，开通微信银行", "卡"),
+    Service("bind", "绑定银行卡", "绑定本行借记卡，开通微信银行", "卡", ready=True),
+    Service("cards", "我的银行卡", "查看已绑定的银行卡，解除绑定", "我", ready=True),
     Service("balance", "余额查询", "随时查看账户余额", "余"),
-    Service("transfer", "转账汇款", "向本行及他行账户转账", "转"),
+    Service("transfer", "转账汇款", "向本行及他行账户转账", "转", ready=True),
     Service("products", "理财产品", "浏览在售理财产品", "财"),
     Service("alerts", "动账提醒设置", "资金变动，微信即时通知", "铃"),
 )

@@ -3,12 +3,14 @@
 from flask import Blueprint, g, render_template
 
 from ..masking import mask_openid
-from . import oauth
+from . import binding, oauth, transfer
 from .oauth import customer_required
 from .services import SERVICES, find_service
 
 bp = Blueprint("h5", __name__, url_prefix="/h5")
 bp.register_blueprint(oauth.bp)
+bp.register_blueprint(binding.bp)  # /h5/bind, /h5/cards
+bp.register_blueprint(transfer.bp)  # /h5/transfer
 
 
 @bp.get("/")

@@ -46,7 +46,7 @@ class QuietRequestHandler(WSGIRequestHandler):
 
 
 def serve_in_background(app: Flask, host: str, port: int,
-                        poll_interval: float = 0.5) -> tuple[BaseWSGIServer, threading.Thread]:
+                        poll_interval: float = 0.1) -> tuple[BaseWSGIServer, threading.Thread]:
     """A threaded development server on its own daemon thread (port 0: any free port).
 
     `shutdown()` returns within `poll_interval` seconds.

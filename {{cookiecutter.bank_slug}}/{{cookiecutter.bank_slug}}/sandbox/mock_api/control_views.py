@@ -1,6 +1,7 @@
 """/_mock/*: the mock's own JSON API for tests and the simulator (never faulted, no access token).
 
-Records of everything sent, fault settings, simulated WeChat users, the menu, stats and reset.
+Records of everything sent (and of the sandbox's text messages, POST /_mock/sms), fault settings,
+simulated WeChat users, the menu, stats and reset.
 Bad input gets 400 with `{"error": "<Chinese> <English>"}`.
 """
 
@@ -8,6 +9,7 @@ import re
 
 from flask import Blueprint, jsonify, request
 
+from ...masking import mask_phone
 from .calls import mock_state
 from .faults import Faults, FaultsError
 from .state import RECORD_KINDS
@@ -15,6 +17,8 @@ from .state import RECORD_KINDS
 bp = Blueprint("mock_control", __name__, url_prefix="/_mock")
 
 OPENID_PATTERN = re.compile(r"[A-Za-z0-9_-]{28}")
+MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
+MAX_SMS_CHARS = 500
 MAX_NICKNAME_CHARS = 32
 USER_FIELDS = {"openid", "nickname", "subscribed"}
 
@@ -105,6 +109,22 @@ def subscribe(openid: str):
 @bp.post("/users/<openid>/unsubscribe")
 def unsubscribe(openid: str):
     return _set_subscribed(openid, False)
+
+
+@bp.post("/sms")
+def sms():
+    """A text message the service's sandbox SMS adapter sends (banking/sms.py). Recorded as kind "sms"
+    with the phone masked, for the simulator's 短信 cards and for tests."""
+    data = _body()
+    if data is None:
+        return _bad("请求体须为 JSON 对象 the body must be a JSON object")
+    phone, text = data.get("phone"), data.get("text")
+    if not (isinstance(phone, str) and MOBILE_PATTERN.fullmatch(phone)):
+        return _bad("phone 须为 11 位手机号 phone must be an 11-digit mobile number")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_SMS_CHARS:
+        return _bad(f"text 须为 1-{MAX_SMS_CHARS} 个字 text must be 1-{MAX_SMS_CHARS} characters")
+    record = mock_state().record("sms", None, {"phone": mask_phone(phone), "text": text})
+    return {"record": record.to_json()}, 201
 
 
 @bp.get("/menu")

@@ -169,9 +169,9 @@
     }
     if (entry.kind === "template") {
       const card = el("div", "card template");
-      card.dataset.testid = "card-template";
+      card.dataset.testid = entry.testid || "card-template";
       const body = el("div", "card-body");
-      body.append(tag("模板消息"), el("p", "card-title", entry.title), el("p", "card-time", entry.at),
+      body.append(tag(entry.tag || "模板消息"), el("p", "card-title", entry.title), el("p", "card-time", entry.at),
         el("p", "card-desc", entry.text));
       card.appendChild(body);
       if (isWebUrl(entry.url)) {
@@ -307,7 +307,7 @@
     $("webview-frame").src = "about:blank";
   }
 
-  // -- messages the service sent through the API (template, customer service, mass) ---------------
+  // -- messages the service sent through the API (template, customer service, mass) and SMS ---------
   function recordEntries(record) {
     const payload = record.payload || {};
     if (record.kind === "template") {
@@ -323,6 +323,11 @@
       }
       return { kind: "notice", text: "收到一条" + payload.msgtype + "消息" };
     };
+    // Text messages (one-time codes) go to a phone, not an openid: shown to whoever is using the simulator.
+    if (record.kind === "sms") {
+      return [[sim.openid, { kind: "template", tag: "短信", testid: "card-sms", title: "短信 " + (payload.phone || ""),
+        at: formatTime(record.at), text: payload.text || "" }]];
+    }
     if (record.kind === "custom") return [[record.openid, message()]];
     if (record.kind === "mass_send") return (record.delivered_to || []).map((openid) => [openid, message()]);
     return [];

@@ -1,8 +1,9 @@
-"""Follow and unfollow: keep the follower record and greet new followers."""
+"""Follow and unfollow: keep the follower record, greet new followers, suspend or resume alerts to bound cards."""
 
 from flask import current_app
 from sqlalchemy import select
 
+from ...banking.bindings import set_alerts_suspended
 from ...extensions import db
 from ...timeutil import utcnow
 from ..models import Follower, FollowEvent
@@ -37,6 +38,7 @@ def on_subscribe(message):
     follower.subscribed, follower.subscribed_at = True, utcnow()
     scene = getattr(message, "scene_id", None)
     db.session.add(FollowEvent(follower=follower, kind="subscribe", scene=str(scene) if scene else None))
+    set_alerts_suspended(message.source, False)  # following again resumes alerts to bound cards
     db.session.commit()
     return welcome_text()
 
@@ -45,6 +47,7 @@ def on_unsubscribe(message):
     follower = follower_for(message.source)
     follower.subscribed, follower.unsubscribed_at = False, utcnow()
     db.session.add(FollowEvent(follower=follower, kind="unsubscribe"))
+    set_alerts_suspended(message.source, True)  # bindings stay; alerts wait until the user follows again
     db.session.commit()
     return None  # WeChat delivers nothing to a user who has just unfollowed
 
