@@ -34,10 +34,13 @@ def run_ruff(project: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def run_suite(project: Path, database_url: str | None) -> subprocess.CompletedProcess:
+def run_suite(project: Path, database_url: str | None, heavy: bool = True) -> subprocess.CompletedProcess:
+    """The bake's own test suite; `heavy=False` leaves out its process, concurrency and browser tests."""
     env = dict(os.environ, PYTHONPATH=str(project), PYTHONDONTWRITEBYTECODE="1")
     env.pop("TEST_DATABASE_URL", None)
     if database_url:
         env["TEST_DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:cookies"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:cookies"]
+    if not heavy:
+        command += ["-m", "not heavy"]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900)

@@ -175,3 +175,14 @@ def redis_url():
             pytest.fail(message + " (CI=true: Redis tests must run)", pytrace=False)
         pytest.skip(message)
     return url
+
+
+HEAVY_MODULES = {"test_servers", "test_wechat_token_processes", "test_ledger_concurrency"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests and the process/concurrency storms are `heavy` (see the marker's description)."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in HEAVY_MODULES or "e2e" in item.module.__name__.split("."):
+            item.add_marker(pytest.mark.heavy)
