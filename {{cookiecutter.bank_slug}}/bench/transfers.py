@@ -28,7 +28,7 @@ from pathlib import Path
 from statistics import quantiles
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from scratch import DEFAULT_POSTGRES_SERVER, scratch_postgres  # bench/ is on sys.path
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -59,7 +59,6 @@ from {{ cookiecutter.bank_slug }}.banking.port import (  # noqa: E402
 from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
 
 ALNUM = string.ascii_letters + string.digits
-DEFAULT_POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 OPENING_FEN = 100_000_000  # 1,000,000 yuan each: most transfers succeed, a few large ones do not
 
 
@@ -171,17 +170,8 @@ def main() -> None:
 
     ok = True
     if not args.no_postgres:
-        server = make_url(args.postgres_url).set(drivername="postgresql+psycopg")
-        name = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            ok &= run(server.set(database=name).render_as_string(hide_password=False), args)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_postgres(args.postgres_url) as database_url:
+            ok &= run(database_url, args)
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             print()

@@ -1,11 +1,13 @@
 """Benchmark: encrypted (safe-mode) pushes per second to /wechat under gunicorn.
 
-    python bench/wechat_endpoint.py [--workers 5] [--clients 16] [--requests 4000] [--database-url URL]
+    python bench/wechat_endpoint.py [--workers 5] [--clients 16] [--requests 4000]
+                                    [--postgres-url URL] [--no-postgres] [--no-sqlite]
 
-Starts gunicorn on a free loopback port against a fresh migrated database (SQLite in a temp folder
-unless --database-url is given), sends distinct signed and AES-encrypted text messages ("帮助")
-from --clients threads with keep-alive sessions, and prints throughput and latency percentiles.
-The pushes are built before the clock starts; the client runs on the same machine.
+Starts gunicorn on a free loopback port against a fresh migrated database (a scratch PostgreSQL
+database on the server --postgres-url names, dropped afterwards; then SQLite in a temp folder),
+sends distinct signed and AES-encrypted text messages ("帮助") from --clients threads with
+keep-alive sessions, and prints throughput and latency percentiles. The pushes are built before
+the clock starts; the client runs on the same machine.
 """
 
 import argparse
@@ -23,6 +25,7 @@ from statistics import quantiles
 
 import requests
 from flask_migrate import upgrade
+from scratch import DEFAULT_POSTGRES_SERVER, scratch_postgres  # bench/ is on sys.path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -52,17 +55,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-
-    tmp = tempfile.mkdtemp()
-    config = _config(args.database_url or f"sqlite:///{tmp}/bench.db")
+def run(database_url: str, args: argparse.Namespace) -> None:
+    config = _config(database_url)
     app = create_app(config)
     with app.app_context():
         upgrade()
@@ -111,6 +105,25 @@ def main() -> None:
     print(f"requests: {args.requests}  failures: {failures}  elapsed: {elapsed:.2f}s")
     print(f"throughput: {args.requests / elapsed:.0f} req/s  latency ms p50={cuts[49]:.1f} p95={cuts[94]:.1f} "
           f"p99={cuts[98]:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_SERVER))
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    if not args.no_postgres:
+        with scratch_postgres(args.postgres_url) as database_url:
+            run(database_url, args)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            print()
+            run(f"sqlite:///{folder}/bench.db", args)
 
 
 if __name__ == "__main__":
