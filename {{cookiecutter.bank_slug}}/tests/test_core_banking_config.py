@@ -7,14 +7,8 @@ from {{ cookiecutter.bank_slug }}.config import (
     load_config,
 )
 
-BASE = {
-    "SECRET_KEY": "k" * 40,
-    "DATABASE_URL": "sqlite:///x.db",
-    "WECHAT_APP_ID": "wx1234567890abcdef",
-    "WECHAT_TOKEN": "abc123",
-    "WECHAT_ENCODING_AES_KEY": "a" * 43,
-    "WECHAT_ENCRYPT_MODE": "safe",
-}
+from .test_config import BASE
+
 HTTP = {**BASE, "CORE_BANKING_ADAPTER": "http", "CORE_API_SECRET": "s" * 64}
 
 
