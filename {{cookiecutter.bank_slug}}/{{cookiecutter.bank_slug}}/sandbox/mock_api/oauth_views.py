@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import Blueprint, Response, redirect, request
 
 from .calls import mock_state
+from .credentials import check_app_credentials
 from .errors import WeChatError
 
 bp = Blueprint("mock_oauth", __name__)
@@ -60,14 +61,7 @@ def authorize():
 def exchange_code():
     state = mock_state()
     args = request.args
-    if not args.get("appid"):
-        raise WeChatError(41002)
-    if args["appid"] != state.settings.app_id:
-        raise WeChatError(40013)
-    if not args.get("secret"):
-        raise WeChatError(41004)
-    if args["secret"] != state.settings.app_secret:
-        raise WeChatError(40125)
+    check_app_credentials(args, state.settings)
     if not args.get("code"):
         raise WeChatError(41008)
     if args.get("grant_type") != "authorization_code":

@@ -3,6 +3,7 @@
 from flask import Blueprint, jsonify, request
 
 from .calls import mock_state
+from .credentials import check_app_credentials
 from .errors import WeChatError
 
 bp = Blueprint("mock_token", __name__)
@@ -14,13 +15,6 @@ def access_token():
     args = request.args
     if args.get("grant_type") != "client_credential":
         raise WeChatError(40002)
-    if not args.get("appid"):
-        raise WeChatError(41002)
-    if args["appid"] != state.settings.app_id:
-        raise WeChatError(40013)
-    if not args.get("secret"):
-        raise WeChatError(41004)
-    if args["secret"] != state.settings.app_secret:
-        raise WeChatError(40125)
+    check_app_credentials(args, state.settings)
     token, expires_in = state.issue_token()
     return jsonify(access_token=token, expires_in=expires_in)
