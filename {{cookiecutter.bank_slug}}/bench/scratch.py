@@ -1,5 +1,8 @@
 """Throw-away databases for the benchmarks: a fresh PostgreSQL database that is dropped afterwards."""
 
+import argparse
+import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,3 +27,20 @@ def scratch_postgres(server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_SERVER))
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+
+
+def databases(args: argparse.Namespace) -> Iterator[str]:
+    """A scratch PostgreSQL database, then a SQLite file in a temp folder (unless switched off)."""
+    if not args.no_postgres:
+        with scratch_postgres(args.postgres_url) as database_url:
+            yield database_url
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            print()
+            yield f"sqlite:///{folder}/bench.db"

@@ -18,7 +18,6 @@ import random
 import secrets
 import string
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -28,7 +27,7 @@ from pathlib import Path
 from statistics import quantiles
 
 from flask_migrate import upgrade
-from scratch import DEFAULT_POSTGRES_SERVER, scratch_postgres  # bench/ is on sys.path
+from scratch import add_database_options, databases  # bench/ is on sys.path
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -163,19 +162,12 @@ def main() -> None:
     parser.add_argument("--transfers", type=int, default=6000)
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_SERVER))
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-sqlite", action="store_true")
+    add_database_options(parser)
     args = parser.parse_args()
 
     ok = True
-    if not args.no_postgres:
-        with scratch_postgres(args.postgres_url) as database_url:
-            ok &= run(database_url, args)
-    if not args.no_sqlite:
-        with tempfile.TemporaryDirectory() as folder:
-            print()
-            ok &= run(f"sqlite:///{folder}/bench.db", args)
+    for database_url in databases(args):
+        ok &= run(database_url, args)
     sys.exit(0 if ok else 1)
 
 

@@ -17,7 +17,6 @@ import socket
 import string
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +24,7 @@ from statistics import quantiles
 
 import requests
 from flask_migrate import upgrade
-from scratch import DEFAULT_POSTGRES_SERVER, scratch_postgres  # bench/ is on sys.path
+from scratch import add_database_options, databases  # bench/ is on sys.path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -113,17 +112,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_SERVER))
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-sqlite", action="store_true")
+    add_database_options(parser)
     args = parser.parse_args()
-    if not args.no_postgres:
-        with scratch_postgres(args.postgres_url) as database_url:
-            run(database_url, args)
-    if not args.no_sqlite:
-        with tempfile.TemporaryDirectory() as folder:
-            print()
-            run(f"sqlite:///{folder}/bench.db", args)
+    for database_url in databases(args):
+        run(database_url, args)
 
 
 if __name__ == "__main__":
