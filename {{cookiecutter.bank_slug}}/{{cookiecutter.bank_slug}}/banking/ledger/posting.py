@@ -1,4 +1,5 @@
-"""Low-level posting: lock accounts, find an applied entry, append a balanced entry.
+"""Low-level posting: lock accounts, find an applied entry, append a balanced entry (and, in the same
+transaction, an alert in the outbox for every posting on a customer account).
 
 These run inside `transactions.write_transaction`; the caller decides what is allowed. The
 statements are built once (bound parameters) and a transfer costs few round trips: lock the two
@@ -12,6 +13,8 @@ from functools import cache
 
 from sqlalchemy import Connection, Row, TextClause, and_, bindparam, insert, or_, select, text, update
 
+from ...alerts.models import Alert
+from ...alerts.outbox import ledger_alert_rows
 from ..models import Customer
 from .models import KIND_CUSTOMER, JournalEntry, LedgerAccount, Posting
 
@@ -104,8 +107,8 @@ def find_entry(connection: Connection, idempotency_key: str) -> Row | None:
 def append_entry(connection: Connection, *, idempotency_key: str, request_hash: str, kind: str, status: str,
                  amount_fen: int, legs: list[Leg], locked: dict[str, LockedAccount],
                  created_at: datetime) -> tuple[int, dict[str, int]]:
-    """Insert the entry and its postings and move the locked balances. Returns the entry id and
-    each account's balance after."""
+    """Insert the entry, its postings and their alerts, and move the locked balances. Returns the
+    entry id and each account's balance after."""
     if len(legs) < 2 or sum(leg.amount_fen for leg in legs) != 0:
         raise ValueError("a journal entry needs at least two postings that sum to zero")
     balances = {account_id: account.balance_fen for account_id, account in locked.items()}
@@ -121,12 +124,16 @@ def append_entry(connection: Connection, *, idempotency_key: str, request_hash: 
     moved = {account_id: balances[account_id] for account_id in sorted({leg.account_id for leg in legs})}
     entry = {"idempotency_key": idempotency_key, "request_hash": request_hash, "kind": kind, "status": status,
              "amount_fen": amount_fen, "created_at": created_at}
+    alerting = {account_id for account_id, account in locked.items() if account.kind == KIND_CUSTOMER}
     if connection.dialect.name == "postgresql":
-        entry_id = _write_in_one_statement(connection, entry, postings, moved)
+        entry_id = _write_in_one_statement(connection, entry, postings, moved, alerting)
     else:
         entry_id = connection.execute(insert(JournalEntry).values(**entry)).inserted_primary_key[0]
         connection.execute(insert(Posting), [{"entry_id": entry_id, **posting} for posting in postings])
         connection.execute(_SET_BALANCE, [{"target": target, "balance": balance} for target, balance in moved.items()])
+        alerts = ledger_alert_rows(entry_id, postings, alerting, created_at)
+        if alerts:
+            connection.execute(insert(Alert), alerts)
     return entry_id, balances
 
 
@@ -135,16 +142,36 @@ _POSTING_FIELDS = ("account_id", "amount_fen", "balance_after_fen", "kind", "cou
 _POSTING_TYPES = ("varchar", "bigint", "bigint", "varchar", "varchar", "varchar", "varchar")
 
 
+_ALERT_FIELDS = ("source_txn_id", "account_id", "kind", "amount_fen", "balance_after_fen", "counterparty", "memo")
+_ALERT_TYPES = ("varchar", "varchar", "varchar", "bigint", "bigint", "varchar", "varchar")
+
+
 @cache
-def _one_statement_write(postings: int, accounts: int) -> TextClause:
-    """PostgreSQL: the entry, its postings (numbered in leg order) and the new balances in one
-    statement (data-modifying CTEs), so a transfer pays one round trip for its writes."""
+def _one_statement_write(postings: int, accounts: int, alerts: int) -> TextClause:
+    """PostgreSQL: the entry, its postings (numbered in leg order), their alerts and the new balances
+    in one statement (data-modifying CTEs), so a transfer pays one round trip for its writes."""
     legs = ", ".join(
         "(" + ", ".join(f"CAST(:p{n}_{field} AS {type_})" for field, type_ in zip(_POSTING_FIELDS, _POSTING_TYPES,
                                                                                    strict=True)) + f", {n})"
         for n in range(postings))
     balances = ", ".join(f"(CAST(:b{n}_account AS varchar), CAST(:b{n}_balance AS bigint))" for n in range(accounts))
     fields = ", ".join(_POSTING_FIELDS)
+    alert_rows = ", ".join(
+        "(" + ", ".join(f"CAST(:a{n}_{field} AS {type_})" for field, type_ in zip(_ALERT_FIELDS, _ALERT_TYPES,
+                                                                                   strict=True)) + ")"
+        for n in range(alerts))
+    # The alert's id is the entry's transfer id and the posting's position (outbox.ledger_txn_id):
+    # the entry id is only known inside the statement, so the prefix is completed here.
+    alert_cte = f"""
+        , alerts AS (
+            INSERT INTO alert (source, source_txn_id, request_hash, account_id, kind, amount_fen, balance_after_fen,
+                               occurred_at, counterparty, memo, state, attempts, next_attempt_at, created_at)
+            SELECT 'ledger', 'J' || lpad(CAST(entry.id AS varchar), greatest(10, length(CAST(entry.id AS varchar))),
+                                         '0') || a.source_txn_id,
+                   '', a.account_id, a.kind, a.amount_fen, a.balance_after_fen, :created_at, a.counterparty, a.memo,
+                   'pending', 0, :created_at, :created_at
+            FROM entry CROSS JOIN (VALUES {alert_rows}) AS a ({", ".join(_ALERT_FIELDS)})
+        )""" if alerts else ""
     return text(f"""
         WITH entry AS (
             INSERT INTO ledger_journal_entry (idempotency_key, request_hash, kind, status, amount_fen, created_at)
@@ -159,15 +186,21 @@ def _one_statement_write(postings: int, accounts: int) -> TextClause:
             UPDATE ledger_account SET balance_fen = new.balance_fen
             FROM (VALUES {balances}) AS new (account_id, balance_fen)
             WHERE ledger_account.account_id = new.account_id
-        )
+        ){alert_cte}
         SELECT id FROM entry
     """)
 
 
-def _write_in_one_statement(connection: Connection, entry: dict, postings: list[dict], moved: dict[str, int]) -> int:
+def _write_in_one_statement(connection: Connection, entry: dict, postings: list[dict], moved: dict[str, int],
+                            alerting: set[str]) -> int:
     params = dict(entry)
     for n, posting in enumerate(postings):
         params.update({f"p{n}_{field}": posting[field] for field in _POSTING_FIELDS})
     for n, (account_id, balance) in enumerate(moved.items()):
         params.update({f"b{n}_account": account_id, f"b{n}_balance": balance})
-    return connection.execute(_one_statement_write(len(postings), len(moved)), params).scalar_one()
+    # Rows as the SQLite path writes them; the entry id part of source_txn_id is filled in by the statement.
+    alerts = ledger_alert_rows(0, postings, alerting, entry["created_at"])
+    for n, alert in enumerate(alerts):
+        params.update({f"a{n}_{field}": alert[field] for field in _ALERT_FIELDS})
+        params[f"a{n}_source_txn_id"] = ":" + alert["source_txn_id"].rsplit(":", 1)[1]  # ":<position>"
+    return connection.execute(_one_statement_write(len(postings), len(moved), len(alerts)), params).scalar_one()

@@ -1,0 +1,194 @@
+"""Benchmark: transaction alerts delivered per second to the mock WeChat API with 50 ms latency per
+call, and the mock's own capacity measured in the same run as the ceiling.
+
+    python bench/alerts.py [--alerts 20000] [--threads 128] [--latency-ms 50] [--users 200]
+                           [--postgres-url URL] [--no-postgres] [--no-sqlite]
+
+For each database (a scratch PostgreSQL database, then a SQLite file): migrate, bind --users
+followers' accounts, and start the mock WeChat API under gunicorn in its own process (one worker,
+many threads: the mock's state lives in that process) with --latency-ms on every call.
+1. Ceiling: --threads client threads with keep-alive sessions call template/send directly for a
+   few seconds; what the mock answers per second is the most any sender could get from it here.
+2. Dispatcher: --alerts pending alerts in the outbox; one dispatcher (`Dispatcher.drain`, the code
+   behind `flask alerts run`) with --threads send threads delivers them; alerts/s from the first
+   claim to the last recorded outcome. The run checks that every alert ended delivered and that the
+   mock counted one template message per alert.
+Everything runs on this one machine: the mock, the load and the database share its cores.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import string
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+import urllib3
+from flask_migrate import upgrade
+from scratch import add_database_options, databases  # bench/ is on sys.path
+from sqlalchemy import func, insert, select
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from {{ cookiecutter.bank_slug }} import create_app  # noqa: E402
+from {{ cookiecutter.bank_slug }}.alerts.dispatcher import Dispatcher  # noqa: E402
+from {{ cookiecutter.bank_slug }}.alerts.models import DELIVERED, SOURCE_CORE, Alert  # noqa: E402
+from {{ cookiecutter.bank_slug }}.banking.models import CardBinding  # noqa: E402
+from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
+from {{ cookiecutter.bank_slug }}.timeutil import utcnow  # noqa: E402
+
+ALNUM = string.ascii_letters + string.digits
+CEILING_SECONDS = 5.0
+
+
+def _alnum(n: int) -> str:
+    return "".join(secrets.choice(ALNUM) for _ in range(n))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _config(database_url: str, mock_url: str, threads: int) -> dict:
+    return {
+        "SECRET_KEY": _alnum(40), "DATABASE_URL": database_url, "WECHAT_APP_ID": "wx" + secrets.token_hex(8),
+        "WECHAT_APP_SECRET": secrets.token_hex(16), "WECHAT_TOKEN": _alnum(32),
+        "WECHAT_ENCODING_AES_KEY": _alnum(43), "WECHAT_ENCRYPT_MODE": "safe", "WECHAT_SANDBOX": "1",
+        "WECHAT_SANDBOX_API_URL": mock_url, "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "LOG_LEVEL": "WARNING",
+        "ALERT_DISPATCH_THREADS": str(threads), "ALERT_BATCH_SIZE": str(max(100, threads)),
+        "ALERT_SEND_TIMEOUT_SECONDS": "10",
+    }
+
+
+def _start_mock(config: dict, port: int, threads: int) -> subprocess.Popen:
+    env = dict(os.environ, **config)
+    command = [sys.executable, "-m", "gunicorn", "--chdir", str(PROJECT / "bench"), "--workers", "1",
+               "--worker-class", "gthread", "--threads", str(threads * 2), "--backlog", "2048",
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "mock_wsgi:app"]
+    process = subprocess.Popen(command, env=env, cwd=PROJECT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/_mock/stats", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the mock did not start")
+
+
+def _mock(mock_url: str, method: str, path: str, **kwargs):
+    response = requests.request(method, f"{mock_url}{path}", timeout=10, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def _ceiling(mock_url: str, config: dict, openids: list[str], threads: int) -> float:
+    """Template messages per second the mock answers to --threads keep-alive senders."""
+    token = requests.get(f"{mock_url}/cgi-bin/token", params={
+        "grant_type": "client_credential", "appid": config["WECHAT_APP_ID"], "secret": config["WECHAT_APP_SECRET"]},
+        timeout=10).json()["access_token"]
+    data = {"thing1": "消费", "amount2": "¥1.00", "time3": "2026年11月23日 09:30", "character_string4": "0018",
+            "amount5": "¥100.00"}
+    stop = time.monotonic() + CEILING_SECONDS
+    done = Counter()
+
+    # The same HTTP client as the dispatcher (urllib3, keep-alive), so this measures the mock, not the client.
+    pool = urllib3.PoolManager(maxsize=threads, block=True, retries=False, timeout=10)
+    url = f"{mock_url}/cgi-bin/message/template/send?access_token={token}"
+
+    def sender(n: int) -> None:
+        body = json.dumps({"touser": openids[n % len(openids)], "template_id": config["ALERT_TEMPLATE_ID_FOR_BENCH"],
+                           "data": {k: {"value": v} for k, v in data.items()}}, ensure_ascii=False).encode()
+        while time.monotonic() < stop:
+            response = pool.request("POST", url, body=body, headers={"Content-Type": "application/json"})
+            done[json.loads(response.data).get("errcode") == 0] += 1
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=sender, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.monotonic() - started
+    if done[False]:
+        raise SystemExit(f"the mock refused {done[False]} calls during the ceiling run")
+    return done[True] / elapsed
+
+
+def run(database_url: str, args: argparse.Namespace) -> None:
+    port = _free_port()
+    mock_url = f"http://127.0.0.1:{port}"
+    config = _config(database_url, mock_url, args.threads)
+    app = create_app(dict(config))
+    with app.app_context():
+        upgrade()
+    config["ALERT_TEMPLATE_ID_FOR_BENCH"] = app.config["ALERT_TEMPLATE_ID"]
+    mock = _start_mock({k: v for k, v in config.items() if k != "ALERT_TEMPLATE_ID_FOR_BENCH"}, port, args.threads)
+    try:
+        openids = [f"oBench{n:022d}" for n in range(args.users)]
+        for openid in openids:
+            _mock(mock_url, "POST", "/_mock/users", json={"openid": openid, "subscribed": True})
+        _mock(mock_url, "PUT", "/_mock/faults", json={"latency_ms": args.latency_ms})
+        ceiling = _ceiling(mock_url, config, openids, args.threads)
+        calls_before = _mock(mock_url, "GET", "/_mock/stats")["api_calls"]
+
+        now = utcnow()
+        with app.app_context():
+            db.session.execute(insert(CardBinding), [{
+                "openid": openid, "account_id": f"BENCH-{n:04d}", "card_mask": f"6228 **** **** {n:04d}",
+                "status": "active", "alerts_suspended": False, "bound_at": now} for n, openid in enumerate(openids)])
+            db.session.execute(insert(Alert), [{
+                "source": SOURCE_CORE, "source_txn_id": f"B{n:07d}", "request_hash": "",
+                "account_id": f"BENCH-{n % args.users:04d}", "kind": "purchase", "amount_fen": -(n % 50_000 + 1),
+                "balance_after_fen": 10**7, "occurred_at": now, "counterparty": "", "memo": "", "state": "pending",
+                "attempts": 0, "next_attempt_at": now, "created_at": now} for n in range(args.alerts)])
+            db.session.commit()
+        dispatcher = Dispatcher(app, threads=args.threads)
+        started = time.monotonic()
+        counts = dispatcher.drain(wait_seconds=5)
+        elapsed = time.monotonic() - started
+        dispatcher.close()
+        with app.app_context():
+            states = dict(db.session.execute(select(Alert.state, func.count()).group_by(Alert.state)).all())
+        calls = _mock(mock_url, "GET", "/_mock/stats")["api_calls"] - calls_before
+        rate = counts[DELIVERED] / elapsed
+        print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: mock latency {args.latency_ms} ms, "
+              f"{args.threads} threads")
+        print(f"  mock ceiling   {ceiling:8.0f} template messages/s ({args.threads} direct keep-alive senders)")
+        print(f"  dispatcher     {rate:8.0f} alerts/s delivered ({counts[DELIVERED]} in {elapsed:.1f} s, "
+              f"{calls} mock calls incl. the token)")
+        print(f"  outcome        {states}")
+        if states != {DELIVERED: args.alerts}:
+            raise SystemExit("not every alert was delivered")
+    finally:
+        mock.terminate()
+        mock.wait(30)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=20_000)
+    parser.add_argument("--threads", type=int, default=128)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--users", type=int, default=200)
+    add_database_options(parser)
+    args = parser.parse_args()
+    for database_url in databases(args):
+        run(database_url, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""`flask alerts run | drain | import FILE | status`."""
+
+import signal
+import sys
+import threading
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from ..extensions import db
+from .csv_import import CsvFileError, ImportSummary, import_csv
+from .dispatcher import Dispatcher
+from .metrics import alert_counts, oldest_open_age_seconds
+
+alerts_group = AppGroup("alerts", help="Transaction alerts (动账提醒): dispatcher, CSV import, status.")
+
+MAX_REFUSED_SHOWN = 50
+
+
+def _check_template() -> None:
+    if not current_app.config["ALERT_TEMPLATE_ID"]:
+        raise click.ClickException("ALERT_TEMPLATE_ID is not set: add the account-change template from WeChat's "
+                                   "template library and put its id in .env (docs/alerts.md) / 未配置动账提醒模板")
+
+
+def _dispatcher(threads: int | None) -> Dispatcher:
+    _check_template()
+    return Dispatcher(current_app._get_current_object(), threads=threads)
+
+
+def _report(counts) -> None:
+    shown = ", ".join(f"{key}={value}" for key, value in sorted(counts.items())) or "nothing due"
+    click.echo(f"动账提醒 alerts: {shown}")
+
+
+@alerts_group.command("run")
+@click.option("--threads", type=click.IntRange(1, 512), default=None, help="Concurrent sends (ALERT_DISPATCH_THREADS).")
+@with_appcontext
+def run_command(threads: int | None) -> None:
+    """Deliver alerts until stopped (SIGTERM or Ctrl-C finish the sends in flight first)."""
+    dispatcher = _dispatcher(threads)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"动账提醒发送中 alerts dispatcher {dispatcher.owner} running with {dispatcher.threads} threads "
+               f"on {db.engine.dialect.name}")
+    try:
+        counts = dispatcher.run(stop)
+    finally:
+        dispatcher.close()
+    _report(counts)
+
+
+@alerts_group.command("drain")
+@click.option("--threads", type=click.IntRange(1, 512), default=None, help="Concurrent sends.")
+@click.option("--wait", "wait_seconds", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Also wait for retries that come due within this many seconds.")
+@with_appcontext
+def drain_command(threads: int | None, wait_seconds: float) -> None:
+    """Deliver every alert that is due now, then exit."""
+    dispatcher = _dispatcher(threads)
+    try:
+        counts = dispatcher.drain(wait_seconds)
+    finally:
+        dispatcher.close()
+    _report(counts)
+
+
+@alerts_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--encoding", default="utf-8-sig", show_default=True, help="The file's encoding (e.g. gb18030).")
+@with_appcontext
+def import_command(path: str, encoding: str) -> None:
+    """Import the core's end-of-day CSV of transactions (idempotent: run it again after a failure)."""
+    ledger = current_app.config["CORE_BANKING_ADAPTER"] == "ledger"
+
+    def progress(summary: ImportSummary) -> None:
+        click.echo(f"  ... {summary.lines} lines read, {summary.stored} stored", err=True)
+
+    try:
+        summary = import_csv(db.engine, path, ledger=ledger, encoding=encoding, progress=progress)
+    except CsvFileError as exc:
+        raise click.ClickException(f"{exc} / 文件无法读取，未导入任何交易") from None
+    click.echo(f"导入完成 imported {path}: {summary.lines} lines, {summary.stored} stored, "
+               f"{summary.skipped} skipped (already stored), {len(summary.refused)} refused")
+    for line, reason in summary.refused[:MAX_REFUSED_SHOWN]:
+        click.echo(f"  line {line}: {reason}")
+    if len(summary.refused) > MAX_REFUSED_SHOWN:
+        click.echo(f"  ... and {len(summary.refused) - MAX_REFUSED_SHOWN} more refused lines")
+    if summary.refused:
+        sys.exit(1)
+
+
+@alerts_group.command("status")
+@with_appcontext
+def status_command() -> None:
+    """Alerts by state and the age of the oldest open one."""
+    for state, count in alert_counts().items():
+        click.echo(f"{state:14} {count}")
+    click.echo(f"oldest open    {oldest_open_age_seconds():.0f} s")
