@@ -29,6 +29,7 @@ class StaffUser(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    openid: Mapped[str | None] = mapped_column(String(64))  # the staff member's own WeChat: 群发 previews go there
 
     branch: Mapped[Branch | None] = relationship()
 
