@@ -8,6 +8,7 @@ from pathlib import Path
 # Flask's own Jinja templates legitimately contain {{ }} and {% %}; Alembic's script template is Mako.
 RAW_DIRS = {"templates", "static"}
 RAW_FILES = {"script.py.mako"}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts"
 BINARY_SUFFIXES = {".png", ".jpg", ".ico", ".woff", ".woff2", ".db", ".mo", ".pyc"}
 
 
@@ -34,13 +35,17 @@ def run_ruff(project: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def run_suite(project: Path, database_url: str | None, heavy: bool = True) -> subprocess.CompletedProcess:
-    """The bake's own test suite; `heavy=False` leaves out its process, concurrency and browser tests."""
+def run_suite(project: Path, database_url: str | None, full: bool = True) -> subprocess.CompletedProcess:
+    """The bake's own test suite: all of it, or (`full=False`) its `smoke` tests, those that depend end
+    to end on the bake's answers, without the `heavy` process, concurrency and browser tests."""
     env = dict(os.environ, PYTHONPATH=str(project), PYTHONDONTWRITEBYTECODE="1")
+    # Screenshots and other artifacts of the browser tests, kept after the bake's temp folder is gone.
+    database = "postgresql" if database_url else "sqlite"
+    env.setdefault("TEST_ARTIFACTS_DIR", str(ARTIFACTS / f"{project.name}-{database}"))
     env.pop("TEST_DATABASE_URL", None)
     if database_url:
         env["TEST_DATABASE_URL"] = database_url
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:cookies"]
-    if not heavy:
-        command += ["-m", "not heavy"]
+    if not full:
+        command += ["-m", "smoke and not heavy"]
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900)

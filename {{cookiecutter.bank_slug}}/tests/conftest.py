@@ -177,12 +177,22 @@ def redis_url():
     return url
 
 
-HEAVY_MODULES = {"test_servers", "test_wechat_token_processes", "test_ledger_concurrency"}
+HEAVY_MODULES = {"test_servers", "test_wechat_token_processes", "test_ledger_concurrency", "test_dispatcher_kill"}
+
+
+# What depends on the bake's answers (mode, database, sandbox or AppID, bank name and limits) end to end:
+# the template's bake matrix runs these in every option combination and the whole suite in two of them.
+SMOKE_MODULES = {"test_config", "test_wechat_endpoint", "test_wechat_official_vectors", "test_migrations",
+                 "test_health", "test_cli", "test_menu", "test_h5_oauth", "test_binding_h5", "test_transfer_rules",
+                 "test_products_chat", "test_i18n", "test_dispatcher", "test_ingest_api"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests and the process/concurrency storms are `heavy` (see the marker's description)."""
+    """Browser tests and the process/concurrency storms are `heavy` (see the marker's description);
+    the option-sensitive modules are `smoke`."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
         if module in HEAVY_MODULES or "e2e" in item.module.__name__.split("."):
             item.add_marker(pytest.mark.heavy)
+        if module in SMOKE_MODULES:
+            item.add_marker(pytest.mark.smoke)
