@@ -88,10 +88,10 @@ def test_the_redirect_dance_identifies_the_customer(sandbox, service, wechat):
 
 
 def test_the_page_asked_for_is_where_the_customer_lands(service, wechat):
-    done = log_in(service, wechat, ALICE, "/h5/products?from=menu")
-    assert done.headers["Location"] == "/h5/products?from=menu"
-    page = service.get("/h5/products?from=menu")
-    assert page.status_code == 200 and "理财产品即将开通" in page.get_data(as_text=True)
+    done = log_in(service, wechat, ALICE, "/h5/cards?from=menu")
+    assert done.headers["Location"] == "/h5/cards?from=menu"
+    page = service.get("/h5/cards?from=menu")
+    assert page.status_code == 200 and mask_openid(ALICE) in page.get_data(as_text=True)
 
 
 def test_unknown_h5_page_is_a_chinese_404(service, wechat):

@@ -9,7 +9,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import h5, wechat
+from . import alerts, h5, language, wechat
+from .admin import panel as admin_panel
 from .config import load_config
 from .extensions import csrf, db, login_manager, migrate
 from .logging_setup import configure_logging
@@ -23,6 +24,8 @@ WECHAT_HANDLER_MODULES = [
     f"{__package__}.wechat.handlers.fallback",
     f"{__package__}.wechat.handlers.balance",  # 余额 / BALANCE and 绑定
     f"{__package__}.wechat.handlers.transfer",  # 转账 / 汇款: the H5 link
+    f"{__package__}.wechat.handlers.products",  # 理财 / PRODUCTS: news reply of the products on sale
+    f"{__package__}.replies.handlers",  # staff-edited keyword replies: after every built-in keyword
     f"{__package__}.wechat.handlers.coming_soon",  # keep last: answers menu keys no feature has claimed
 ]
 
@@ -47,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    language.init_app(app)  # Flask-Babel: zh_CN by default, English on request (language.py)
     _register_models()
 
     from .cli import register_cli
@@ -56,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     wechat.init_app(app, WECHAT_HANDLER_MODULES)
     csrf.exempt(wechat.bp)  # WeChat signs its pushes; it cannot carry a CSRF token
     h5.init_app(app)
+    admin_panel.init_app(app)  # /admin: staff login, dashboard and the Flask-Admin views
+    alerts.init_app(app, csrf)
     register_cli(app)
     logging.getLogger(__name__).debug("app created for %s", app.config["BANK_NAME_EN"])
     return app
@@ -69,10 +75,16 @@ def _engine_options(url: str) -> dict:
 
 def _register_models() -> None:
     """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
+    from .admin import audit_models as _admin_audit  # noqa: F401
     from .admin import models as _admin  # noqa: F401
+    from .alerts import models as _alerts  # noqa: F401
     from .banking import models as _banking  # noqa: F401
     from .banking.ledger import models as _ledger  # noqa: F401
     from .banking.transfers import models as _transfers  # noqa: F401
+    from .products import models as _products  # noqa: F401
+    from .pushes import models as _pushes  # noqa: F401
+    from .replies import models as _replies  # noqa: F401
+    from .wechat import menu_models as _menu  # noqa: F401
     from .wechat import models as _wechat  # noqa: F401
 
 

@@ -10,11 +10,14 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import demo_data
+from .admin import audit as admin_audit
 from .admin.models import ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, ROLES, StaffUser
+from .alerts.cli import alerts_group
 from .banking.ledger.cli import ledger_group
 from .banking.ledger.demo import seed_demo_ledger
 from .banking.models import Branch, Customer
 from .extensions import db
+from .i18n_catalogs import i18n_group
 from .masking import mask_card, mask_id_number, mask_name, mask_phone
 from .sandbox.cli import sandbox_group
 from .wechat import dedup
@@ -52,6 +55,20 @@ def seed_demo() -> None:
     db.session.commit()
     click.echo(f"演示数据已就绪：新增客户 {added} 位 Demo data ready: {added} customers added.")
     _seed_demo_ledger()
+    _seed_demo_products()
+
+
+def _seed_demo_products() -> None:
+    """Two products on sale, one draft and one closed (sale windows relative to today)."""
+    from .products.demo import seed_demo_products
+    from .products.models import bank_today
+
+    products = seed_demo_products(bank_today())
+    for product, added in products:
+        if added:
+            click.echo(f"  {product.code}  {product.name}  {product.status}  {product.yield_range}")
+    added = sum(1 for _product, was_added in products if was_added)
+    click.echo(f"演示理财产品已就绪：新增 {added} 款 Demo wealth products ready: {added} added.")
 
 
 def _seed_demo_ledger() -> None:
@@ -94,7 +111,10 @@ def create_admin(username: str, display_name: str, role: str, branch_code: str |
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--password") from None
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
+    admin_audit.record("create", "staff_user", user.id, None,
+                       {"username": user.username, "display_name": user.display_name, "role": role,
+                        "branch_code": branch_code or None}, staff=None, actor_username="(create-admin)")
     click.echo(f"已创建管理员 {username}（{role}）Staff user created.")
 
 
@@ -131,17 +151,21 @@ def prune_messages(days: int) -> None:
 @wechat_group.command("push-menu")
 @click.option("--dry-run", is_flag=True, help="Validate and print the menu without pushing it.")
 def wechat_push_menu(dry_run: bool) -> None:
-    """Publish the custom menu (WECHAT_MENU_FILE or the default) through the WeChat API."""
+    """Publish the custom menu through the WeChat API: the newest one published from the admin panel,
+    else WECHAT_MENU_FILE, else the default (see wechat/menu_publish.py)."""
     from wechatpy.exceptions import WeChatClientException
 
     from .wechat.client import get_client
-    from .wechat.menu import MenuError, describe, load_menu
+    from .wechat.menu import MenuError, describe
+    from .wechat.menu_publish import menu_to_publish
 
     try:
-        menu = load_menu(current_app.config)
+        chosen = menu_to_publish(current_app.config)
     except MenuError as exc:
         problems = "\n  ".join(exc.problems)
         raise click.ClickException(f"菜单不符合微信规则 The menu breaks WeChat's rules:\n  {problems}") from None
+    menu = chosen.menu
+    click.echo(f"菜单来源 Source: {chosen.source}")
     for line in describe(menu):
         click.echo(line)
     if dry_run:
@@ -158,5 +182,6 @@ def wechat_push_menu(dry_run: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (init_db, seed_demo, create_admin, wechat_group, sandbox_group, ledger_group):
+    for command in (init_db, seed_demo, create_admin, wechat_group, sandbox_group, ledger_group,
+                    alerts_group, i18n_group):
         app.cli.add_command(command)

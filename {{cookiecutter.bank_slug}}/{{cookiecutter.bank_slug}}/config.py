@@ -14,6 +14,7 @@ from .bank_profile import BAKED_DEFAULTS
 
 ENCRYPT_MODES = ("plain", "compat", "safe")
 CORE_BANKING_ADAPTERS = ("ledger", "http")  # built-in double-entry ledger | the bank's core over HTTP
+LOCALES = ("zh_CN", "en")  # the languages with a catalogue (translations/); the first is the house language
 
 
 class ConfigError(RuntimeError):
@@ -110,6 +111,38 @@ def sms_sender(env: Mapping[str, str]) -> str:
     return value
 
 
+def default_locale(env: Mapping[str, str]) -> str:
+    """The language of pages without a choice (no ?lang=, no Accept-Language match) and of chat replies."""
+    value = str(_get(env, "DEFAULT_LOCALE", LOCALES[0]) or LOCALES[0]).strip()
+    spelled = {locale.lower().replace("_", "-"): locale for locale in LOCALES}  # zh-CN, zh_cn, EN are fine
+    if value.lower().replace("_", "-") not in spelled:
+        raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, got {value!r} / "
+                          f"DEFAULT_LOCALE 只能是 {' 或 '.join(LOCALES)}")
+    return spelled[value.lower().replace("_", "-")]
+
+
+ALERT_FIELD_ROLES = ("type", "amount", "time", "card", "balance")  # alerts/message.py: what each keyword shows
+DEFAULT_ALERT_TEMPLATE_FIELDS = "type=thing1,amount=amount2,time=time3,card=character_string4,balance=amount5"
+SANDBOX_ALERT_TEMPLATE_ID = "sandbox_tmpl_account_change"  # the mock WeChat API's account-change template
+
+
+def alert_template_fields(env: Mapping[str, str]) -> dict[str, str]:
+    """ALERT_TEMPLATE_FIELDS: which keyword of the account's template shows what, e.g.
+    type=thing1,amount=amount2,time=time3,card=character_string4,balance=amount5."""
+    raw = str(_get(env, "ALERT_TEMPLATE_FIELDS", DEFAULT_ALERT_TEMPLATE_FIELDS) or DEFAULT_ALERT_TEMPLATE_FIELDS)
+    fields = {}
+    for part in raw.split(","):
+        role, _, keyword = part.strip().partition("=")
+        if role not in ALERT_FIELD_ROLES or not re.fullmatch(r"[a-z_]+\d*", keyword.strip()) or role in fields:
+            raise ConfigError("ALERT_TEMPLATE_FIELDS must be role=keyword pairs separated by commas, roles from "
+                              f"{', '.join(ALERT_FIELD_ROLES)}, e.g. {DEFAULT_ALERT_TEMPLATE_FIELDS}")
+        fields[role] = keyword.strip()
+    missing = [role for role in ("type", "amount", "time") if role not in fields]
+    if missing:
+        raise ConfigError(f"ALERT_TEMPLATE_FIELDS must map {', '.join(missing)} to a keyword of the template")
+    return fields
+
+
 def _core_banking_adapter(env) -> str:
     adapter = str(_get(env, "CORE_BANKING_ADAPTER", "ledger")).strip().lower()
     if adapter not in CORE_BANKING_ADAPTERS:
@@ -171,8 +204,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "PUBLIC_DOMAIN": _get(env, "PUBLIC_DOMAIN"),
         "PUBLIC_BASE_URL": public_base_url(env),
         "H5_SESSION_MINUTES": _int(env, "H5_SESSION_MINUTES", 30, minimum=1),
+        "ADMIN_SESSION_MINUTES": _int(env, "ADMIN_SESSION_MINUTES", 30, minimum=1),
         "WECHAT_MENU_FILE": _get(env, "WECHAT_MENU_FILE", ""),
         "TIMEZONE": timezone,
+        "DEFAULT_LOCALE": default_locale(env),
         "WECHAT_APP_ID": app_id,
         "WECHAT_APP_SECRET": _get(env, "WECHAT_APP_SECRET", ""),
         "WECHAT_TOKEN": token,
@@ -192,6 +227,24 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "DAILY_TRANSFER_COUNT_LIMIT": _int(env, "DAILY_TRANSFER_COUNT_LIMIT", 10, minimum=1),
         "TRANSFER_LOCK_MINUTES": _int(env, "TRANSFER_LOCK_MINUTES", 30, minimum=1),
         "ALERT_MIN_AMOUNT_FEN": _int(env, "ALERT_MIN_AMOUNT_YUAN", 0) * 100,
+        "ALERTS_DEFAULT_ON": _flag(env, "ALERTS_DEFAULT_ON", default=True),
+        "ALERT_TEMPLATE_ID": str(_get(env, "ALERT_TEMPLATE_ID", "") or (
+            SANDBOX_ALERT_TEMPLATE_ID if _flag(env, "WECHAT_SANDBOX", default=not _get(env, "WECHAT_APP_SECRET"))
+            else "")).strip(),
+        "ALERT_TEMPLATE_FIELDS": alert_template_fields(env),
+        "ALERT_MAX_AGE_MINUTES": _int(env, "ALERT_MAX_AGE_MINUTES", 1440, minimum=1),
+        "ALERT_MAX_ATTEMPTS": _int(env, "ALERT_MAX_ATTEMPTS", 8, minimum=1),
+        "ALERT_RETRY_BASE_SECONDS": _float(env, "ALERT_RETRY_BASE_SECONDS", 2.0, minimum=0.0),
+        "ALERT_RETRY_MAX_SECONDS": _float(env, "ALERT_RETRY_MAX_SECONDS", 600.0, minimum=0.0),
+        "ALERT_QUOTA_PAUSE_SECONDS": _float(env, "ALERT_QUOTA_PAUSE_SECONDS", 300.0, minimum=0.0),
+        "ALERT_DISPATCH_THREADS": _int(env, "ALERT_DISPATCH_THREADS", 32, minimum=1),
+        "ALERT_BATCH_SIZE": _int(env, "ALERT_BATCH_SIZE", 200, minimum=1),
+        "ALERT_LEASE_SECONDS": _float(env, "ALERT_LEASE_SECONDS", 60.0, minimum=1.0),
+        "ALERT_POLL_SECONDS": _float(env, "ALERT_POLL_SECONDS", 1.0, minimum=0.01),
+        "ALERT_SEND_TIMEOUT_SECONDS": _float(env, "ALERT_SEND_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        "CORE_API_MAX_BODY_BYTES": _int(env, "CORE_API_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024),
+        "CORE_API_TIMESTAMP_WINDOW_SECONDS": _int(env, "CORE_API_TIMESTAMP_WINDOW_SECONDS", 300, minimum=1),
+        "METRICS_TOKEN": str(_get(env, "METRICS_TOKEN", "") or ""),
         "CORE_API_SECRET": _get(env, "CORE_API_SECRET", ""),
         "CORE_BANKING_ADAPTER": _core_banking_adapter(env),
         "CORE_BANKING_URL": core_banking_url(env),

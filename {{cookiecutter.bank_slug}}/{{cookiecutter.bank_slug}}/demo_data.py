@@ -51,3 +51,17 @@ ACCOUNTS = [
 
 def card_number(serial: int) -> str:
     return with_check_digit(f"{CARD_BIN}{serial:012d}")
+
+
+# Demo wealth products: code, name, risk grade, yield min/max (bp), term (days), minimum purchase (fen),
+# sale window as days from the day seed-demo runs (start, end), status, description (plain text).
+PRODUCTS = [
+    ("LC0090A", "稳盈 90 天", "R2", 260, 310, 90, 100, (-10, 20), "on_sale",
+     "固定收益类理财产品，主要投资于存款、债券等固定收益类资产。\n到期一次性兑付本金及收益。"),
+    ("LC0180B", "添鑫 180 天", "R2", 290, 340, 180, 1_000_000, (-3, 27), "on_sale",
+     "固定收益类理财产品，投资期限 180 天，1 万元起购。\n业绩比较基准不代表产品未来表现和实际收益。"),
+    ("LC0365C", "进享一年期", "R3", 320, 420, 365, 5_000_000, (7, 37), "draft",
+     "混合类理财产品（草稿，尚未发售）。"),
+    ("LC0030D", "安享 30 天", "R1", 200, 230, 30, 100, (-60, -30), "closed",
+     "现金管理类理财产品（已停售）。"),
+]

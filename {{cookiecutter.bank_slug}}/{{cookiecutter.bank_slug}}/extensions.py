@@ -1,5 +1,6 @@
 """Flask extension instances, created unbound and initialised in the app factory."""
 
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,4 +25,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
+babel = Babel()  # the locale selector is language.select_locale
 csrf = CSRFProtect()  # every form POST; WeChat pushes and signed APIs are exempted where they are mounted

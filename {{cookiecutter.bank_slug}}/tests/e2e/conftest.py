@@ -1,7 +1,7 @@
 """Real Chromium for the browser tests (Debian's /usr/bin/chromium, driven by Python playwright).
 
 Skipped when playwright or Chromium is missing, except under CI=true, where that is a failure.
-Screenshots go to test-artifacts/ in the project.
+Screenshots go to the directory named by TEST_ARTIFACTS_DIR (default: test-artifacts/ in the project).
 """
 
 import os
@@ -14,7 +14,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 PHONE = {"width": 375, "height": 667}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DEFAULT_ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _unavailable(reason: str):
@@ -52,5 +52,6 @@ def phone(browser):
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+    directory = Path(os.environ.get("TEST_ARTIFACTS_DIR") or DEFAULT_ARTIFACTS)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

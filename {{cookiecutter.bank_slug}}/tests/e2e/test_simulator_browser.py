@@ -86,7 +86,10 @@ def test_menu_links_and_user_switch_reidentify_in_h5(phone, sandbox, artifacts):
     phone.get_by_test_id("user-select").select_option(FOLLOWER)
     phone.get_by_test_id("menubar").get_by_role("button", name="理财产品").click()
     frame = phone.frame_locator("[data-testid=webview-frame]")
-    expect(frame.get_by_text("理财产品即将开通")).to_be_visible()
+    expect(frame.get_by_test_id("risk-notice")).to_contain_text("理财非存款、产品有风险、投资须谨慎")  # public page
+    phone.get_by_test_id("webview-close").click()
+    phone.get_by_test_id("menubar").get_by_role("button", name="账户").click()
+    phone.get_by_test_id("submenu").get_by_role("button", name="绑定").click()
     expect(frame.locator(".openid")).to_have_text(mask_openid(FOLLOWER))
     phone.get_by_test_id("webview-close").click()
 

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import _, _l
 from ..masking import mask_card, mask_phone
 from ..timeutil import utcnow
 from .core import get_core
@@ -44,14 +45,15 @@ MAX_ATTEMPTS = 5
 RESEND_AFTER = timedelta(seconds=60)
 MAX_SENDS = 5  # codes per challenge, the first one included
 
-SMS_TEXT = ("【{bank}】您正在绑定尾号{tail}的银行卡，验证码 {code}，{minutes} 分钟内有效。"
-            "请勿将验证码告诉任何人，本行工作人员不会索要。")
+SMS_TEXT = _l("【{bank}】您正在绑定尾号{tail}的银行卡，验证码 {code}，{minutes} 分钟内有效。"
+              "请勿将验证码告诉任何人，本行工作人员不会索要。")
 
 
 class BindingError(Exception):
-    """A refusal; `message` is Chinese text for the customer's page, `status` the page's HTTP status."""
+    """A refusal; `message` is text for the customer's page (lazy: the page's language), `status` the page's
+    HTTP status."""
 
-    message = "绑定失败，请稍后再试"
+    message = _l("绑定失败，请稍后再试")
     status = 400
 
     def __init__(self, message: str | None = None) -> None:
@@ -61,35 +63,35 @@ class BindingError(Exception):
 
 
 class IdentityMismatch(BindingError):
-    message = "您输入的卡号、姓名、身份证号或手机号与本行开户信息不符，请核对后重试。"
+    message = _l("您输入的卡号、姓名、身份证号或手机号与本行开户信息不符，请核对后重试。")
 
 
 class CardAlreadyBound(BindingError):
-    message = "该卡已绑定在您的微信上，无需重复绑定。"
+    message = _l("该卡已绑定在您的微信上，无需重复绑定。")
 
 
 class CardBoundElsewhere(BindingError):
-    message = "该卡已绑定在其他微信号上。如需改绑，请先在原微信号中解绑，或携带身份证到开户网点办理。"
+    message = _l("该卡已绑定在其他微信号上。如需改绑，请先在原微信号中解绑，或携带身份证到开户网点办理。")
     status = 409
 
 
 class ChallengeNotFound(BindingError):
-    message = "绑定申请不存在或已结束，请重新填写绑卡信息。"
+    message = _l("绑定申请不存在或已结束，请重新填写绑卡信息。")
     status = 404
 
 
 class CodeExpired(BindingError):
-    message = "验证码已过期，请重新获取。"
+    message = _l("验证码已过期，请重新获取。")
 
 
 class CodeWrong(BindingError):
     def __init__(self, attempts_left: int) -> None:
-        super().__init__(f"验证码不正确，还可以再试 {attempts_left} 次。")
+        super().__init__(_("验证码不正确，还可以再试 %(count)s 次。", count=attempts_left))
         self.attempts_left = attempts_left
 
 
 class TooManyAttempts(BindingError):
-    message = "验证码错误次数过多，本次绑定已取消，请重新填写绑卡信息。"
+    message = _l("验证码错误次数过多，本次绑定已取消，请重新填写绑卡信息。")
     status = 429
 
 
@@ -97,17 +99,17 @@ class ResendTooSoon(BindingError):
     status = 429
 
     def __init__(self, seconds_left: int) -> None:
-        super().__init__(f"验证码已发送，请 {seconds_left} 秒后再重新获取。")
+        super().__init__(_("验证码已发送，请 %(seconds)s 秒后再重新获取。", seconds=seconds_left))
         self.seconds_left = seconds_left
 
 
 class TooManySends(BindingError):
-    message = "验证码发送次数过多，本次绑定已取消，请稍后重新填写绑卡信息。"
+    message = _l("验证码发送次数过多，本次绑定已取消，请稍后重新填写绑卡信息。")
     status = 429
 
 
 class SmsNotSent(BindingError):
-    message = "短信发送失败，请稍后再试。"
+    message = _l("短信发送失败，请稍后再试。")
     status = 503
 
 
@@ -203,7 +205,8 @@ def start_binding(openid: str, card_number: str, name: str, id_number: str, phon
                        .where(BindingChallenge.openid == openid, BindingChallenge.status == CHALLENGE_PENDING)
                        .values(status=CHALLENGE_REPLACED, phone=""))
     challenge = BindingChallenge(openid=openid, account_id=account.account_id, card_mask=mask_card(card_number),
-                                 phone=phone, sends=1, status=CHALLENGE_PENDING)
+                                 branch_code=account.branch_code or None, phone=phone, sends=1,
+                                 status=CHALLENGE_PENDING)
     code = new_code()
     _set_code(challenge, code)
     db.session.add(challenge)
@@ -275,7 +278,8 @@ def _bind(challenge: BindingChallenge) -> CardBinding:
         db.session.commit()
         raise
     binding = CardBinding(openid=challenge.openid, account_id=challenge.account_id, card_mask=challenge.card_mask,
-                          status=STATUS_ACTIVE, alerts_suspended=False)
+                          branch_code=challenge.branch_code, status=STATUS_ACTIVE, alerts_suspended=False,
+                          sms_phone=challenge.phone)
     db.session.add(binding)
     _close(challenge, CHALLENGE_VERIFIED)
     try:

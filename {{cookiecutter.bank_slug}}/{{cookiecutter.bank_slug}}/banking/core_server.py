@@ -20,6 +20,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..language import fixed_language
 from ..logging_setup import install_scrubber
 from .core_api import (
     DEFAULT_TRANSACTIONS_LIMIT,
@@ -67,6 +68,7 @@ def create_core_server(core: CoreBanking, secret: str, *, window_seconds: int = 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False
+    fixed_language(app)  # refusal messages are the contract's Chinese, whatever language the service speaks
     app.extensions["core_server"] = ServerSettings(core, secret, window_seconds, clock)
     app.register_blueprint(bp)
     app.register_error_handler(CoreBankingError, _refused)
@@ -108,7 +110,7 @@ def _error(code: str, message: str, status: int | None = None) -> Response:
 
 def _refused(exc: CoreBankingError) -> Response:
     code = exc.code if exc.code in STATUS_BY_CODE else CoreBankingError.code  # a subclass the contract lacks
-    return _error(code, exc.message)
+    return _error(code, str(exc.message))
 
 
 def _invalid(exc: InvalidRequest) -> Response:

@@ -62,8 +62,13 @@ class CardBinding(db.Model):
     card_mask: Mapped[str] = mapped_column(String(32))  # 6228 **** **** 1234
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | unbound
     alerts_suspended: Mapped[bool] = mapped_column(Boolean, default=False)  # the follower unsubscribed
+    # The mobile number verified by SMS when the card was bound: where SMS alerts go if the customer opts in.
+    sms_phone: Mapped[str | None] = mapped_column(String(20))
     bound_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     unbound_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The account's branch as the core reported it when the card was bound: the admin panel's branch scope.
+    branch_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    unbind_reason: Mapped[str | None] = mapped_column(String(200))  # set when staff unbind it in the admin panel
 
     def __repr__(self) -> str:
         return f"<CardBinding {self.id} {self.card_mask} {self.status}>"
@@ -79,6 +84,7 @@ class BindingChallenge(db.Model):
     openid: Mapped[str] = mapped_column(String(64), index=True)
     account_id: Mapped[str] = mapped_column(String(64))
     card_mask: Mapped[str] = mapped_column(String(32))
+    branch_code: Mapped[str | None] = mapped_column(String(16))  # the account's branch, copied to the binding
     phone: Mapped[str] = mapped_column(String(20))  # for a resend; blanked when the challenge ends
     code_salt: Mapped[str] = mapped_column(String(32))
     code_hash: Mapped[str] = mapped_column(String(64))

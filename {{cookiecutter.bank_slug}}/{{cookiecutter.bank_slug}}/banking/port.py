@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from ..i18n import _l
+
 THIS_BANK = ""  # `to_bank` of a transfer inside this bank; otherwise the payee bank's name or code
 
 
@@ -69,11 +71,11 @@ class TransferResult:
 
 
 class CoreBankingError(Exception):
-    """A refusal by the core. `code` is stable (used by the HTTP contract); `message` is Chinese
-    text fit for the customer's page."""
+    """A refusal by the core. `code` is stable (used by the HTTP contract); `message` is text fit for the
+    customer's page: the class default is lazy (_l, the page's language), a core's own message is as sent."""
 
     code = "core_error"
-    message = "核心系统处理失败，请稍后再试"
+    message = _l("核心系统处理失败，请稍后再试")
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
@@ -82,39 +84,39 @@ class CoreBankingError(Exception):
 
 
 class AccountNotFound(CoreBankingError):
-    code, message = "account_not_found", "账户不存在"
+    code, message = "account_not_found", _l("账户不存在")
 
 
 class AccountNotActive(CoreBankingError):
-    code, message = "account_not_active", "账户状态异常，请联系开户网点"
+    code, message = "account_not_active", _l("账户状态异常，请联系开户网点")
 
 
 class PayeeNotFound(CoreBankingError):
-    code, message = "payee_not_found", "收款账户不存在，请核对账号"
+    code, message = "payee_not_found", _l("收款账户不存在，请核对账号")
 
 
 class PayeeNameMismatch(CoreBankingError):
-    code, message = "payee_name_mismatch", "收款人户名与账号不符，请核对"
+    code, message = "payee_name_mismatch", _l("收款人户名与账号不符，请核对")
 
 
 class SameAccount(CoreBankingError):
-    code, message = "same_account", "不能向本账户转账"
+    code, message = "same_account", _l("不能向本账户转账")
 
 
 class InvalidAmount(CoreBankingError):
-    code, message = "invalid_amount", "转账金额无效"
+    code, message = "invalid_amount", _l("转账金额无效")
 
 
 class InsufficientFunds(CoreBankingError):
-    code, message = "insufficient_funds", "账户可用余额不足"
+    code, message = "insufficient_funds", _l("账户可用余额不足")
 
 
 class IdempotencyConflict(CoreBankingError):
-    code, message = "idempotency_conflict", "该笔交易已提交且内容不同，请重新发起"
+    code, message = "idempotency_conflict", _l("该笔交易已提交且内容不同，请重新发起")
 
 
 class CoreUnavailable(CoreBankingError):
-    code, message = "core_unavailable", "核心系统暂时无法访问，请稍后再试"
+    code, message = "core_unavailable", _l("核心系统暂时无法访问，请稍后再试")
 
 
 ERRORS_BY_CODE = {cls.code: cls for cls in (

@@ -4,6 +4,7 @@ import re
 
 from flask import Flask, current_app
 
+from ..language import bank_name
 from .views import bp
 
 HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
@@ -11,13 +12,14 @@ FALLBACK_COLOR = "#07c160"  # WeChat green, only when BRAND_COLOR is not a colou
 
 
 def branding() -> dict:
-    """The bank's name, colour and hotline for every template, read from the configuration at run time."""
+    """The bank's name (in the page's language), colour and hotline for every template, read from the
+    configuration at run time."""
     config = current_app.config
     color = config.get("BRAND_COLOR") or ""
     return {
         "bank": {
-            "name": config["BANK_NAME"],
-            "short_name": config["BANK_SHORT_NAME"],
+            "name": bank_name(config),
+            "short_name": bank_name(config, short=True),
             "color": color if HEX_COLOR.fullmatch(color) else FALLBACK_COLOR,
             "hotline": config["SERVICE_HOTLINE"],
         }

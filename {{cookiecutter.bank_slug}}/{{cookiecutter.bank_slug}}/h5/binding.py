@@ -13,6 +13,7 @@ from ..banking.bindings import BindingError, active_bindings, binding_for
 from ..banking.models import BindingChallenge
 from ..banking.port import CoreBankingError, CoreUnavailable
 from ..extensions import db
+from ..i18n import _
 from ..masking import mask_openid, mask_phone
 from .binding_forms import BindForm, CodeForm, ResendForm, UnbindForm
 from .oauth import customer_required
@@ -28,7 +29,7 @@ def _error(title: str, reason: str, status: int, retry: str):
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error):
-    return _error("请求已失效", "页面安全校验未通过（缺少或过期的校验码），本次请求未处理，请返回重新提交。", 400,
+    return _error(_("请求已失效"), _("页面安全校验未通过（缺少或过期的校验码），本次请求未处理，请返回重新提交。"), 400,
                   url_for("h5.binding.form"))
 
 
@@ -76,7 +77,7 @@ def _challenge() -> BindingChallenge | None:
 
 def _no_challenge():
     session.pop(SESSION_CHALLENGE, None)
-    return _error("绑定未完成", bindings.ChallengeNotFound.message, 404, url_for("h5.binding.form"))
+    return _error(_("绑定未完成"), bindings.ChallengeNotFound.message, 404, url_for("h5.binding.form"))
 
 
 def _verify_page(challenge: BindingChallenge, form: CodeForm | None = None, error: str | None = None,
@@ -91,7 +92,7 @@ def verify():
     challenge = _challenge()
     if challenge is None:
         return _no_challenge()
-    notice = "已重新发送验证码" if request.args.get("resent") else None
+    notice = _("已重新发送验证码") if request.args.get("resent") else None
     return _verify_page(challenge, notice=notice)
 
 
@@ -109,7 +110,7 @@ def confirm():
     except (bindings.TooManyAttempts, bindings.ChallengeNotFound, bindings.CardBoundElsewhere,
             bindings.CardAlreadyBound) as exc:
         session.pop(SESSION_CHALLENGE, None)
-        return _error("绑定未完成", exc.message, exc.status, url_for("h5.binding.form"))
+        return _error(_("绑定未完成"), exc.message, exc.status, url_for("h5.binding.form"))
     except BindingError as exc:
         return _verify_page(challenge, error=exc.message, status=exc.status)
     session.pop(SESSION_CHALLENGE, None)
@@ -123,12 +124,12 @@ def resend():
     if challenge is None:
         return _no_challenge()
     if not ResendForm().validate():
-        return _verify_page(challenge, error="页面已过期，请刷新后重试。", status=400)
+        return _verify_page(challenge, error=_("页面已过期，请刷新后重试。"), status=400)
     try:
         bindings.resend_code(g.openid, challenge.id)
     except bindings.TooManySends as exc:
         session.pop(SESSION_CHALLENGE, None)
-        return _error("绑定未完成", exc.message, exc.status, url_for("h5.binding.form"))
+        return _error(_("绑定未完成"), exc.message, exc.status, url_for("h5.binding.form"))
     except BindingError as exc:
         return _verify_page(challenge, error=exc.message, status=exc.status)
     return redirect(url_for("h5.binding.verify", resent=1))
@@ -136,7 +137,7 @@ def resend():
 
 # -- my cards, unbind ------------------------------------------------------------------------------
 def _not_found():
-    return _error("银行卡不存在", "未找到该绑定银行卡，可能已经解绑。", 404, url_for("h5.binding.cards"))
+    return _error(_("银行卡不存在"), _("未找到该绑定银行卡，可能已经解绑。"), 404, url_for("h5.binding.cards"))
 
 
 @bp.get("/cards")
@@ -145,9 +146,9 @@ def cards():
     just_bound = binding_for(g.openid, request.args.get("bound")) if request.args.get("bound") else None
     notice = None
     if just_bound is not None:
-        notice = f"绑定成功：{just_bound.card_mask}"
+        notice = _("绑定成功：%(card)s", card=just_bound.card_mask)
     elif request.args.get("unbound"):
-        notice = "已解除绑定"
+        notice = _("已解除绑定")
     return render_template("h5/bind/cards.html", bindings=active_bindings(g.openid), notice=notice,
                            customer=mask_openid(g.openid))
 

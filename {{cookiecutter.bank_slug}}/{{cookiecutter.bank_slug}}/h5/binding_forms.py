@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..banking.cards import luhn_valid, normalise_card
 from ..banking.identity import id_number_valid, mobile_valid, normalise_id_number, normalise_mobile
+from ..i18n import _, _l
 
 CODE = re.compile(r"\d{6}")
 
@@ -27,33 +28,34 @@ def _code(value: str | None) -> str:
 
 
 class BindForm(FlaskForm):
-    card_number = StringField("银行卡号", filters=[_card], validators=[DataRequired("请输入银行卡号")])
-    holder_name = StringField("姓名", filters=[_name], validators=[
-        DataRequired("请输入开户人姓名"), Length(max=30, message="姓名过长，请核对")])
-    id_number = StringField("身份证号", filters=[normalise_id_number], validators=[DataRequired("请输入身份证号")])
-    phone = StringField("手机号", filters=[normalise_mobile], validators=[DataRequired("请输入预留手机号")])
+    card_number = StringField(_l("银行卡号"), filters=[_card], validators=[DataRequired(_l("请输入银行卡号"))])
+    holder_name = StringField(_l("姓名"), filters=[_name], validators=[
+        DataRequired(_l("请输入开户人姓名")), Length(max=30, message=_l("姓名过长，请核对"))])
+    id_number = StringField(_l("身份证号"), filters=[normalise_id_number],
+                            validators=[DataRequired(_l("请输入身份证号"))])
+    phone = StringField(_l("手机号"), filters=[normalise_mobile], validators=[DataRequired(_l("请输入预留手机号"))])
 
     def validate_card_number(self, field) -> None:
         if not field.data.isdigit() or not 12 <= len(field.data) <= 19:
-            raise ValidationError("银行卡号应为 12 至 19 位数字")
+            raise ValidationError(_("银行卡号应为 12 至 19 位数字"))
         if not luhn_valid(field.data):
-            raise ValidationError("银行卡号有误（校验位不符），请核对")
+            raise ValidationError(_("银行卡号有误（校验位不符），请核对"))
 
     def validate_id_number(self, field) -> None:
         if not id_number_valid(field.data):
-            raise ValidationError("身份证号格式有误，请输入 18 位居民身份证号码")
+            raise ValidationError(_("身份证号格式有误，请输入 18 位居民身份证号码"))
 
     def validate_phone(self, field) -> None:
         if not mobile_valid(field.data):
-            raise ValidationError("手机号格式有误，请输入 11 位手机号码")
+            raise ValidationError(_("手机号格式有误，请输入 11 位手机号码"))
 
 
 class CodeForm(FlaskForm):
-    code = StringField("短信验证码", filters=[_code], validators=[DataRequired("请输入短信验证码")])
+    code = StringField(_l("短信验证码"), filters=[_code], validators=[DataRequired(_l("请输入短信验证码"))])
 
     def validate_code(self, field) -> None:
         if not CODE.fullmatch(field.data):
-            raise ValidationError("验证码为 6 位数字")
+            raise ValidationError(_("验证码为 6 位数字"))
 
 
 class ResendForm(FlaskForm):
@@ -61,4 +63,4 @@ class ResendForm(FlaskForm):
 
 
 class UnbindForm(FlaskForm):
-    binding_id = HiddenField(validators=[DataRequired("缺少要解绑的银行卡")])
+    binding_id = HiddenField(validators=[DataRequired(_l("缺少要解绑的银行卡"))])

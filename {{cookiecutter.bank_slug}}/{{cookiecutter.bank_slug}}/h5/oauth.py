@@ -18,6 +18,8 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
+from ..i18n import _
+
 log = logging.getLogger(__name__)
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
@@ -120,19 +122,19 @@ def exchange_code(config, code: str) -> str:
         data = requests.get(url, params=params, timeout=5).json()
     except (requests.RequestException, ValueError) as exc:
         log.warning("oauth2 code exchange failed: %s", type(exc).__name__)
-        raise OAuthError(503, "微信授权服务暂时无法访问，请稍后重试。") from None
+        raise OAuthError(503, _("微信授权服务暂时无法访问，请稍后重试。")) from None
     errcode = data.get("errcode") if isinstance(data, dict) else -1
     if errcode in CODE_ERRCODES:
-        raise OAuthError(400, "授权已失效（授权码无效、已使用或已过期），请重新进入。")
+        raise OAuthError(400, _("授权已失效（授权码无效、已使用或已过期），请重新进入。"))
     openid = data.get("openid") if isinstance(data, dict) else None
     if errcode or not isinstance(openid, str) or not OPENID.fullmatch(openid):
         log.warning("oauth2 code exchange refused: errcode=%s", errcode)
-        raise OAuthError(503, "微信授权服务暂时不可用，请稍后重试。")
+        raise OAuthError(503, _("微信授权服务暂时不可用，请稍后重试。"))
     return openid
 
 
 def error_page(reason: str, status: int, retry: str = DEFAULT_NEXT):
-    return render_template("h5/error.html", title="无法确认您的身份", reason=reason, retry=retry), status
+    return render_template("h5/error.html", title=_("无法确认您的身份"), reason=reason, retry=retry), status
 
 
 @bp.get("/start")
@@ -145,14 +147,14 @@ def start():
 def callback():
     pending = session.pop(SESSION_PENDING, None)
     if not isinstance(pending, dict):
-        return error_page("登录页面已过期，请重新进入。", 400)
+        return error_page(_("登录页面已过期，请重新进入。"), 400)
     retry = safe_next(pending.get("next"))
     state = request.args.get("state", "")
     if not hmac.compare_digest(state.encode(), str(pending.get("state", "")).encode()):
-        return error_page("授权校验失败（state 不匹配），请重新进入。", 400, retry)
+        return error_page(_("授权校验失败（state 不匹配），请重新进入。"), 400, retry)
     code = request.args.get("code", "")
     if not code or len(code) > 128:
-        return error_page("未获得微信授权，请重新进入并同意授权。", 400, retry)
+        return error_page(_("未获得微信授权，请重新进入并同意授权。"), 400, retry)
     try:
         openid = exchange_code(current_app.config, code)
     except OAuthError as exc:

@@ -19,7 +19,8 @@ from wechatpy.exceptions import WeChatClientException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ..wechat.client import get_client
-from ..wechat.menu import MenuError, load_menu
+from ..wechat.menu import MenuError
+from ..wechat.menu_publish import menu_to_publish
 from .mock_api import create_mock_app
 from .mock_api.settings import MockSettings
 from .simulator.relay import RelayError, relay
@@ -70,7 +71,7 @@ def push_menu(service: Flask) -> str:
     """Publish the menu through the service's own WeChat client; a Chinese problem, or '' when done."""
     with service.app_context():
         try:
-            get_client().menu.create(load_menu(service.config))
+            get_client().menu.create(menu_to_publish(service.config).menu)
         except MenuError as exc:
             return "菜单不符合微信规则：" + "；".join(exc.problems)
         except WeChatClientException as exc:

@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..i18n import _
+
 MAX_BUTTONS = 3
 MAX_SUB_BUTTONS = 5
 MAX_NAME_BYTES = 16  # top level: 4 Chinese characters
@@ -34,7 +36,7 @@ REQUIRED_FIELD = {
 
 
 class MenuError(ValueError):
-    """The menu breaks WeChat's rules; `problems` says where, in Chinese."""
+    """The menu breaks WeChat's rules; `problems` says where, for staff (translated)."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("；".join(problems))
@@ -78,36 +80,36 @@ def _nbytes(value) -> int:
 
 def _check_button(button, where: str, max_name: int, problems: list[str], keys: dict) -> None:
     if not isinstance(button, dict):
-        problems.append(f"{where} 不是对象")
+        problems.append(_("%(where)s 不是对象", where=where))
         return
     name = button.get("name")
     if not isinstance(name, str) or not name.strip():
-        problems.append(f"{where} 缺少名称 name")
+        problems.append(_("%(where)s 缺少名称 name", where=where))
     elif _nbytes(name) > max_name:
-        problems.append(f"{where}「{name}」名称超过 {max_name} 字节")
+        problems.append(_("%(where)s「%(name)s」名称超过 %(max)s 字节", where=where, name=name, max=max_name))
     kind = button.get("type")
     if kind not in REQUIRED_FIELD:
-        problems.append(f"{where} 类型 type={kind!r} 无效")
+        problems.append(_("%(where)s 类型 type=%(kind)r 无效", where=where, kind=kind))
         return
     field = REQUIRED_FIELD[kind]
     value = button.get(field)
     if not isinstance(value, str) or not value.strip():
-        problems.append(f"{where} 类型 {kind} 缺少 {field}")
+        problems.append(_("%(where)s 类型 %(kind)s 缺少 %(field)s", where=where, kind=kind, field=field))
         return
     if field == "key":
         if _nbytes(value) > MAX_KEY_BYTES:
-            problems.append(f"{where} key 超过 {MAX_KEY_BYTES} 字节")
+            problems.append(_("%(where)s key 超过 %(max)s 字节", where=where, max=MAX_KEY_BYTES))
         if value in keys:
-            problems.append(f"{where} key {value} 与{keys[value]}重复")
+            problems.append(_("%(where)s key %(key)s 与%(other)s重复", where=where, key=value, other=keys[value]))
         keys.setdefault(value, where)
     if kind in ("view", "miniprogram"):
         url = button.get("url", "")
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-            problems.append(f"{where} url 必须是 http(s) 完整网址")
+            problems.append(_("%(where)s url 必须是 http(s) 完整网址", where=where))
         elif _nbytes(url) > MAX_URL_BYTES:
-            problems.append(f"{where} url 超过 {MAX_URL_BYTES} 字节")
+            problems.append(_("%(where)s url 超过 %(max)s 字节", where=where, max=MAX_URL_BYTES))
     if kind == "miniprogram" and not button.get("appid"):
-        problems.append(f"{where} 小程序菜单缺少 appid")
+        problems.append(_("%(where)s 小程序菜单缺少 appid", where=where))
 
 
 def validate_menu(menu) -> None:
@@ -115,27 +117,28 @@ def validate_menu(menu) -> None:
     problems: list[str] = []
     buttons = menu.get("button") if isinstance(menu, dict) else None
     if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
-        raise MenuError([f"菜单须有 1 至 {MAX_BUTTONS} 个一级菜单 (button)"])
+        raise MenuError([_("菜单须有 1 至 %(max)s 个一级菜单 (button)", max=MAX_BUTTONS)])
     keys: dict[str, str] = {}
     for i, button in enumerate(buttons, 1):
-        where = f"第 {i} 个一级菜单"
+        where = _("第 %(n)s 个一级菜单", n=i)
         subs = button.get("sub_button") if isinstance(button, dict) else None
         if not subs:
             _check_button(button, where, MAX_NAME_BYTES, problems, keys)
             continue
         name = button.get("name")
         if not isinstance(name, str) or not name.strip():
-            problems.append(f"{where} 缺少名称 name")
+            problems.append(_("%(where)s 缺少名称 name", where=where))
         elif _nbytes(name) > MAX_NAME_BYTES:
-            problems.append(f"{where}「{name}」名称超过 {MAX_NAME_BYTES} 字节")
+            problems.append(_("%(where)s「%(name)s」名称超过 %(max)s 字节", where=where, name=name, max=MAX_NAME_BYTES))
         if not isinstance(subs, list) or len(subs) > MAX_SUB_BUTTONS:
-            problems.append(f"{where} 的子菜单须为 1 至 {MAX_SUB_BUTTONS} 个")
+            problems.append(_("%(where)s 的子菜单须为 1 至 %(max)s 个", where=where, max=MAX_SUB_BUTTONS))
             continue
         for j, sub in enumerate(subs, 1):
+            sub_where = _("%(where)s第 %(n)s 个子菜单", where=where, n=j)
             if isinstance(sub, dict) and sub.get("sub_button"):
-                problems.append(f"{where}第 {j} 个子菜单不能再有子菜单")
+                problems.append(_("%(where)s不能再有子菜单", where=sub_where))
                 continue
-            _check_button(sub, f"{where}第 {j} 个子菜单", MAX_SUB_NAME_BYTES, problems, keys)
+            _check_button(sub, sub_where, MAX_SUB_NAME_BYTES, problems, keys)
     if problems:
         raise MenuError(problems)
 
@@ -168,9 +171,10 @@ def load_menu(config) -> dict:
         try:
             menu = json.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise MenuError([f"菜单文件 {path} 无法读取：{exc.strerror or exc}"]) from None
+            reason = exc.strerror or exc
+            raise MenuError([_("菜单文件 %(path)s 无法读取：%(error)s", path=path, error=reason)]) from None
         except ValueError as exc:
-            raise MenuError([f"菜单文件 {path} 不是合法的 JSON：{exc}"]) from None
+            raise MenuError([_("菜单文件 %(path)s 不是合法的 JSON：%(error)s", path=path, error=exc)]) from None
         menu = _absolute_urls(menu, base_url)
     validate_menu(menu)
     return menu

@@ -15,13 +15,14 @@ from flask import Flask
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 
+from ..i18n import _l
 from . import dedup
 from .inbound import dedup_key
 from .router import Router
 
 log = logging.getLogger(__name__)
 
-ERROR_TEXT = "抱歉，系统繁忙，请稍后再试。如需帮助请致电客服热线 {hotline}。"
+ERROR_TEXT = _l("抱歉，系统繁忙，请稍后再试。如需帮助请致电客服热线 {hotline}。")
 
 
 @dataclass

@@ -10,6 +10,7 @@ A handler takes the wechatpy message and returns a wechatpy reply, a str (sent a
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel.speaklater import LazyString
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import BaseReply, TextReply
 
@@ -25,7 +26,8 @@ class Command:
     order: int
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """How keywords are compared: runs of whitespace folded to one space, case-insensitive."""
     return " ".join((text or "").split()).casefold()
 
 
@@ -36,6 +38,7 @@ class Router:
         self._events: dict[str, Handler] = {}
         self._types: dict[str, Handler] = {}
         self._commands: list[Command] = []
+        self._text_rules: list[Handler] = []
         self._fallback_text: Handler | None = None
         self._unsupported: Handler | None = None
 
@@ -45,7 +48,7 @@ class Router:
 
         def decorator(handler: Handler) -> Handler:
             for keyword in keywords:
-                key = _normalise(keyword)
+                key = normalise(keyword)
                 if key in self._keywords:
                     raise ValueError(f"keyword {keyword!r} is registered twice")
                 self._keywords[key] = handler
@@ -83,6 +86,12 @@ class Router:
 
         return decorator
 
+    def text_rule(self, handler: Handler) -> Handler:
+        """Consulted, in registration order, for text no keyword matched, before the fallback; a rule
+        returns None to pass the message on (the staff-edited keyword replies are one)."""
+        self._text_rules.append(handler)
+        return handler
+
     def fallback_text(self, handler: Handler) -> Handler:
         self._fallback_text = handler
         return handler
@@ -100,12 +109,12 @@ class Router:
         return key in self._clicks
 
     def handles_text(self, keyword: str) -> bool:
-        return _normalise(keyword) in self._keywords
+        return normalise(keyword) in self._keywords
 
     def resolve(self, message: BaseMessage) -> Handler | None:
         if message.type == "text":
-            handler = self._keywords.get(_normalise(message.content))
-            return handler or self._types.get("text") or self._fallback_text
+            handler = self._keywords.get(normalise(message.content))
+            return handler or self._types.get("text") or self._unmatched_text()
         if message.type == "event":
             event = (message.event or "").lower()
             if event == "click":
@@ -116,11 +125,25 @@ class Router:
             return None  # events nobody handles get "success", never a reply
         return self._types.get(message.type) or self._unsupported
 
+    def _unmatched_text(self) -> Handler | None:
+        if not self._text_rules:
+            return self._fallback_text
+        rules, fallback = list(self._text_rules), self._fallback_text
+
+        def rules_then_fallback(message: BaseMessage):
+            for rule in rules:
+                reply = rule(message)
+                if reply is not None:
+                    return reply
+            return fallback(message) if fallback else None
+
+        return rules_then_fallback
+
     def dispatch(self, message: BaseMessage) -> BaseReply | None:
         handler = self.resolve(message)
         if handler is None:
             return None
         reply = handler(message)
-        if isinstance(reply, str):
-            return TextReply(message=message, content=reply)
+        if isinstance(reply, str | LazyString):  # LazyString: a text marked with _l, translated here
+            return TextReply(message=message, content=str(reply))
         return reply

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from ...extensions import db
+from ...i18n import _
 from .amounts import format_yuan
 from .models import COUNTED_STATUSES, TransferOrder
 
@@ -40,14 +41,15 @@ class DayUsage:
 
 
 def check_limits(limits: TransferLimits, amount_fen: int, used: DayUsage) -> None:
-    """Raise LimitExceeded (Chinese reason) when this amount breaks a limit, given what today used."""
+    """Raise LimitExceeded (the reason, translated) when this amount breaks a limit, given what today used."""
     if amount_fen > limits.single_fen:
-        raise LimitExceeded(f"超过单笔转账限额 {format_yuan(limits.single_fen)} 元")
+        raise LimitExceeded(_("超过单笔转账限额 %(limit)s 元", limit=format_yuan(limits.single_fen)))
     if used.count + 1 > limits.daily_count:
-        raise LimitExceeded(f"今日转账已达 {limits.daily_count} 笔上限，请明天再试")
+        raise LimitExceeded(_("今日转账已达 %(count)s 笔上限，请明天再试", count=limits.daily_count))
     if used.total_fen + amount_fen > limits.daily_fen:
         left = max(limits.daily_fen - used.total_fen, 0)
-        raise LimitExceeded(f"超过日累计转账限额 {format_yuan(limits.daily_fen)} 元（今日剩余 {format_yuan(left)} 元）")
+        raise LimitExceeded(_("超过日累计转账限额 %(limit)s 元（今日剩余 %(left)s 元）",
+                              limit=format_yuan(limits.daily_fen), left=format_yuan(left)))
 
 
 def local_day_utc(now_utc: datetime, timezone: str) -> tuple[datetime, datetime]:

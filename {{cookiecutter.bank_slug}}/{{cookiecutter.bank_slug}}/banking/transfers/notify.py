@@ -7,6 +7,8 @@ import logging
 
 from flask import current_app
 
+from ...i18n import _
+from ...language import bank_name as language_bank_name
 from ...masking import card_tail, mask_openid
 from ...wechat.client import get_client
 from .amounts import format_yuan
@@ -17,18 +19,21 @@ log = logging.getLogger(__name__)
 
 
 def outcome_text(order: TransferOrder, config) -> str:
-    bank = bank_name(order.payee_bank, config["BANK_SHORT_NAME"])
-    what = (f"您尾号 {card_tail(order.from_card_masked)} 的银行卡向{bank} {order.payee_name_masked}"
-            f"（{order.payee_masked}）转账 {format_yuan(order.amount_fen)} 元")
+    """In the language of the request that confirmed the transfer (the customer's page)."""
+    bank = bank_name(order.payee_bank, language_bank_name(config, short=True))
+    what = _("您尾号 %(tail)s 的银行卡向%(bank)s %(payee)s（%(account)s）转账 %(amount)s 元",
+             tail=card_tail(order.from_card_masked), bank=bank, payee=order.payee_name_masked,
+             account=order.payee_masked, amount=format_yuan(order.amount_fen))
     if order.status == POSTED:
-        head, tail = "【转账成功】", "已成功转出。"
+        head, tail = _("【转账成功】"), _("已成功转出。")
     elif order.status == PENDING_SETTLEMENT:
-        head, tail = "【转账已受理】", "已提交，正在处理中，到账时间以收款银行为准。"
+        head, tail = _("【转账已受理】"), _("已提交，正在处理中，到账时间以收款银行为准。")
     elif order.status == FAILED:
-        head, tail = "【转账失败】", f"未成功：{order.failure_message or '交易失败'}。资金未转出。"
+        head, tail = _("【转账失败】"), _("未成功：%(reason)s。资金未转出。",
+                                       reason=order.failure_message or _("交易失败"))
     else:
-        head, tail = "【转账处理中】", "结果待确认，请稍后查询账户明细，切勿重复转账。"
-    return f"{head}{what}{tail}如非本人操作，请立即致电客服热线 {config['SERVICE_HOTLINE']}。"
+        head, tail = _("【转账处理中】"), _("结果待确认，请稍后查询账户明细，切勿重复转账。")
+    return head + what + tail + _("如非本人操作，请立即致电客服热线 %(hotline)s。", hotline=config["SERVICE_HOTLINE"])
 
 
 def send_outcome(order: TransferOrder) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...i18n import _
 from ...masking import mask_openid
 from ...timeutil import utcnow
 from ..bindings import binding_for
@@ -42,7 +43,7 @@ MAX_MEMO_CHARS = 20
 
 
 class TransferRefused(Exception):
-    """The order cannot go on; `message` (Chinese) goes on the page, `status` is the page's HTTP status."""
+    """The order cannot go on; `message` (translated) goes on the page, `status` is the page's HTTP status."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
@@ -90,34 +91,34 @@ def payee_number_of(text: str) -> str:
     """Digits of a payee card or account number; TransferRefused when it is not one."""
     typed = unicodedata.normalize("NFKC", text or "").strip()
     if not typed:
-        raise TransferRefused("请输入收款账号或卡号")
+        raise TransferRefused(_("请输入收款账号或卡号"))
     digits = normalise_card(typed)
     if not ACCOUNT_NUMBER.fullmatch(digits):
-        raise TransferRefused("收款账号应为 8 至 32 位数字，请核对")
+        raise TransferRefused(_("收款账号应为 8 至 32 位数字，请核对"))
     if len(digits) in CARD_LENGTHS and not luhn_valid(digits):
-        raise TransferRefused("收款卡号校验不通过，请核对卡号是否输入正确")
+        raise TransferRefused(_("收款卡号校验不通过，请核对卡号是否输入正确"))
     return digits
 
 
 def _payee_name(text: str) -> str:
     name = _clean_text(text)
     if not name:
-        raise TransferRefused("请输入收款人户名")
+        raise TransferRefused(_("请输入收款人户名"))
     if len(name) > MAX_NAME_CHARS:
-        raise TransferRefused(f"收款人户名最多 {MAX_NAME_CHARS} 个字")
+        raise TransferRefused(_("收款人户名最多 %(count)s 个字", count=MAX_NAME_CHARS))
     return name
 
 
 def _memo(text: str) -> str:
     memo = _clean_text(text)
     if len(memo) > MAX_MEMO_CHARS:
-        raise TransferRefused(f"附言最多 {MAX_MEMO_CHARS} 个字")
+        raise TransferRefused(_("附言最多 %(count)s 个字", count=MAX_MEMO_CHARS))
     return memo
 
 
 def _key(text: str) -> str:
     if not IDEMPOTENCY_KEY.fullmatch(text or ""):
-        raise TransferRefused("页面已失效，请重新发起转账")
+        raise TransferRefused(_("页面已失效，请重新发起转账"))
     return text
 
 
@@ -127,7 +128,7 @@ def own_binding(openid: str, binding_id):
     if binding is None:
         log.warning("transfer refused: binding %r is not an active binding of %s", str(binding_id)[:32],
                     mask_openid(openid))
-        raise TransferRefused("付款卡不是您已绑定的银行卡，请重新选择", 403)
+        raise TransferRefused(_("付款卡不是您已绑定的银行卡，请重新选择"), 403)
     return binding
 
 
@@ -149,13 +150,13 @@ def place_order(openid: str, data: TransferInput) -> TransferOrder:
     key = _key(data.idempotency_key)
     existing = order_by_key(key)
     if existing is not None and existing.openid != openid:
-        raise TransferRefused("页面已失效，请重新发起转账", 409)
+        raise TransferRefused(_("页面已失效，请重新发起转账"), 409)
     binding = own_binding(openid, data.binding_id)
     payee = payee_number_of(data.payee_number)
     name = _payee_name(data.payee_name)
     bank = data.payee_bank.strip()
     if not is_known_bank(bank):
-        raise TransferRefused("请选择收款银行")
+        raise TransferRefused(_("请选择收款银行"))
     try:
         fen = parse_yuan(data.amount)
     except AmountError as exc:
@@ -190,7 +191,7 @@ def place_order(openid: str, data: TransferInput) -> TransferOrder:
         db.session.rollback()
         existing = order_by_key(key)
         if existing is None or existing.openid != openid:
-            raise TransferRefused("页面已失效，请重新发起转账", 409) from None
+            raise TransferRefused(_("页面已失效，请重新发起转账"), 409) from None
         if not _same_intent(existing, binding.id, payee, name, bank, fen, memo):
             raise TransferRefused(IdempotencyConflict.message, 409) from None
         return existing
@@ -209,7 +210,7 @@ def pin_status_of(order: TransferOrder) -> pin_guard.PinStatus:
 
 def _locked_message(status: pin_guard.PinStatus) -> str:
     minutes = current_app.config["TRANSFER_LOCK_MINUTES"]
-    return f"交易密码错误次数过多，该卡转账功能已锁定 {minutes} 分钟，请稍后再试或致电客服热线"
+    return _("交易密码错误次数过多，该卡转账功能已锁定 %(minutes)s 分钟，请稍后再试或致电客服热线", minutes=minutes)
 
 
 def confirm_order(openid: str, order: TransferOrder, pin: str) -> TransferOrder:
@@ -219,13 +220,13 @@ def confirm_order(openid: str, order: TransferOrder, pin: str) -> TransferOrder:
         return order
     binding = own_binding(openid, order.binding_id)
     if binding.account_id != order.from_account_id:
-        raise TransferRefused("付款卡不是您已绑定的银行卡，请重新发起转账", 403)
+        raise TransferRefused(_("付款卡不是您已绑定的银行卡，请重新发起转账"), 403)
     now = utcnow()
     status = pin_guard.pin_status(order.from_account_id, now)
     if status.locked:
         raise PinRejected(_locked_message(status), status)
     if not PIN.fullmatch(pin or ""):
-        raise PinRejected("请输入 6 位数字交易密码", status)
+        raise PinRejected(_("请输入 6 位数字交易密码"), status)
     lock_minutes = current_app.config["TRANSFER_LOCK_MINUTES"]
     attempt = pin_guard.begin_attempt(order.from_account_id, now, lock_minutes)
     if attempt is None:
@@ -241,9 +242,9 @@ def confirm_order(openid: str, order: TransferOrder, pin: str) -> TransferOrder:
         log.info("wrong transaction PIN for order %s (%s in a row)", order.id, status.failures)
         if status.locked:
             raise PinRejected(_locked_message(status), status)
-        message = f"交易密码错误，还可尝试 {status.attempts_before_lock} 次"
+        message = _("交易密码错误，还可尝试 %(count)s 次", count=status.attempts_before_lock)
         if status.captcha_required:
-            message += "，请同时输入图形验证码"
+            message += _("，请同时输入图形验证码")
         raise PinRejected(message, status)
     pin_guard.attempt_was_right(order.from_account_id)
     return _post(order)
@@ -264,7 +265,7 @@ def _claim(order: TransferOrder) -> bool:
 def _finish(order: TransferOrder, status: str, *, code: str | None = None, message: str | None = None) -> None:
     order.status = status
     order.failure_code = code
-    order.failure_message = message
+    order.failure_message = str(message)[:200] if message is not None else None  # the request's language
     order.finished_at = utcnow()
     db.session.commit()
 
@@ -302,7 +303,7 @@ def _send_to_core(order: TransferOrder) -> None:
     except Exception as exc:  # noqa: BLE001 - whatever happened, the customer gets a page, not a 500
         db.session.rollback()
         log.exception("transfer order %s: the core raised %s", order.id, type(exc).__name__)
-        _finish(order, UNCONFIRMED, code="unexpected", message="交易结果待确认，请稍后查询账户明细，切勿重复转账")
+        _finish(order, UNCONFIRMED, code="unexpected", message=_("交易结果待确认，请稍后查询账户明细，切勿重复转账"))
     else:
         order.transfer_id = result.transfer_id
         order.balance_after_fen = result.from_balance_after_fen

@@ -20,13 +20,15 @@ from ...banking.transfers.service import (
     pin_status_of,
     place_order,
 )
+from ...i18n import _, _l
+from ...language import bank_name as language_bank_name
 from ...masking import mask_openid
 from ..oauth import customer_required
 from .captcha_check import check_answer, issue_png
 
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 
-CSRF_REFUSED = "页面安全校验未通过（缺少或过期的校验码），为保障资金安全本次请求未处理，请返回重新提交。"
+CSRF_REFUSED = _l("页面安全校验未通过（缺少或过期的校验码），为保障资金安全本次请求未处理，请返回重新提交。")
 FORM_FIELDS = ("binding_id", "payee_number", "payee_name", "payee_bank", "amount", "memo")
 
 
@@ -42,7 +44,7 @@ def _error(title: str, reason: str, status: int, retry: str | None = None):
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error):
-    return _error("请求已失效", CSRF_REFUSED, 400)
+    return _error(_("请求已失效"), CSRF_REFUSED, 400)
 
 
 def _form_page(values: dict, key: str, error: str | None = None, status: int = 200):
@@ -81,7 +83,7 @@ def _own_order(key: str) -> TransferOrder | None:
 
 
 def _not_found():
-    return _error("交易不存在", "未找到该笔转账，请重新发起。", 404)
+    return _error(_("交易不存在"), _("未找到该笔转账，请重新发起。"), 404)
 
 
 def _confirm_page(order: TransferOrder, error: str | None = None, status: int = 200):
@@ -93,7 +95,7 @@ def _confirm_page(order: TransferOrder, error: str | None = None, status: int = 
 
 
 def _bank(order: TransferOrder) -> str:
-    return bank_name(order.payee_bank, current_app.config["BANK_SHORT_NAME"])
+    return bank_name(order.payee_bank, language_bank_name(current_app.config, short=True))
 
 
 @bp.get("/confirm/<key>")
@@ -117,13 +119,13 @@ def confirm_submit(key: str):
         return redirect(url_for("h5.transfer.result", key=key), 303)
     pin = pin_status_of(order)
     if pin.captcha_required and not pin.locked and not check_answer(request.form.get("captcha", "")):
-        return _confirm_page(order, "图形验证码错误，请重新输入", 400)
+        return _confirm_page(order, _("图形验证码错误，请重新输入"), 400)
     try:
         order = confirm_order(g.openid, order, request.form.get("pin", ""))
     except PinRejected as exc:
         return _confirm_page(order, exc.message, 423 if exc.pin_status.locked else 400)
     except TransferRefused as exc:
-        return _error("无法转账", exc.message, exc.status)
+        return _error(_("无法转账"), exc.message, exc.status)
     return redirect(url_for("h5.transfer.result", key=key), 303)
 
 

@@ -20,7 +20,8 @@ OPENID_PATTERN = re.compile(r"[A-Za-z0-9_-]{28}")
 MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
 MAX_SMS_CHARS = 500
 MAX_NICKNAME_CHARS = 32
-USER_FIELDS = {"openid", "nickname", "subscribed"}
+USER_FIELDS = {"openid", "nickname", "subscribed", "tags"}
+MAX_TAG_ID = 2**31 - 1
 
 
 def _bad(reason: str, status: int = 400):
@@ -87,8 +88,11 @@ def add_user():
     subscribed = data.get("subscribed", True)
     if not isinstance(subscribed, bool):
         return _bad("subscribed 须为 true 或 false subscribed must be true or false")
+    tags = data.get("tags", [])
+    if not (isinstance(tags, list) and all(type(t) is int and 0 < t <= MAX_TAG_ID for t in tags)):
+        return _bad("tags 须为正整数标签 id 的列表 tags must be a list of positive tag ids")
     try:
-        user = mock_state().add_user(openid, nickname.strip(), subscribed)
+        user = mock_state().add_user(openid, nickname.strip(), subscribed, tags)
     except KeyError:
         return _bad("该 openid 已存在 this openid exists already", 409)
     return {"user": user.to_json()}, 201

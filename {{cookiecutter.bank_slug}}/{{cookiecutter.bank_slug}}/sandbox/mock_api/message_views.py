@@ -77,6 +77,33 @@ def send_mass():
     return ok("send job submission success", msg_id=msg_id, msg_data_id=msg_id)
 
 
+@bp.post("/cgi-bin/message/mass/sendall")
+def send_mass_to_all_or_tag():
+    """群发 by filter: {"is_to_all": true} reaches every follower, {"is_to_all": false, "tag_id": N} the
+    followers with tag N (none when no user has it). Recorded as a mass_send, like a send by openids."""
+    state = mock_state()
+    body = json_body()
+    audience = body.get("filter")
+    if not isinstance(audience, dict) or not isinstance(audience.get("is_to_all", False), bool):
+        raise WeChatError(47001, "filter")
+    to_all = audience.get("is_to_all", False)
+    tag_id = audience.get("tag_id")
+    if not to_all and (type(tag_id) is not int or tag_id <= 0):
+        raise WeChatError(47001, "tag_id")
+    msgtype = body.get("msgtype")
+    if msgtype not in MASS_TYPES:
+        raise WeChatError(40008)
+    _content(body, msgtype)
+    if body.get("clientmsgid"):
+        state.claim_client_msg_id(str(body["clientmsgid"]))
+    msg_id = state.next_msg_id()
+    with state.lock:
+        delivered = sorted(user.openid for user in state.users.values()
+                           if user.subscribed and (to_all or tag_id in user.tags))
+    state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered)
+    return ok("send job submission success", msg_id=msg_id, msg_data_id=msg_id)
+
+
 @bp.post("/cgi-bin/message/mass/preview")
 def preview_mass():
     state = mock_state()

@@ -33,6 +33,7 @@ class MockUser:
     subscribed: bool = True
     subscribe_time: int | None = None
     language: str = "zh_CN"
+    tags: list[int] = field(default_factory=list)  # user tag ids (用户标签), for mass sends by tag
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -125,12 +126,14 @@ class MockState:
                 raise WeChatError(42001)
 
     # -- simulated WeChat users -------------------------------------------------------------------
-    def add_user(self, openid: str | None = None, nickname: str = "", subscribed: bool = True) -> MockUser:
+    def add_user(self, openid: str | None = None, nickname: str = "", subscribed: bool = True,
+                 tags: list[int] | None = None) -> MockUser:
         with self.lock:
             openid = openid or new_openid()
             if openid in self.users:
                 raise KeyError(openid)
-            user = MockUser(openid, nickname, subscribed, int(self.clock()) if subscribed else None)
+            user = MockUser(openid, nickname, subscribed, int(self.clock()) if subscribed else None,
+                            tags=list(tags or []))
             self.users[openid] = user
             return user
 

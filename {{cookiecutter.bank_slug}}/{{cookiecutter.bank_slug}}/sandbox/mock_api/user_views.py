@@ -29,7 +29,7 @@ def user_info():
         "subscribe_time": user.subscribe_time,
         "remark": "",
         "groupid": 0,
-        "tagid_list": [],
+        "tagid_list": list(user.tags),
         "subscribe_scene": "ADD_SCENE_QR_CODE",
         "qr_scene": 0,
         "qr_scene_str": "",

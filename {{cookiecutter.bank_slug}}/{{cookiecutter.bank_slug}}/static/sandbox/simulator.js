@@ -211,6 +211,8 @@
     if (!reply) return;
     if (reply.type === "text") add(openid, { kind: "in", text: reply.content });
     else if (reply.type === "news") add(openid, { kind: "news", articles: reply.articles });
+    // WeChat passes the chat to the account's customer-service agents; the customer sees no message.
+    else if (reply.type === "transfer_customer_service") add(openid, { kind: "notice", text: "已转接人工客服" });
     else add(openid, { kind: "notice", text: "收到一条" + reply.type + "消息（模拟器暂不显示此类型）" });
   }
 
@@ -330,6 +332,7 @@
     }
     if (record.kind === "custom") return [[record.openid, message()]];
     if (record.kind === "mass_send") return (record.delivered_to || []).map((openid) => [openid, message()]);
+    if (record.kind === "mass_preview") return [[record.openid, message()]];
     return [];
   }
 
@@ -340,7 +343,9 @@
     return (date.getMonth() + 1) + "月" + date.getDate() + "日 " + pad(date.getHours()) + ":" + pad(date.getMinutes());
   }
 
-  function tagFor(record) { return record.kind === "custom" ? "客服消息" : "群发消息"; }
+  function tagFor(record) {
+    return { custom: "客服消息", mass_preview: "群发预览" }[record.kind] || "群发消息";
+  }
 
   async function poll() {
     try {

@@ -12,15 +12,16 @@ from ...banking.bindings import active_bindings
 from ...banking.core import get_core
 from ...banking.port import AccountNotFound, CoreBankingError
 from ...banking.transfers.amounts import format_yuan
+from ...i18n import _, _l
 from ...timeutil import local_time, utcnow
 
 log = logging.getLogger(__name__)
 
 MENU_KEY = "BALANCE"
-NOT_BOUND = "您还没有绑定银行卡。<a href=\"{url}\">点此绑定银行卡</a>，绑定后即可查询余额、转账和接收动账提醒。"
-BIND_LINK = "绑定本行银行卡，请<a href=\"{url}\">点此进入绑卡页面</a>，按提示输入卡号、验证身份和短信验证码即可。"
-CARD_UNAVAILABLE = "{card}\n暂时无法查询，请致电客服热线 {hotline}"
-CORE_DOWN = "抱歉，余额查询暂时无法使用，请稍后再试。如需帮助请致电客服热线 {hotline}。"
+NOT_BOUND = _l("您还没有绑定银行卡。<a href=\"{url}\">点此绑定银行卡</a>，绑定后即可查询余额、转账和接收动账提醒。")
+BIND_LINK = _l("绑定本行银行卡，请<a href=\"{url}\">点此进入绑卡页面</a>，按提示输入卡号、验证身份和短信验证码即可。")
+CARD_UNAVAILABLE = _l("{card}\n暂时无法查询，请致电客服热线 {hotline}")
+CORE_DOWN = _l("抱歉，余额查询暂时无法使用，请稍后再试。如需帮助请致电客服热线 {hotline}。")
 
 
 def bind_url() -> str:
@@ -39,7 +40,7 @@ def balance_text(openid: str) -> str:
         return NOT_BOUND.format(url=bind_url())
     hotline = current_app.config["SERVICE_HOTLINE"]
     core = get_core()
-    lines = ["您的账户余额："]
+    lines = [_("您的账户余额：")]
     as_of = None
     for binding in bindings:
         try:
@@ -51,9 +52,9 @@ def balance_text(openid: str) -> str:
         except CoreBankingError as exc:
             log.warning("balance query failed: %s", exc.code)
             return CORE_DOWN.format(hotline=hotline)
-        lines.append(f"{binding.card_mask}\n可用余额 {money(balance.available_fen)}")
+        lines.append(_("%(card)s\n可用余额 %(amount)s", card=binding.card_mask, amount=money(balance.available_fen)))
         as_of = balance.as_of if as_of is None else max(as_of, balance.as_of)
-    lines.append(f"查询时间：{local_time(as_of or utcnow()):%Y-%m-%d %H:%M}")
+    lines.append(_("查询时间：%(time)s", time=f"{local_time(as_of or utcnow()):%Y-%m-%d %H:%M}"))
     return "\n".join(lines)
 
 
@@ -64,6 +65,6 @@ def register(router) -> None:
     def on_bind(message):
         return BIND_LINK.format(url=bind_url())
 
-    router.text("余额", "查余额", "余额查询", summary="查询已绑定银行卡的余额", order=200)(on_balance)
+    router.text("余额", "查余额", "余额查询", summary=_l("查询已绑定银行卡的余额"), order=200)(on_balance)
     router.click(MENU_KEY)(on_balance)
-    router.text("绑定", "绑卡", "绑定银行卡", summary="绑定本行银行卡", order=100)(on_bind)
+    router.text("绑定", "绑卡", "绑定银行卡", summary=_l("绑定本行银行卡"), order=100)(on_bind)

@@ -6,10 +6,12 @@ simply registers its own handler earlier in WECHAT_HANDLER_MODULES.
 
 from flask import current_app
 
-PLANNED_KEYS = {"BALANCE": "余额查询"}
+from ...i18n import _l
+
+PLANNED_KEYS = {"BALANCE": _l("余额查询")}
 # Keywords the welcome message and the menu already promise.
-PLANNED_KEYWORDS = {"绑定": "绑定银行卡", "余额": "余额查询", "转账": "转账汇款", "理财": "理财产品"}
-SOON = "{feature}功能即将开通，敬请期待。如需帮助请致电客服热线 {hotline}。"
+PLANNED_KEYWORDS = {"绑定": _l("绑定银行卡"), "余额": _l("余额查询"), "转账": _l("转账汇款"), "理财": _l("理财产品")}
+SOON = _l("{feature}功能即将开通，敬请期待。如需帮助请致电客服热线 {hotline}。")
 
 
 def _planned(feature: str):

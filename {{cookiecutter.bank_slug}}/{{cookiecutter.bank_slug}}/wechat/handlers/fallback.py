@@ -2,10 +2,11 @@
 
 from flask import current_app
 
+from ...i18n import _l
 from ...masking import scrub
 
-UNKNOWN_TEXT = "抱歉，暂时没能理解“{echo}”。回复「帮助」查看可用功能，或致电客服热线 {hotline}。"
-UNSUPPORTED = "抱歉，暂不支持处理此类消息，请发送文字。回复「帮助」查看可用功能。"
+UNKNOWN_TEXT = _l("抱歉，暂时没能理解“{echo}”。回复「帮助」查看可用功能，或致电客服热线 {hotline}。")
+UNSUPPORTED = _l("抱歉，暂不支持处理此类消息，请发送文字。回复「帮助」查看可用功能。")
 MAX_ECHO = 20
 
 
@@ -18,7 +19,7 @@ def on_unknown_text(message):
 
 
 def on_unsupported(message):
-    return UNSUPPORTED
+    return str(UNSUPPORTED)
 
 
 def register(router) -> None:

@@ -3,9 +3,10 @@
 from flask import current_app
 
 from ...banking.transfers.amounts import format_yuan
+from ...i18n import _l
 
-TRANSFER_LINK = ("向本行及他行账户转账，请<a href=\"{url}\">点此进入转账汇款</a>（须先绑定本行银行卡）。\n"
-                 "单笔限额 {single} 元，每卡每日累计 {daily} 元。请核对收款人信息，谨防电信诈骗。")
+TRANSFER_LINK = _l("向本行及他行账户转账，请<a href=\"{url}\">点此进入转账汇款</a>（须先绑定本行银行卡）。\n"
+                   "单笔限额 {single} 元，每卡每日累计 {daily} 元。请核对收款人信息，谨防电信诈骗。")
 
 
 def transfer_url() -> str:
@@ -22,4 +23,4 @@ def register(router) -> None:
     def on_transfer(message):
         return transfer_text()
 
-    router.text("转账", "转帐", "汇款", "转账汇款", summary="转账汇款", order=300)(on_transfer)
+    router.text("转账", "转帐", "汇款", "转账汇款", summary=_l("转账汇款"), order=300)(on_transfer)

@@ -5,10 +5,12 @@ from sqlalchemy import select
 
 from ...banking.bindings import set_alerts_suspended
 from ...extensions import db
+from ...i18n import _l
+from ...language import bank_name
 from ...timeutil import utcnow
 from ..models import Follower, FollowEvent
 
-WELCOME = (
+WELCOME = _l(
     "您好，欢迎关注{bank_name}微信银行！\n"
     "在这里您可以：\n"
     "· 绑定本行银行卡，随时查询余额\n"
@@ -30,7 +32,7 @@ def follower_for(openid: str) -> Follower:
 
 def welcome_text() -> str:
     config = current_app.config
-    return WELCOME.format(bank_name=config["BANK_NAME"], hotline=config["SERVICE_HOTLINE"])
+    return WELCOME.format(bank_name=bank_name(config), hotline=config["SERVICE_HOTLINE"])
 
 
 def on_subscribe(message):
