@@ -24,6 +24,7 @@ WECHAT_HANDLER_MODULES = [
     f"{__package__}.wechat.handlers.fallback",
     f"{__package__}.wechat.handlers.balance",  # 余额 / BALANCE and 绑定
     f"{__package__}.wechat.handlers.transfer",  # 转账 / 汇款: the H5 link
+    f"{__package__}.wechat.handlers.alerts",  # 提醒 / 动账提醒: the settings link
     f"{__package__}.wechat.handlers.products",  # 理财 / PRODUCTS: news reply of the products on sale
     f"{__package__}.replies.handlers",  # staff-edited keyword replies: after every built-in keyword
     f"{__package__}.wechat.handlers.coming_soon",  # keep last: answers menu keys no feature has claimed

@@ -17,7 +17,11 @@ from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.h5.oauth import (
     SESSION_CUSTOMER,
 )
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
+    text_message,
+)
 
+from ..helpers import next_msg_id, push, reply_field
 from ..ledger_helpers import seed
 from .support import alerts, bind, transfer
 
@@ -116,3 +120,11 @@ def test_status_command_and_staff_retry(app, accounts):
     with app.app_context():
         assert retry_undeliverable(ids + [10**9]) == 2
     assert [a.state for a in alerts(app) if a.id in ids] == ["pending", "pending"]
+
+
+@pytest.mark.parametrize("keyword", ["提醒", "动账提醒"])
+def test_asking_about_alerts_in_chat_links_to_the_settings(app, client, pusher, keyword):
+    response, reply = push(client, pusher, text_message(ALICE, keyword, next_msg_id()))
+    assert response.status_code == 200
+    content = reply_field(reply, "Content")
+    assert "动账提醒" in content and f'href="{app.config["PUBLIC_BASE_URL"]}/h5/alerts"' in content
