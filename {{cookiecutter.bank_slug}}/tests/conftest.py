@@ -180,11 +180,13 @@ def redis_url():
 HEAVY_MODULES = {"test_servers", "test_wechat_token_processes", "test_ledger_concurrency", "test_dispatcher_kill"}
 
 
-# What depends on the bake's answers (mode, database, sandbox or AppID, bank name and limits) end to end:
-# the template's bake matrix runs these in every option combination and the whole suite in two of them.
-SMOKE_MODULES = {"test_config", "test_wechat_endpoint", "test_wechat_official_vectors", "test_migrations",
-                 "test_health", "test_cli", "test_menu", "test_h5_oauth", "test_binding_h5", "test_transfer_rules",
-                 "test_products_chat", "test_i18n", "test_dispatcher", "test_ingest_api"}
+# What depends on the bake's answers (bank name and branding, limits, time zone, alert threshold, database,
+# sandbox or AppID): every test builds its own configuration, but these take the baked defaults or the baked
+# database end to end. The template's bake matrix runs them in every option combination and the whole suite
+# in two of them.
+SMOKE_MODULES = {"test_config", "test_wechat_official_vectors", "test_migrations", "test_health", "test_cli",
+                 "test_menu", "test_binding_h5", "test_transfer_rules", "test_products_chat", "test_i18n",
+                 "test_ledger_core", "test_outbox"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -195,7 +195,7 @@ def test_45009_pauses_the_dispatcher_and_resumes_later(sandbox, alice):
 
 
 def test_an_unfit_message_is_undeliverable_with_the_errcode(make_app):
-    app = make_app(ALERT_TEMPLATE_ID="no_such_template")
+    app = make_app(ALERT_TEMPLATE_ID="no_such_template", ALERT_MIN_AMOUNT_YUAN="0")
     with live_sandbox(app) as live:
         accounts = seed(app)
         live.state.add_user(ALICE, subscribed=True)
@@ -207,7 +207,8 @@ def test_an_unfit_message_is_undeliverable_with_the_errcode(make_app):
 
 
 def test_retries_end_after_the_configured_attempts(make_app):
-    app = make_app(ALERT_MAX_ATTEMPTS=3, ALERT_RETRY_BASE_SECONDS=0.01, ALERT_RETRY_MAX_SECONDS=0.02)
+    app = make_app(ALERT_MAX_ATTEMPTS=3, ALERT_RETRY_BASE_SECONDS=0.01, ALERT_RETRY_MAX_SECONDS=0.02,
+                   ALERT_MIN_AMOUNT_YUAN="0")
     with live_sandbox(app) as live:
         accounts = seed(app)
         live.state.add_user(ALICE, subscribed=True)

@@ -229,6 +229,10 @@ class StaffModelView(ModelView):
     def get_count_query(self):
         return self._scoped(super().get_count_query())
 
+    def get_list(self, page, *args, **kwargs):
+        """`?page=-1` is the first page (PostgreSQL refuses a negative OFFSET)."""
+        return super().get_list(max(0, page) if isinstance(page, int) else page, *args, **kwargs)
+
     def get_one(self, id: Any):
         """The record with this id within the operator's scope; 404 for anything else (another branch's
         record, a missing one, a malformed id)."""
