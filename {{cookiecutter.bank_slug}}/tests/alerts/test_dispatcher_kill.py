@@ -2,6 +2,7 @@
 alerts, restarted each time. Every alert ends delivered, the mock's record shows each one, and the
 only duplicates are alerts that were in flight (claimed, not yet recorded) when a dispatcher died."""
 
+import ctypes
 import os
 import random
 import signal
@@ -34,6 +35,7 @@ PROJECT = Path(__file__).resolve().parent.parent.parent
 ALERTS = 5000
 USERS = 50
 KILLS = 5
+PR_SET_PDEATHSIG = 1
 
 
 def states(app) -> Counter:
@@ -41,9 +43,17 @@ def states(app) -> Counter:
         return Counter(dict(db.session.execute(select(Alert.state, func.count()).group_by(Alert.state)).all()))
 
 
+def _die_with_parent() -> None:
+    """Linux: the dispatcher gets SIGKILL if the test process dies (a timed-out run leaves no orphan)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
 def start(env) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", PACKAGE, "alerts", "run"], cwd=PROJECT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
 
 
 def _kill_repeatedly(app, env, rng, in_flight: Counter) -> int:
