@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from {{ cookiecutter.bank_slug }}.admin.models import (
     ROLE_BRANCH_OPERATOR,
@@ -63,9 +64,15 @@ def _branch(code: str, name: str, customer: tuple, card: str, openid: str) -> Br
     return BranchData(branch.id, code, person.id, binding.id, order.id)
 
 
+# The fixture's users share one cheap hash: werkzeug's default (scrypt) costs ~0.15 s per hash and per
+# login, which the panel's hundreds of tests would pay thousands of times. Users made the production way
+# (set_password) are tested in test_cli (create-admin) and test_admin_audit (staff created in the panel).
+FIXTURE_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
 def _staff(username: str, role: str, branch_id: int | None, active: bool = True) -> None:
-    user = StaffUser(username=username, display_name=f"员工{username}", role=role, branch_id=branch_id, active=active)
-    user.set_password(PASSWORD)
+    user = StaffUser(username=username, display_name=f"员工{username}", role=role, branch_id=branch_id, active=active,
+                     password_hash=FIXTURE_PASSWORD_HASH)
     db.session.add(user)
 
 
