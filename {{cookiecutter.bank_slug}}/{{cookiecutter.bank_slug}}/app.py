@@ -61,7 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     wechat.init_app(app, WECHAT_HANDLER_MODULES)
     csrf.exempt(wechat.bp)  # WeChat signs its pushes; it cannot carry a CSRF token
     h5.init_app(app)
-    admin_panel.init_app(app)  # /admin: staff login, dashboard and the Flask-Admin views
+    if app.config["ADMIN_PANEL_ENABLED"]:  # a public instance may leave /admin to an internal one
+        admin_panel.init_app(app)  # /admin: staff login, dashboard and the Flask-Admin views
     alerts.init_app(app, csrf)
     register_cli(app)
     logging.getLogger(__name__).debug("app created for %s", app.config["BANK_NAME_EN"])

@@ -77,6 +77,12 @@ def _staff(username: str, role: str, branch_id: int | None, active: bool = True)
 
 
 @pytest.fixture
+def app(make_app):
+    """The app with its admin panel (the suite's default app leaves /admin out: ADMIN_PANEL_ENABLED=0)."""
+    return make_app(ADMIN_PANEL_ENABLED="1")
+
+
+@pytest.fixture
 def panel(app) -> Panel:
     with app.app_context():
         east = _branch("8801", "东街支行", ("王小明", "110101199001011234", "13800138000"), "6228 **** **** 1111",

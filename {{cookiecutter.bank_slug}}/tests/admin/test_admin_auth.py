@@ -176,3 +176,11 @@ def test_a_post_without_csrf_token_is_a_400_with_the_reason(panel):
     refused = client.post("/admin/logout")
     assert refused.status_code == 400 and "安全校验" in refused.get_data(as_text=True)
     assert client.get("/admin/").status_code == 200  # still logged in: nothing happened
+
+
+def test_an_instance_without_the_panel_has_no_admin_routes(make_app):
+    public = make_app(ADMIN_PANEL_ENABLED="0").test_client()
+    assert public.get("/admin/").status_code == 404
+    assert public.get("/admin/login").status_code == 404
+    internal = make_app(ADMIN_PANEL_ENABLED="1").test_client()
+    assert internal.get("/admin/login").status_code == 200

@@ -78,7 +78,8 @@ def seed_activity() -> None:
 
 @pytest.fixture
 def sandbox(make_app):
-    app = make_app(BANK_SHORT_NAME="测试农商银行", SERVICE_HOTLINE="96000", WECHAT_ENCRYPT_MODE="safe")
+    app = make_app(BANK_SHORT_NAME="测试农商银行", SERVICE_HOTLINE="96000", WECHAT_ENCRYPT_MODE="safe",
+                   ADMIN_PANEL_ENABLED="1")
     with app.app_context():
         staff = StaffUser(username=USERNAME, display_name="总行测试员", role=ROLE_HEAD_OFFICE)
         staff.set_password(PASSWORD)
