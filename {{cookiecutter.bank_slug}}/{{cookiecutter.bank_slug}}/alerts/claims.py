@@ -4,8 +4,8 @@ A claim marks up to N due alerts `sending` under this dispatcher's name with a l
 `next_attempt_at` becomes the lease's end. Due means pending and scheduled for now or earlier, or
 sending with an expired lease (its dispatcher died mid-batch: at-least-once, so that batch may go
 out twice). PostgreSQL: FOR UPDATE SKIP LOCKED, so several dispatchers take disjoint batches
-without waiting on each other. SQLite: the claim holds the database's write lock (BEGIN IMMEDIATE);
-run one dispatcher.
+without waiting on each other. SQLite: the claim holds the database's write lock (BEGIN IMMEDIATE, through
+the ledger's write_transaction, which also retries what the database asks to be retried); run one dispatcher.
 
 Results are written in bulk, and only while this dispatcher still holds the lease (`lease_owner`):
 if it lost the lease, the alert belongs to whoever claimed it since.
@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Row, bindparam, func, select, update
+from sqlalchemy import Engine, Row, bindparam, func, select, update
 
+from ..banking.ledger.transactions import write_transaction
 from .models import OPEN_STATES, SENDING, Alert
 
 _TABLE = Alert.__table__
@@ -40,11 +41,6 @@ class Update:
     finished_at: datetime | None = None
 
 
-def _begin(connection: Connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def claim(engine: Engine, owner: str, limit: int, now: datetime, lease_seconds: float) -> list[Row]:
     due = (select(_TABLE.c.id)
            .where(_TABLE.c.state.in_(OPEN_STATES), _TABLE.c.next_attempt_at <= now)
@@ -56,11 +52,7 @@ def claim(engine: Engine, owner: str, limit: int, now: datetime, lease_seconds: 
                  .where(_TABLE.c.id.in_(due.scalar_subquery()))
                  .values(state=SENDING, lease_owner=owner, next_attempt_at=now + timedelta(seconds=lease_seconds))
                  .returning(*(_TABLE.c[column.key] for column in CLAIMED_COLUMNS)))
-    with engine.connect() as connection:
-        _begin(connection)
-        rows = list(connection.execute(statement))
-        connection.commit()
-    return rows
+    return write_transaction(engine, lambda connection: list(connection.execute(statement)))
 
 
 _RECORD = (update(_TABLE)
@@ -81,11 +73,8 @@ def record(engine: Engine, owner: str, updates: Iterable[Update]) -> int:
     } for u in updates]
     if not params:
         return 0
-    with engine.connect() as connection:
-        _begin(connection)
-        result = connection.execute(_RECORD, params)
-        connection.commit()
-    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(params)
+    rowcount = write_transaction(engine, lambda connection: connection.execute(_RECORD, params).rowcount)
+    return rowcount if rowcount is not None and rowcount >= 0 else len(params)
 
 
 def next_due(engine: Engine) -> datetime | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from ..banking.ledger.transactions import write_transaction
 from ..timeutil import utcnow
 from .ingest import DUPLICATE, REFUSED, STORED, store_core_transactions
 from .items import REQUIRED
@@ -91,11 +92,7 @@ def import_csv(engine: Engine, path: str, *, ledger: bool, encoding: str = "utf-
 def _store(engine: Engine, chunk: list[tuple[int, object]], ledger: bool, summary: ImportSummary) -> None:
     if not chunk:
         return
-    with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        results = store_core_transactions(connection, chunk, utcnow(), ledger)
-        connection.commit()
+    results = write_transaction(engine, lambda connection: store_core_transactions(connection, chunk, utcnow(), ledger))
     for result in results:
         if result.status == STORED:
             summary.stored += 1

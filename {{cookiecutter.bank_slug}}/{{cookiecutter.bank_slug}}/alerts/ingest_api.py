@@ -19,6 +19,7 @@ import time
 from flask import Blueprint, current_app, jsonify, request
 
 from ..banking.core_api import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from ..banking.ledger.transactions import write_transaction
 from ..extensions import db
 from ..timeutil import utcnow
 from .ingest import DUPLICATE, REFUSED, STORED, store_core_transactions
@@ -78,11 +79,8 @@ def push_transactions():
     if len(items) > MAX_BATCH:
         return _error(413, "too_many", f"at most {MAX_BATCH} transactions per request, got {len(items)}")
     ledger = current_app.config["CORE_BANKING_ADAPTER"] == "ledger"
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        results = store_core_transactions(connection, list(enumerate(items)), utcnow(), ledger)
-        connection.commit()
+    results = write_transaction(
+        db.engine, lambda connection: store_core_transactions(connection, list(enumerate(items)), utcnow(), ledger))
     counts = {status: sum(1 for r in results if r.status == status) for status in (STORED, DUPLICATE, REFUSED)}
     log.info("core pushed %d transactions: %s", len(items), counts)
     return jsonify({**counts, "results": [result.to_json() for result in results]})
