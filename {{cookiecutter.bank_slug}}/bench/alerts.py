@@ -1,23 +1,28 @@
 """Benchmark: transaction alerts delivered per second to the mock WeChat API with 50 ms latency per
 call, and the mock's own capacity measured in the same run as the ceiling.
 
-    python bench/alerts.py [--alerts 20000] [--threads 128] [--latency-ms 50] [--users 200]
-                           [--postgres-url URL] [--no-postgres] [--no-sqlite]
+    python bench/alerts.py [--alerts 20000] [--concurrency 256] [--latency-ms 50] [--users 200]
+                           [--mock-server async|threads] [--postgres-url URL] [--no-postgres] [--no-sqlite]
 
 For each database (a scratch PostgreSQL database, then a SQLite file): migrate, bind --users
-followers' accounts, and start the mock WeChat API under gunicorn in its own process (one worker,
-many threads: the mock's state lives in that process) with --latency-ms on every call.
-1. Ceiling: --threads client threads with keep-alive sessions call template/send directly for a
-   few seconds; what the mock answers per second is the most any sender could get from it here.
+followers' accounts, and start the mock WeChat API in its own process with --latency-ms on every
+call: `async` (default) serves it from bench/mock_server.py, where the latency is awaited on an
+asyncio server; `threads` from gunicorn with a thread per waiting call (bench/mock_wsgi.py). Either
+way every call runs through the mock's own code: token check, template validation, the record.
+1. Ceiling: --concurrency keep-alive calls at once (aiohttp, the dispatcher's HTTP client) to
+   template/send for a few seconds; what the mock answers per second is the most any sender could
+   get from it here.
 2. Dispatcher: --alerts pending alerts in the outbox; one dispatcher (`Dispatcher.drain`, the code
-   behind `flask alerts run`) with --threads send threads delivers them; alerts/s from the first
-   claim to the last recorded outcome, and the dispatcher's own CPU time per alert (the database's
-   and the mock's CPU are not in it), from which its capacity on cores of its own follows. The run
-   checks that every alert ended delivered and that the mock counted one template message per alert.
+   behind `flask alerts run`) with --concurrency sends in flight delivers them; alerts/s from the
+   first claim to the last recorded outcome, and the dispatcher's own CPU time per alert (the
+   database's and the mock's CPU are not in it), from which its capacity on cores of its own
+   follows. The run checks that every alert ended delivered and that the mock counted one template
+   message per alert.
 Everything runs on this one machine: the mock, the load and the database share its cores.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import secrets
@@ -25,13 +30,12 @@ import socket
 import string
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+import aiohttp
 import requests
-import urllib3
 from flask_migrate import upgrade
 from scratch import add_database_options, databases  # bench/ is on sys.path
 from sqlalchemy import func, insert, select
@@ -60,22 +64,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _config(database_url: str, mock_url: str, threads: int) -> dict:
+def _config(database_url: str, mock_url: str, concurrency: int) -> dict:
     return {
         "SECRET_KEY": _alnum(40), "DATABASE_URL": database_url, "WECHAT_APP_ID": "wx" + secrets.token_hex(8),
         "WECHAT_APP_SECRET": secrets.token_hex(16), "WECHAT_TOKEN": _alnum(32),
         "WECHAT_ENCODING_AES_KEY": _alnum(43), "WECHAT_ENCRYPT_MODE": "safe", "WECHAT_SANDBOX": "1",
         "WECHAT_SANDBOX_API_URL": mock_url, "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "LOG_LEVEL": "WARNING",
-        "ALERT_DISPATCH_THREADS": str(threads), "ALERT_BATCH_SIZE": str(max(100, threads)),
+        "ALERT_CONCURRENT_SENDS": str(concurrency), "ALERT_BATCH_SIZE": str(max(100, concurrency)),
         "ALERT_SEND_TIMEOUT_SECONDS": "10",
     }
 
 
-def _start_mock(config: dict, port: int, threads: int) -> subprocess.Popen:
+def _start_mock(config: dict, port: int, server: str, concurrency: int) -> subprocess.Popen:
     env = dict(os.environ, **config)
-    command = [sys.executable, "-m", "gunicorn", "--chdir", str(PROJECT / "bench"), "--workers", "1",
-               "--worker-class", "gthread", "--threads", str(threads * 2), "--backlog", "2048",
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "mock_wsgi:app"]
+    if server == "async":
+        command = [sys.executable, str(PROJECT / "bench" / "mock_server.py"), "--port", str(port)]
+    else:  # one worker process (the mock's state is in memory), a thread per call in flight
+        command = [sys.executable, "-m", "gunicorn", "--chdir", str(PROJECT / "bench"), "--workers", "1",
+                   "--worker-class", "gthread", "--threads", str(concurrency * 2), "--backlog", "2048",
+                   "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "mock_wsgi:app"]
     process = subprocess.Popen(command, env=env, cwd=PROJECT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -94,34 +101,35 @@ def _mock(mock_url: str, method: str, path: str, **kwargs):
     return response.json()
 
 
-def _ceiling(mock_url: str, config: dict, openids: list[str], threads: int) -> float:
-    """Template messages per second the mock answers to --threads keep-alive senders."""
+def _ceiling(mock_url: str, config: dict, openids: list[str], concurrency: int) -> float:
+    """Template messages per second the mock answers to --concurrency keep-alive calls at once."""
     token = requests.get(f"{mock_url}/cgi-bin/token", params={
         "grant_type": "client_credential", "appid": config["WECHAT_APP_ID"], "secret": config["WECHAT_APP_SECRET"]},
         timeout=10).json()["access_token"]
     data = {"thing1": "消费", "amount2": "¥1.00", "time3": "2026年11月23日 09:30", "character_string4": "0018",
             "amount5": "¥100.00"}
-    stop = time.monotonic() + CEILING_SECONDS
+    url = f"{mock_url}/cgi-bin/message/template/send?access_token={token}"
     done = Counter()
 
-    # The same HTTP client as the dispatcher (urllib3, keep-alive), so this measures the mock, not the client.
-    pool = urllib3.PoolManager(maxsize=threads, block=True, retries=False, timeout=10)
-    url = f"{mock_url}/cgi-bin/message/template/send?access_token={token}"
+    async def calls() -> float:
+        # The dispatcher's HTTP client (aiohttp, keep-alive), so this measures the mock, not the client.
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10)) as session:
+            stop = time.monotonic() + CEILING_SECONDS
 
-    def sender(n: int) -> None:
-        body = json.dumps({"touser": openids[n % len(openids)], "template_id": config["ALERT_TEMPLATE_ID_FOR_BENCH"],
-                           "data": {k: {"value": v} for k, v in data.items()}}, ensure_ascii=False).encode()
-        while time.monotonic() < stop:
-            response = pool.request("POST", url, body=body, headers={"Content-Type": "application/json"})
-            done[json.loads(response.data).get("errcode") == 0] += 1
+            async def caller(n: int) -> None:
+                body = json.dumps({"touser": openids[n % len(openids)],
+                                   "template_id": config["ALERT_TEMPLATE_ID_FOR_BENCH"],
+                                   "data": {k: {"value": v} for k, v in data.items()}}, ensure_ascii=False).encode()
+                while time.monotonic() < stop:
+                    async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as answer:
+                        done[json.loads(await answer.read()).get("errcode") == 0] += 1
 
-    started = time.monotonic()
-    workers = [threading.Thread(target=sender, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    elapsed = time.monotonic() - started
+            started = time.monotonic()
+            await asyncio.gather(*(caller(n) for n in range(concurrency)))
+            return time.monotonic() - started
+
+    elapsed = asyncio.run(calls())
     if done[False]:
         raise SystemExit(f"the mock refused {done[False]} calls during the ceiling run")
     return done[True] / elapsed
@@ -130,18 +138,19 @@ def _ceiling(mock_url: str, config: dict, openids: list[str], threads: int) -> f
 def run(database_url: str, args: argparse.Namespace) -> None:
     port = _free_port()
     mock_url = f"http://127.0.0.1:{port}"
-    config = _config(database_url, mock_url, args.threads)
+    config = _config(database_url, mock_url, args.concurrency)
     app = create_app(dict(config))
     with app.app_context():
         upgrade()
     config["ALERT_TEMPLATE_ID_FOR_BENCH"] = app.config["ALERT_TEMPLATE_ID"]
-    mock = _start_mock({k: v for k, v in config.items() if k != "ALERT_TEMPLATE_ID_FOR_BENCH"}, port, args.threads)
+    mock = _start_mock({k: v for k, v in config.items() if k != "ALERT_TEMPLATE_ID_FOR_BENCH"}, port,
+                       args.mock_server, args.concurrency)
     try:
         openids = [f"oBench{n:022d}" for n in range(args.users)]
         for openid in openids:
             _mock(mock_url, "POST", "/_mock/users", json={"openid": openid, "subscribed": True})
         _mock(mock_url, "PUT", "/_mock/faults", json={"latency_ms": args.latency_ms})
-        ceiling = _ceiling(mock_url, config, openids, args.threads)
+        ceiling = _ceiling(mock_url, config, openids, args.concurrency)
         calls_before = _mock(mock_url, "GET", "/_mock/stats")["api_calls"]
 
         now = utcnow()
@@ -155,7 +164,7 @@ def run(database_url: str, args: argparse.Namespace) -> None:
                 "balance_after_fen": 10**7, "occurred_at": now, "counterparty": "", "memo": "", "state": "pending",
                 "attempts": 0, "next_attempt_at": now, "created_at": now} for n in range(args.alerts)])
             db.session.commit()
-        dispatcher = Dispatcher(app, threads=args.threads)
+        dispatcher = Dispatcher(app, concurrency=args.concurrency)
         started, cpu_started = time.monotonic(), time.process_time()
         counts = dispatcher.drain(wait_seconds=5)
         elapsed, cpu = time.monotonic() - started, time.process_time() - cpu_started
@@ -164,13 +173,13 @@ def run(database_url: str, args: argparse.Namespace) -> None:
             states = dict(db.session.execute(select(Alert.state, func.count()).group_by(Alert.state)).all())
         calls = _mock(mock_url, "GET", "/_mock/stats")["api_calls"] - calls_before
         rate = counts[DELIVERED] / elapsed
-        print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: mock latency {args.latency_ms} ms, "
-              f"{args.threads} threads")
-        print(f"  mock ceiling   {ceiling:8.0f} template messages/s ({args.threads} direct keep-alive senders)")
+        print(f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: mock latency {args.latency_ms} ms "
+              f"({args.mock_server} mock server), {args.concurrency} sends in flight")
+        print(f"  mock ceiling   {ceiling:8.0f} template messages/s ({args.concurrency} direct keep-alive calls)")
         print(f"  dispatcher     {rate:8.0f} alerts/s delivered ({counts[DELIVERED]} in {elapsed:.1f} s, "
               f"{calls} mock calls incl. the token)")
         per_alert_ms = cpu / max(1, counts[DELIVERED]) * 1000
-        print(f"  dispatcher CPU {per_alert_ms:8.2f} ms per alert (this process, all threads): about "
+        print(f"  dispatcher CPU {per_alert_ms:8.2f} ms per alert (this process, both threads): about "
               f"{1000 / per_alert_ms:.0f} alerts/s per core when WeChat does not share the machine")
         print(f"  outcome        {states}")
         if states != {DELIVERED: args.alerts}:
@@ -185,7 +194,8 @@ def run(database_url: str, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=20_000)
-    parser.add_argument("--threads", type=int, default=128)
+    parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument("--mock-server", choices=("async", "threads"), default="async")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--users", type=int, default=200)
     add_database_options(parser)

@@ -13,7 +13,7 @@ from ..live_sandbox import live_sandbox
 
 # ALERT_MIN_AMOUNT_YUAN is a bake answer: the tests set their own, never relying on the baked default.
 FAST_RETRIES = {"ALERT_MIN_AMOUNT_YUAN": "0", "ALERT_RETRY_BASE_SECONDS": 0.01, "ALERT_RETRY_MAX_SECONDS": 0.05,
-                "ALERT_SEND_TIMEOUT_SECONDS": 0.5, "ALERT_DISPATCH_THREADS": 8, "ALERT_QUOTA_PAUSE_SECONDS": 30,
+                "ALERT_SEND_TIMEOUT_SECONDS": 0.5, "ALERT_CONCURRENT_SENDS": 8, "ALERT_QUOTA_PAUSE_SECONDS": 30,
                 "ALERT_MAX_ATTEMPTS": 30}
 
 

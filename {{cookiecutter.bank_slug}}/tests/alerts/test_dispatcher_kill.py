@@ -81,7 +81,7 @@ def _kill_repeatedly(app, env, rng, in_flight: Counter) -> int:
 
 
 def test_killed_dispatchers_lose_nothing_and_duplicate_only_in_flight_alerts(_migrated, make_app):
-    settings = {"ALERT_LEASE_SECONDS": 2, "ALERT_DISPATCH_THREADS": 16, "ALERT_BATCH_SIZE": 100,
+    settings = {"ALERT_LEASE_SECONDS": 2, "ALERT_CONCURRENT_SENDS": 16, "ALERT_BATCH_SIZE": 100,
                 "ALERT_POLL_SECONDS": 0.1, "ALERT_SEND_TIMEOUT_SECONDS": 2, "ALERT_RETRY_BASE_SECONDS": 0.05,
                 "ALERT_RETRY_MAX_SECONDS": 0.2, "LOG_LEVEL": "WARNING", "ALERT_MIN_AMOUNT_YUAN": "0"}
     config = make_config(_migrated, **settings)

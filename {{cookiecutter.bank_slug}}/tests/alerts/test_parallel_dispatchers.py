@@ -35,7 +35,7 @@ DISPATCHERS = 3
 
 
 def test_three_dispatchers_share_the_work_without_sending_twice(postgres_url):
-    app = create_app(make_config(postgres_url, ALERT_DISPATCH_THREADS=4, ALERT_BATCH_SIZE=20,
+    app = create_app(make_config(postgres_url, ALERT_CONCURRENT_SENDS=4, ALERT_BATCH_SIZE=20,
                                  ALERT_MIN_AMOUNT_YUAN="0"))
     try:
         with live_sandbox(app) as live:

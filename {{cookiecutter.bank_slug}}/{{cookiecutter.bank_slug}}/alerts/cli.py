@@ -24,9 +24,9 @@ def _check_template() -> None:
                                    "template library and put its id in .env (docs/alerts.md) / 未配置动账提醒模板")
 
 
-def _dispatcher(threads: int | None) -> Dispatcher:
+def _dispatcher(concurrency: int | None) -> Dispatcher:
     _check_template()
-    return Dispatcher(current_app._get_current_object(), threads=threads)
+    return Dispatcher(current_app._get_current_object(), concurrency=concurrency)
 
 
 def _report(counts) -> None:
@@ -35,16 +35,17 @@ def _report(counts) -> None:
 
 
 @alerts_group.command("run")
-@click.option("--threads", type=click.IntRange(1, 512), default=None, help="Concurrent sends (ALERT_DISPATCH_THREADS).")
+@click.option("--concurrency", type=click.IntRange(1, 1024), default=None,
+              help="Template messages in flight at once (ALERT_CONCURRENT_SENDS).")
 @with_appcontext
-def run_command(threads: int | None) -> None:
+def run_command(concurrency: int | None) -> None:
     """Deliver alerts until stopped (SIGTERM or Ctrl-C finish the sends in flight first)."""
-    dispatcher = _dispatcher(threads)
+    dispatcher = _dispatcher(concurrency)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo(f"动账提醒发送中 alerts dispatcher {dispatcher.owner} running with {dispatcher.threads} threads "
-               f"on {db.engine.dialect.name}")
+    click.echo(f"动账提醒发送中 alerts dispatcher {dispatcher.owner} running with {dispatcher.concurrency} "
+               f"concurrent sends on {db.engine.dialect.name}")
     try:
         counts = dispatcher.run(stop)
     finally:
@@ -53,13 +54,14 @@ def run_command(threads: int | None) -> None:
 
 
 @alerts_group.command("drain")
-@click.option("--threads", type=click.IntRange(1, 512), default=None, help="Concurrent sends.")
+@click.option("--concurrency", type=click.IntRange(1, 1024), default=None,
+              help="Template messages in flight at once (ALERT_CONCURRENT_SENDS).")
 @click.option("--wait", "wait_seconds", type=click.FloatRange(0), default=0.0, show_default=True,
               help="Also wait for retries that come due within this many seconds.")
 @with_appcontext
-def drain_command(threads: int | None, wait_seconds: float) -> None:
+def drain_command(concurrency: int | None, wait_seconds: float) -> None:
     """Deliver every alert that is due now, then exit."""
-    dispatcher = _dispatcher(threads)
+    dispatcher = _dispatcher(concurrency)
     try:
         counts = dispatcher.drain(wait_seconds)
     finally:

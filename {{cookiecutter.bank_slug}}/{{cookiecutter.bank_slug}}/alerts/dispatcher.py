@@ -1,14 +1,16 @@
-"""The dispatcher: claims due alerts, applies the customer's rules, sends template messages on a
-thread pool (sharing one keep-alive connection pool), falls back to SMS where the customer opted
-in, and records every outcome. `flask alerts run` keeps going; `flask alerts drain` stops when
-nothing is left to do now.
+"""The dispatcher: claims due alerts, applies the customer's rules, sends template messages
+concurrently (an asyncio loop with keep-alive connections, delivery.TemplateSender), falls back to
+SMS where the customer opted in, and records every outcome. `flask alerts run` keeps going;
+`flask alerts drain` stops when nothing is left to do now.
 
-The pipeline keeps up to `2 x threads` alerts in flight: claiming the next batch and recording
+The main thread claims, decides and records (the database); the send loop's thread only talks to
+WeChat. Up to `2 x concurrency` alerts are in flight: claiming the next batch and recording
 finished ones (in bulk) happen while the HTTP calls of the previous ones are still out. A killed
 dispatcher leaves at most those in flight `sending`; another (or its restart) claims them again
 when their lease ends, so duplicates are limited to that batch.
 """
 
+import asyncio
 import logging
 import os
 import queue
@@ -18,7 +20,6 @@ import socket
 import threading
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -86,28 +87,28 @@ def dispatcher_name() -> str:
 
 
 class Dispatcher:
-    def __init__(self, app: Flask, *, threads: int | None = None, batch_size: int | None = None,
+    def __init__(self, app: Flask, *, concurrency: int | None = None, batch_size: int | None = None,
                  owner: str | None = None, clock=utcnow, sleep=time.sleep) -> None:
         config = app.config
         self.app = app
         self.config = config
         self.owner = owner or dispatcher_name()
-        self.threads = threads or config["ALERT_DISPATCH_THREADS"]
+        self.concurrency = concurrency or config["ALERT_CONCURRENT_SENDS"]
         self.batch_size = batch_size or config["ALERT_BATCH_SIZE"]
-        self.max_in_flight = 2 * self.threads
+        self.max_in_flight = 2 * self.concurrency
         self.clock = clock
         self.sleep = sleep
         with app.app_context():
             self.engine = db.engine
             self.tokens = CachedTokenStore(token_store(app))
-        self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="alert-send")
-        self.in_flight: set[Future] = set()
-        self.done: queue.SimpleQueue = queue.SimpleQueue()
+        self.in_flight = 0  # alerts handed to the send loop whose outcome is not recorded yet
+        self.done: queue.SimpleQueue = queue.SimpleQueue()  # outcomes (claims.Update), put by the send loop
+        self.finished: list[claims.Update] = []  # outcomes taken from `done`, to record
         self.paused_until: datetime | None = None
         self.counts: Counter = Counter()
         token_client = make_client(config, store=self.tokens)  # fetches tokens (wechatpy), under the store's lock
         self.sender = TemplateSender(api_base_url(config), self.tokens, token_client.request_new_token,
-                                     config["ALERT_SEND_TIMEOUT_SECONDS"], self.threads)
+                                     config["ALERT_SEND_TIMEOUT_SECONDS"], self.concurrency)
         self.template_id = config["ALERT_TEMPLATE_ID"]
         self.fields = config["ALERT_TEMPLATE_FIELDS"]
         self.max_age = timedelta(minutes=config["ALERT_MAX_AGE_MINUTES"])
@@ -141,11 +142,10 @@ class Dispatcher:
 
     def close(self) -> None:
         self.finish_in_flight()
-        self.pool.shutdown(wait=True)
         self.sender.close()
 
     def finish_in_flight(self) -> None:
-        while self.in_flight:
+        while self.in_flight > len(self.finished):
             self._wait_some(timeout=1.0)
         self._record_done()
 
@@ -158,7 +158,7 @@ class Dispatcher:
         if self.paused_until is not None and now < self.paused_until:
             self._wait_some(timeout=0.05) if self.in_flight else self.sleep(0.05)
             return 0
-        room = min(self.batch_size, self.max_in_flight - len(self.in_flight))
+        room = min(self.batch_size, self.max_in_flight - self.in_flight)
         if room <= 0:
             self._wait_some(timeout=0.05)
             return 0
@@ -172,33 +172,32 @@ class Dispatcher:
         for row in rows:
             job_or_update = self._decide(row, targets.get(row.account_id), now)
             if isinstance(job_or_update, Job):
-                future = self.pool.submit(self._deliver, job_or_update)
-                self.in_flight.add(future)
-                future.add_done_callback(self._on_done)
+                self.in_flight += 1
+                self.sender.submit(self._deliver(job_or_update), self._on_done)
             else:
                 decided.append(job_or_update)
         self._record(decided)
         return len(rows)
 
-    def _on_done(self, future: Future) -> None:
-        self.done.put(future)
+    def _on_done(self, task: asyncio.Task) -> None:
+        """On the send loop: hand the outcome to the main thread (_deliver returns one, never raises)."""
+        self.done.put(task.result())
 
     def _wait_some(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for a send to finish; its outcome is recorded with the others."""
         try:
-            future = self.done.get(timeout=timeout)
+            self.finished.append(self.done.get(timeout=timeout))
         except queue.Empty:
-            return
-        self.done.put(future)  # recorded by _record_done with the others
+            pass
 
     def _record_done(self) -> None:
-        updates = []
+        updates, self.finished = self.finished, []
         while True:
             try:
-                future = self.done.get_nowait()
+                updates.append(self.done.get_nowait())
             except queue.Empty:
                 break
-            self.in_flight.discard(future)
-            updates.append(future.result())  # _deliver never raises
+        self.in_flight -= len(updates)
         self._record(updates)
 
     def _record(self, updates: list[claims.Update]) -> None:
@@ -209,7 +208,7 @@ class Dispatcher:
             self.counts[update.state if update.state != PENDING else "retry_scheduled"] += 1
 
     def _pause(self) -> None:
-        """Called from a send thread; the main loop only reads `paused_until`."""
+        """Called on the send loop; the main thread only reads `paused_until`."""
         until = self.clock() + timedelta(seconds=self.config["ALERT_QUOTA_PAUSE_SECONDS"])
         if self.paused_until is None or self.paused_until < until:
             log.warning("WeChat answered 45009 (API quota reached): alerts paused until %s UTC", f"{until:%H:%M:%S}")
@@ -252,36 +251,36 @@ class Dispatcher:
         return claims.Update(row.id, state, now, openid=target.openid if target else None, final_reason=reason,
                              finished_at=now, **extra)
 
-    # --- delivering (pool threads) -------------------------------------------------------------
+    # --- delivering (coroutines on the send loop) ----------------------------------------------
 
     def _view(self, job: Job) -> AlertView:
         row = job.row
         return AlertView(row.id, row.kind, row.amount_fen, row.balance_after_fen, row.occurred_at,
                          job.target.card_mask)
 
-    def _deliver(self, job: Job) -> claims.Update:
+    async def _deliver(self, job: Job) -> claims.Update:
         try:
             if job.channel == CHANNEL_SMS:
-                return self._send_sms(job, tries=0, cause=REASON_NOT_FOLLOWING)
-            return self._send_wechat(job)
+                return await self.sender.in_thread(self._send_sms, job, 0, REASON_NOT_FOLLOWING)
+            return await self._send_wechat(job)
         except Exception as exc:  # a bug must not stall the pipeline: retry later, and say so
             log.exception("alert %s: delivery failed unexpectedly", job.row.id)
             return self._retry(job, tries=1, error=f"internal error: {type(exc).__name__}")
 
-    def _send_wechat(self, job: Job) -> claims.Update:
+    async def _send_wechat(self, job: Job) -> claims.Update:
         config = self.config
         payload = template_payload(
             self._view(job), openid=job.target.openid, template_id=self.template_id, fields=self.fields,
             timezone=config["TIMEZONE"], url=f"{config['PUBLIC_BASE_URL']}/h5/alerts/{job.row.id}")
-        result = self.sender.send(payload)
+        result = await self.sender.send(payload)
         now = self.clock()
         if result.outcome == SENT:
             return self._final(job.row, DELIVERED, now, target=job.target, channel=CHANNEL_WECHAT,
                                msgid=result.msgid, tries=1)
         if result.outcome == NO_WECHAT:
             cause = REASON_NOT_FOLLOWING if result.errcode == 43004 else REASON_INVALID_OPENID
-            if job.target.sms_possible:
-                return self._send_sms(job, tries=1, cause=cause, wechat_error=result.error)
+            if job.target.sms_possible:  # the SMS gateway is a blocking port: on a worker thread
+                return await self.sender.in_thread(self._send_sms, job, 1, cause, result.error)
             return self._final(job.row, UNDELIVERABLE, now, cause, job.target, tries=1, last_error=result.error)
         if result.outcome == PAUSE:  # the whole dispatcher waits; this alert goes out when it resumes
             self._pause()
