@@ -119,6 +119,7 @@ def test_killed_dispatchers_lose_nothing_and_duplicate_only_in_flight_alerts(_mi
                 process.kill()
         final = states(app)
         assert final == Counter({DELIVERED: ALERTS}), (final, stderr[-2000:])
+        assert process.returncode == 0, stderr[-2000:]  # SIGTERM: the last dispatcher stopped cleanly
         sent = Counter(int(record.payload["url"].rsplit("/", 1)[1]) for record in live.state.records_since(
             kind="template"))
         with app.app_context():
