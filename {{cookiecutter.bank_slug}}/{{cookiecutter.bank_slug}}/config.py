@@ -192,6 +192,11 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
     daily = _int(env, "DAILY_TRANSFER_LIMIT_YUAN", 20000, minimum=1)
     if single > daily:
         raise ConfigError("SINGLE_TRANSFER_LIMIT_YUAN must not exceed DAILY_TRANSFER_LIMIT_YUAN")
+    max_age_minutes = _int(env, "ALERT_MAX_AGE_MINUTES", 1440, minimum=1)
+    retention_days = _int(env, "ALERT_RETENTION_DAYS", 180, minimum=1)
+    if retention_days * 24 * 60 <= max_age_minutes:  # a pruned id pushed again must end expired, not go out twice
+        raise ConfigError("ALERT_RETENTION_DAYS must be longer than ALERT_MAX_AGE_MINUTES / "
+                          "提醒保留天数须长于提醒有效期")
     app_id = _require(env, "WECHAT_APP_ID")
     return {
         "SECRET_KEY": _require(env, "SECRET_KEY"),
@@ -232,7 +237,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
             SANDBOX_ALERT_TEMPLATE_ID if _flag(env, "WECHAT_SANDBOX", default=not _get(env, "WECHAT_APP_SECRET"))
             else "")).strip(),
         "ALERT_TEMPLATE_FIELDS": alert_template_fields(env),
-        "ALERT_MAX_AGE_MINUTES": _int(env, "ALERT_MAX_AGE_MINUTES", 1440, minimum=1),
+        "ALERT_MAX_AGE_MINUTES": max_age_minutes,
+        "ALERT_RETENTION_DAYS": retention_days,
         "ALERT_MAX_ATTEMPTS": _int(env, "ALERT_MAX_ATTEMPTS", 8, minimum=1),
         "ALERT_RETRY_BASE_SECONDS": _float(env, "ALERT_RETRY_BASE_SECONDS", 2.0, minimum=0.0),
         "ALERT_RETRY_MAX_SECONDS": _float(env, "ALERT_RETRY_MAX_SECONDS", 600.0, minimum=0.0),

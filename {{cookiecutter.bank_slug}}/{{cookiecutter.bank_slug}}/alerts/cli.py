@@ -1,19 +1,22 @@
-"""`flask alerts run | drain | import FILE | status`."""
+"""`flask alerts run | drain | import FILE | status | prune`."""
 
 import signal
 import sys
 import threading
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..extensions import db
+from ..timeutil import utcnow
 from .csv_import import CsvFileError, ImportSummary, import_csv
 from .dispatcher import Dispatcher
 from .metrics import alert_counts, oldest_open_age_seconds
+from .retention import prune
 
-alerts_group = AppGroup("alerts", help="Transaction alerts (动账提醒): dispatcher, CSV import, status.")
+alerts_group = AppGroup("alerts", help="Transaction alerts (动账提醒): dispatcher, CSV import, status, prune.")
 
 MAX_REFUSED_SHOWN = 50
 
@@ -92,6 +95,28 @@ def import_command(path: str, encoding: str) -> None:
         click.echo(f"  ... and {len(summary.refused) - MAX_REFUSED_SHOWN} more refused lines")
     if summary.refused:
         sys.exit(1)
+
+
+@alerts_group.command("prune")
+@click.option("--older-than-days", "days", type=click.IntRange(1), default=None,
+              help="Delete final alerts that ended more than this many days ago (default ALERT_RETENTION_DAYS).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=10_000, show_default=True,
+              help="Alerts deleted per transaction.")
+@with_appcontext
+def prune_command(days: int | None, batch_size: int) -> None:
+    """Delete alerts that ended long ago (open ones are never deleted); run it daily from cron or a timer."""
+    config = current_app.config
+    days = days or config["ALERT_RETENTION_DAYS"]
+    if days * 24 * 60 <= config["ALERT_MAX_AGE_MINUTES"]:
+        raise click.BadParameter("must be longer than ALERT_MAX_AGE_MINUTES / 须长于提醒有效期",
+                                 param_hint="--older-than-days")
+    before = utcnow() - timedelta(days=days)
+
+    def progress(total: int) -> None:
+        click.echo(f"  ... {total} deleted", err=True)
+
+    deleted = prune(db.engine, before, batch_size=batch_size, progress=progress)
+    click.echo(f"清理完成 pruned {deleted} alerts that ended before {before:%Y-%m-%d %H:%M} UTC ({days} days)")
 
 
 @alerts_group.command("status")

@@ -62,6 +62,7 @@ class Alert(db.Model):
     __table_args__ = (
         UniqueConstraint("source", "source_txn_id", name="uq_alert_source_txn"),
         Index("ix_alert_due", "state", "next_attempt_at"),  # what a dispatcher claims next
+        Index("ix_alert_finished_at", "finished_at"),  # what `alerts prune` deletes
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
