@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import alerts, h5, language, wechat
+from . import alerts, h5, language, web_security, wechat
 from .admin import panel as admin_panel
 from .config import load_config
 from .extensions import csrf, db, login_manager, migrate
@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     language.init_app(app)  # Flask-Babel: zh_CN by default, English on request (language.py)
+    web_security.init_app(app)  # cookie flags, security headers, no caching of pages
     _register_models()
 
     from .cli import register_cli

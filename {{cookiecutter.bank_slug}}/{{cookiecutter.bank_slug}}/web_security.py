@@ -1,0 +1,42 @@
+"""Browser-facing hardening for every page: cookie flags and security headers.
+
+- Session and remember-me cookies: HttpOnly, SameSite=Lax (WeChat's OAuth redirect back to an H5
+  page is a top-level GET, which Lax lets through), Secure when PUBLIC_BASE_URL is https.
+- Every response: X-Content-Type-Options nosniff; Referrer-Policy same-origin (page URLs may carry
+  OAuth codes); HSTS when PUBLIC_BASE_URL is https.
+- Pages (HTML): Cache-Control no-store, so balances, cards and staff lists are not kept by the
+  WeChat browser, a shared computer or a proxy.
+- Framing: only by the service's own pages (X-Frame-Options and CSP frame-ancestors), against
+  clickjacking on the transfer and admin pages. In sandbox mode the browser simulator, served by
+  the mock from another port or host, shows the H5 pages in its phone frame, so framing is left
+  open there; sandbox mode moves no real money.
+"""
+
+from flask import Flask, Response, current_app, request
+
+HSTS_SECONDS = 365 * 24 * 3600
+
+
+def init_app(app: Flask) -> None:
+    https = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=https,
+    )
+    app.after_request(security_headers)
+
+
+def security_headers(response: Response) -> Response:
+    config = current_app.config
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if config["PUBLIC_BASE_URL"].startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
+    if response.mimetype == "text/html":
+        if not request.path.startswith("/static/"):
+            headers["Cache-Control"] = "no-store"
+        if not config["WECHAT_SANDBOX"]:
+            headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+            headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+    return response
