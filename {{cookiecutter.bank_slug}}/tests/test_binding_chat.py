@@ -77,7 +77,8 @@ def test_balance_lists_every_bound_card_masked_in_yuan(app):
         assert lines[lines.index(masked) + 1] == f"可用余额 {balance.money(opening_fen(card))}"
         assert card not in reply and card[4:-4] not in reply
     assert "可用余额 ¥50,000.00" in lines and "可用余额 ¥1,288.00" in lines
-    assert re.fullmatch(r"查询时间：\d{4}-\d{2}-\d{2} \d{2}:\d{2}", lines[-1])
+    assert re.fullmatch(r"查询时间：\d{4}-\d{2}-\d{2} \d{2}:\d{2}", lines[-2])
+    assert lines[-1] == f'<a href="{BASE_URL}/h5/balance">查看明细</a>'  # the H5 page with the transactions
 
 
 def test_balance_is_only_the_customers_own(app):
@@ -105,13 +106,14 @@ class StubCore:
 
 @pytest.mark.parametrize("timezone,shown", [("Asia/Shanghai", "2024-05-01 16:30"), ("Asia/Urumqi", "2024-05-01 14:30")])
 def test_the_time_is_the_banks_time_zone(make_app, monkeypatch, timezone, shown):
-    app = make_app(TIMEZONE=timezone)
+    app = make_app(TIMEZONE=timezone, PUBLIC_BASE_URL=BASE_URL)
     monkeypatch.setattr(balance, "get_core", lambda: StubCore())
     with app.app_context():
         db.session.add(CardBinding(openid=ALICE, account_id="A1", card_mask="6228 **** **** 1234"))
         db.session.commit()
         text = balance.balance_text(ALICE)
-    assert text == f"您的账户余额：\n6228 **** **** 1234\n可用余额 ¥1,234.56\n查询时间：{shown}"
+    assert text == (f"您的账户余额：\n6228 **** **** 1234\n可用余额 ¥1,234.56\n查询时间：{shown}\n"
+                    f'<a href="{BASE_URL}/h5/balance">查看明细</a>')
 
 
 def test_core_unavailable_is_a_polite_answer(make_app, monkeypatch):
@@ -121,7 +123,7 @@ def test_core_unavailable_is_a_polite_answer(make_app, monkeypatch):
         db.session.add(CardBinding(openid=ALICE, account_id="A1", card_mask="6228 **** **** 1234"))
         db.session.commit()
         text = balance.balance_text(ALICE)
-    assert "暂时无法使用" in text and "96000" in text
+    assert "暂时无法使用" in text and "96000" in text and "/h5/balance" not in text
 
 
 def test_help_lists_balance_and_binding(app):

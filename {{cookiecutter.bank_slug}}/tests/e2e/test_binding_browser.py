@@ -67,3 +67,11 @@ def test_bind_a_card_in_the_simulator_then_ask_the_balance(phone, sandbox, artif
     expect(reply).to_contain_text("6228 **** **** " + ZHANG.cards[0][-4:])
     expect(reply).to_contain_text("可用余额 ¥50,000.00")
     phone.screenshot(path=artifacts / "simulator-bind-3-balance.png")
+
+    reply.get_by_role("link", name="查看明细").click()  # the balance page in the in-app browser
+    frame = phone.frame_locator("[data-testid=webview-frame]")
+    card = frame.get_by_test_id("card").first
+    expect(card).to_contain_text("6228 **** **** " + ZHANG.cards[0][-4:])
+    expect(card.get_by_test_id("available")).to_have_text("¥ 50,000.00")
+    expect(frame.get_by_test_id("transaction").first).to_contain_text("+50,000.00")
+    phone.screenshot(path=artifacts / "simulator-bind-4-balance-page.png")

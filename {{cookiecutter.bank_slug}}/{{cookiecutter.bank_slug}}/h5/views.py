@@ -4,13 +4,14 @@ from flask import Blueprint, g, render_template
 
 from ..i18n import _
 from ..masking import mask_openid
-from . import alerts, binding, oauth, products, transfer
+from . import alerts, balance, binding, oauth, products, transfer
 from .oauth import customer_required
 from .services import SERVICES, find_service
 
 bp = Blueprint("h5", __name__, url_prefix="/h5")
 bp.register_blueprint(oauth.bp)
 bp.register_blueprint(binding.bp)  # /h5/bind, /h5/cards
+bp.register_blueprint(balance.bp)  # /h5/balance, /h5/balance?card=<binding id>
 bp.register_blueprint(transfer.bp)  # /h5/transfer
 bp.register_blueprint(alerts.bp)  # /h5/alerts (settings), /h5/alerts/<id> (a transaction)
 bp.register_blueprint(products.bp)  # /h5/products, /h5/products/<code>: public, no OAuth

@@ -1,4 +1,5 @@
-"""余额 / the BALANCE menu key: the available balance of every bound card; 绑定: the binding link.
+"""余额 / the BALANCE menu key: the available balance of every bound card and a link to the H5 balance page
+(/h5/balance: ledger balance and recent transactions); 绑定: the binding link.
 
 Cards are shown masked (6228 **** **** 1234), money in yuan from integer fen, the time in the bank's
 time zone. A customer without a bound card gets the link to the binding page instead.
@@ -22,10 +23,15 @@ NOT_BOUND = _l("您还没有绑定银行卡。<a href=\"{url}\">点此绑定银�
 BIND_LINK = _l("绑定本行银行卡，请<a href=\"{url}\">点此进入绑卡页面</a>，按提示输入卡号、验证身份和短信验证码即可。")
 CARD_UNAVAILABLE = _l("{card}\n暂时无法查询，请致电客服热线 {hotline}")
 CORE_DOWN = _l("抱歉，余额查询暂时无法使用，请稍后再试。如需帮助请致电客服热线 {hotline}。")
+DETAIL_LINK = _l("<a href=\"{url}\">查看明细</a>")
 
 
 def bind_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"] + "/h5/bind"
+
+
+def balance_page_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + "/h5/balance"
 
 
 def money(fen: int) -> str:
@@ -55,6 +61,7 @@ def balance_text(openid: str) -> str:
         lines.append(_("%(card)s\n可用余额 %(amount)s", card=binding.card_mask, amount=money(balance.available_fen)))
         as_of = balance.as_of if as_of is None else max(as_of, balance.as_of)
     lines.append(_("查询时间：%(time)s", time=f"{local_time(as_of or utcnow()):%Y-%m-%d %H:%M}"))
+    lines.append(DETAIL_LINK.format(url=balance_page_url()))  # the H5 page: ledger balance, recent transactions
     return "\n".join(lines)
 
 
