@@ -252,6 +252,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CORE_API_TIMESTAMP_WINDOW_SECONDS": _int(env, "CORE_API_TIMESTAMP_WINDOW_SECONDS", 300, minimum=1),
         "METRICS_TOKEN": str(_get(env, "METRICS_TOKEN", "") or ""),
         "ADMIN_PANEL_ENABLED": _flag(env, "ADMIN_PANEL_ENABLED", default=True),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0, minimum=0),
         "CORE_API_SECRET": _get(env, "CORE_API_SECRET", ""),
         "CORE_BANKING_ADAPTER": _core_banking_adapter(env),
         "CORE_BANKING_URL": core_banking_url(env),
