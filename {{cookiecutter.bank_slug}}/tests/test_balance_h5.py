@@ -12,6 +12,7 @@ from {{ cookiecutter.bank_slug }}.banking.core import get_core
 from {{ cookiecutter.bank_slug }}.banking.ledger.models import LedgerAccount
 from {{ cookiecutter.bank_slug }}.banking.models import CardBinding
 from {{ cookiecutter.bank_slug }}.banking.port import (
+    AccountNotActive,
     AccountNotFound,
     Balance,
     CoreBankingError,
@@ -290,14 +291,15 @@ def test_ledger_and_available_balance_and_the_bank_time_zone(make_app, monkeypat
     assert "手续费" in html and 'data-testid="amount">-5.00<' in html and "2024-05-01 14:00" in html
 
 
-def test_one_card_missing_in_a_stub_core_keeps_the_others(app, monkeypatch):
+@pytest.mark.parametrize("refusal", [AccountNotFound, AccountNotActive], ids=["unknown", "frozen"])
+def test_one_card_missing_or_frozen_in_a_stub_core_keeps_the_others(app, monkeypatch, refusal):
     found = bind(app, ALICE, account="A1", card_mask="6228 **** **** 1111")
     lost = bind(app, ALICE, account="A2", card_mask="6228 **** **** 2222")
 
     class HalfCore(StubCore):
         def balance(self, account_id: str) -> Balance:
             if account_id == "A2":
-                raise AccountNotFound()
+                raise refusal()
             return super().balance(account_id)
 
     monkeypatch.setattr(balance_page, "get_core", lambda: HalfCore())

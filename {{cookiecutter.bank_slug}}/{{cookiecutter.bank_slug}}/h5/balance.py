@@ -2,8 +2,9 @@
 transactions of one of them (?card=<binding id>, the first card by default).
 
 Only the customer's own active bindings are ever read: any other binding id is a 404, a `card` that is no
-integer a 400. A card the core does not know shows the hotline while the other cards still show; a core that
-cannot answer is a 503 page. Cards appear masked only; money is integer fen, formatted without float.
+integer a 400. A card the core does not know (or has frozen) shows the hotline while the other cards still
+show; a core that cannot answer is a 503 page. Cards appear masked only; money is integer fen, formatted
+without float.
 """
 
 import logging
@@ -17,7 +18,7 @@ from ..alerts.message import kind_label
 from ..banking.bindings import active_bindings
 from ..banking.core import get_core
 from ..banking.models import CardBinding
-from ..banking.port import AccountNotFound, Balance, CoreBankingError, Transaction
+from ..banking.port import AccountNotActive, AccountNotFound, Balance, CoreBankingError, Transaction
 from ..banking.transfers.amounts import format_yuan
 from ..i18n import _
 from ..masking import mask_name, mask_openid, scrub
@@ -102,11 +103,11 @@ def _core_down(exc: CoreBankingError, retry: str):
 
 
 def _balance_or_none(core, binding: CardBinding) -> Balance | None:
-    """The card's balance; None when the core has no account for it (the other cards still show)."""
+    """The card's balance; None when the core has no (or no active) account for it: the other cards still show."""
     try:
         return core.balance(binding.account_id)
-    except AccountNotFound:
-        log.warning("balance page: bound card %s has no account in the core", binding.card_mask)
+    except (AccountNotFound, AccountNotActive) as exc:
+        log.warning("balance page: bound card %s: the core answered %s", binding.card_mask, exc.code)
         return None
 
 
@@ -116,8 +117,9 @@ def _history(core, card: CardView) -> list[TransactionView] | None:
         return None
     try:
         transactions = core.recent_transactions(card.binding.account_id, limit=HISTORY_LIMIT)
-    except AccountNotFound:
-        log.warning("balance page: bound card %s has no history in the core", card.binding.card_mask)
+    except (AccountNotFound, AccountNotActive) as exc:
+        log.warning("balance page: bound card %s has no history: the core answered %s", card.binding.card_mask,
+                    exc.code)
         return None
     return [TransactionView.of(transaction) for transaction in transactions[:HISTORY_LIMIT]]
 
