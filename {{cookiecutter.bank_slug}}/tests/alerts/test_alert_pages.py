@@ -1,6 +1,7 @@
 """The customer's alert settings (H5), a transaction's page from the message link, /metrics, `alerts status`."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -19,6 +20,9 @@ from {{ cookiecutter.bank_slug }}.h5.oauth import (
 )
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
     text_message,
+)
+from {{ cookiecutter.bank_slug }}.timeutil import (
+    utcnow,
 )
 
 from ..helpers import next_msg_id, push, reply_field
@@ -103,17 +107,39 @@ def test_metrics_count_states_and_the_oldest_open_alert(make_app):
     assert client.get("/metrics").status_code == 401
     text = client.get("/metrics", headers={"Authorization": "Bearer metrics-secret-1"}).get_data(as_text=True)
     pending = len(alerts(app))
-    assert re.search(rf'wechat_bank_alerts.state="pending". {pending}\n', text)
-    assert re.search(r'wechat_bank_alerts.state="delivered". 0\n', text)
+    assert re.search(rf'wechat_bank_alerts_open.state="pending". {pending}\n', text)
+    assert re.search(r'wechat_bank_alerts_finished_24h.state="delivered". 0\n', text)
     age = float(re.search(r"^wechat_bank_alert_oldest_open_age_seconds (\S+)$", text, re.M).group(1))
     assert 0 <= age < 600
+
+
+def test_metrics_count_what_ended_in_the_last_24_hours_only(make_app):
+    app = make_app()
+    seed(app)
+    now = utcnow()
+    with app.app_context():
+        ids = [a.id for a in db.session.query(Alert).order_by(Alert.id).limit(3)]
+        ended = [("delivered", 1), ("delivered", 30), ("expired", 23)]  # state, hours ago
+        for alert_id, (state, hours_ago) in zip(ids, ended, strict=True):
+            db.session.query(Alert).filter(Alert.id == alert_id).update(
+                {"state": state, "finished_at": now - timedelta(hours=hours_ago)}, synchronize_session=False)
+        db.session.commit()
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert re.search(r'wechat_bank_alerts_finished_24h.state="delivered". 1\n', text)
+    assert re.search(r'wechat_bank_alerts_finished_24h.state="expired". 1\n', text)
+    assert re.search(rf'wechat_bank_alerts_open.state="pending". {len(alerts(app)) - 3}\n', text)
+    everything = app.test_cli_runner().invoke(args=["alerts", "status", "--all"]).output
+    assert re.search(r"delivered\s+2", everything)
+    recent = app.test_cli_runner().invoke(args=["alerts", "status"]).output
+    assert re.search(r"delivered\s+1", recent)
 
 
 def test_status_command_and_staff_retry(app, accounts):
     with app.app_context():
         ids = [a.id for a in db.session.query(Alert).limit(2)]
         db.session.query(Alert).filter(Alert.id.in_(ids)).update(
-            {"state": "undeliverable", "final_reason": "not_bound"}, synchronize_session=False)
+            {"state": "undeliverable", "final_reason": "not_bound", "finished_at": utcnow()},
+            synchronize_session=False)
         db.session.commit()
     output = app.test_cli_runner().invoke(args=["alerts", "status"]).output
     assert re.search(r"undeliverable\s+2", output)

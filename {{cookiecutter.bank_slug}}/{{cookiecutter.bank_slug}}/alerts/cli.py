@@ -13,7 +13,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from .csv_import import CsvFileError, ImportSummary, import_csv
 from .dispatcher import Dispatcher
-from .metrics import alert_counts, oldest_open_age_seconds
+from .metrics import FINISHED_WINDOW, alert_counts, finished_counts, oldest_open_age_seconds, open_counts
 from .retention import prune
 
 alerts_group = AppGroup("alerts", help="Transaction alerts (动账提醒): dispatcher, CSV import, status, prune.")
@@ -120,9 +120,17 @@ def prune_command(days: int | None, batch_size: int) -> None:
 
 
 @alerts_group.command("status")
+@click.option("--all", "whole_table", is_flag=True,
+              help="Count every alert in the table by state (slow on a big table) instead of the last 24 h.")
 @with_appcontext
-def status_command() -> None:
-    """Alerts by state and the age of the oldest open one."""
-    for state, count in alert_counts().items():
-        click.echo(f"{state:14} {count}")
-    click.echo(f"oldest open    {oldest_open_age_seconds():.0f} s")
+def status_command(whole_table: bool) -> None:
+    """Open alerts by state, those that ended in the last 24 h, and the age of the oldest open one."""
+    if whole_table:
+        counts, heading = alert_counts(), "all alerts 全部提醒"
+    else:
+        counts = {**open_counts(), **finished_counts(utcnow() - FINISHED_WINDOW)}
+        heading = "open now, and ended in the last 24 h 未完成 / 近 24 小时结束"
+    click.echo(heading)
+    for state, count in counts.items():
+        click.echo(f"  {state:14} {count}")
+    click.echo(f"oldest open      {oldest_open_age_seconds():.0f} s")

@@ -1,23 +1,48 @@
-"""GET /metrics: the alert pipeline in Prometheus' text format (counts by state, the age of the
-oldest open alert). With METRICS_TOKEN set, the caller must send `Authorization: Bearer <token>`."""
+"""GET /metrics: the alert pipeline in Prometheus' text format. With METRICS_TOKEN set, the caller must
+send `Authorization: Bearer <token>`.
+
+Every figure is read through an index, so a scrape costs the same with a hundred or with ten million
+alerts in the table (counting the whole table by state took 0.3 s of both cores at 3 million rows):
+- wechat_bank_alerts_open{state}: pending and sending now (index on state);
+- wechat_bank_alerts_finished_24h{state}: delivered, sms, undeliverable, expired in the last 24 hours
+  (index on finished_at);
+- wechat_bank_alert_oldest_open_age_seconds: growing means no dispatcher runs or it cannot keep up.
+"""
 
 import hmac
+from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import OPEN_STATES, STATES, Alert
+from .models import FINAL_STATES, OPEN_STATES, STATES, Alert
 
 bp = Blueprint("metrics", __name__)
 
+FINISHED_WINDOW = timedelta(hours=24)
+
+
+def open_counts() -> dict[str, int]:
+    """Alerts not yet in a final state, by state."""
+    rows = db.session.execute(select(Alert.state, func.count()).where(Alert.state.in_(OPEN_STATES))
+                              .group_by(Alert.state))
+    return {**dict.fromkeys(OPEN_STATES, 0), **dict(rows.tuples().all())}
+
+
+def finished_counts(since) -> dict[str, int]:
+    """Alerts that reached a final state since `since` (naive UTC), by state."""
+    rows = db.session.execute(select(Alert.state, func.count())
+                              .where(Alert.finished_at >= since, Alert.state.in_(FINAL_STATES))
+                              .group_by(Alert.state))
+    return {**dict.fromkeys(FINAL_STATES, 0), **dict(rows.tuples().all())}
+
 
 def alert_counts() -> dict[str, int]:
+    """Every alert by state: the whole table (for `alerts status --all`; too slow to scrape on a big table)."""
     rows = db.session.execute(select(Alert.state, func.count()).group_by(Alert.state))
-    counts = dict.fromkeys(STATES, 0)
-    counts.update({state: count for state, count in rows})
-    return counts
+    return {**dict.fromkeys(STATES, 0), **dict(rows.tuples().all())}
 
 
 def oldest_open_age_seconds() -> float:
@@ -30,6 +55,11 @@ def _labels(**labels: str) -> str:
     return "{" + ",".join(f'{name}="{value}"' for name, value in labels.items()) + "}"
 
 
+def _gauge(name: str, help_text: str, values: dict[str, int]) -> list[str]:
+    return [f"# HELP {name} {help_text}", f"# TYPE {name} gauge",
+            *(f"{name}{_labels(state=state)} {count}" for state, count in values.items())]
+
+
 @bp.get("/metrics")
 def metrics():
     token = current_app.config.get("METRICS_TOKEN") or ""
@@ -38,9 +68,9 @@ def metrics():
         if not hmac.compare_digest(given, token):
             return Response("metrics need Authorization: Bearer <METRICS_TOKEN>\n", 401, mimetype="text/plain")
     lines = [
-        "# HELP wechat_bank_alerts Transaction alerts by state.",
-        "# TYPE wechat_bank_alerts gauge",
-        *(f"wechat_bank_alerts{_labels(state=state)} {count}" for state, count in alert_counts().items()),
+        *_gauge("wechat_bank_alerts_open", "Transaction alerts not yet in a final state.", open_counts()),
+        *_gauge("wechat_bank_alerts_finished_24h", "Transaction alerts that reached a final state in the last 24 h.",
+                finished_counts(utcnow() - FINISHED_WINDOW)),
         "# HELP wechat_bank_alert_oldest_open_age_seconds Age of the oldest alert not yet in a final state.",
         "# TYPE wechat_bank_alert_oldest_open_age_seconds gauge",
         f"wechat_bank_alert_oldest_open_age_seconds {oldest_open_age_seconds():.3f}",
