@@ -195,6 +195,15 @@ def test_the_page_is_english_on_request(app, alice_cards):
     assert "Invalid request" in get(client, "/h5/balance?card=x", 400)  # remembered, errors too
 
 
+def test_switching_language_stays_on_the_chosen_card(app, alice_cards):
+    client = signed_in(app)
+    second = list(cards_of(get(client, "/h5/balance")))[1]
+    html = get(client, f"/h5/balance?card={second}")
+    assert f'href="?card={second}&amp;lang=en"' in html  # the switch keeps ?card=
+    english = get(client, f"/h5/balance?card={second}&lang=en")
+    assert 'aria-current="true"' in cards_of(english)[second] and f'href="?card={second}&amp;lang=zh_CN"' in english
+
+
 # -- whose cards -----------------------------------------------------------------------------------
 def test_another_customers_card_is_404_and_shows_nothing_of_it(app, alice_cards):
     _first, _second, bob = alice_cards

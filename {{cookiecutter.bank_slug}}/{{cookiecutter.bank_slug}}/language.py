@@ -9,6 +9,7 @@ Babel spells zh_CN as zh_Hans_CN, so the Chinese catalogue lives in translations
 """
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
@@ -70,12 +71,21 @@ def current_language() -> str:
     return current_app.config["DEFAULT_LOCALE"] if has_app_context() else LOCALES[0]
 
 
+def language_href(locale: str) -> str:
+    """This page in another language: its query string with lang=<locale>, the other parameters kept
+    (switching language on /h5/balance?card=2 stays on card 2)."""
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"] \
+        if has_request_context() else []
+    return "?" + urlencode([*kept, ("lang", locale)])
+
+
 def template_globals() -> dict:
     language = current_language()
     return {
         "html_lang": HTML_LANG[language],
         "current_language": language,
         "other_languages": [(locale, LANGUAGE_NAMES[locale]) for locale in LOCALES if locale != language],
+        "language_href": language_href,
     }
 
 
