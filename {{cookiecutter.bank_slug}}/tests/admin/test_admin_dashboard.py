@@ -15,12 +15,12 @@ from {{ cookiecutter.bank_slug }}.timeutil import utcnow
 from .conftest import logged_in
 
 
-def add_alerts(app, account_id: str, states: list[str], prefix: str) -> None:
+def add_alerts(app, account_id: str, states: list[str], prefix: str, days_ago: int = 0) -> None:
     from {{ cookiecutter.bank_slug }}.alerts.models import Alert
 
     with app.app_context():
         for number, state in enumerate(states):
-            finished = utcnow() if state not in ("pending", "sending") else None
+            finished = utcnow() - timedelta(days=days_ago) if state not in ("pending", "sending") else None
             db.session.add(Alert(source="ledger", source_txn_id=f"{prefix}{number}", account_id=account_id,
                                  kind="deposit", amount_fen=100, occurred_at=utcnow(), state=state,
                                  finished_at=finished))
@@ -35,6 +35,14 @@ def test_alert_counts_are_scoped_to_the_branch(panel):
     assert 'data-testid="alerts-chart"' in east
     head = logged_in(panel.app, panel.head).get("/admin/").get_data(as_text=True)
     assert 'data-testid="alerts-delivered">3<' in head and 'data-testid="alerts-failed">2<' in head
+
+
+def test_alert_totals_are_those_of_the_charts_window(panel):
+    add_alerts(panel.app, "A8801", ["delivered", "undeliverable"], "NEW", days_ago=1)
+    add_alerts(panel.app, "A8801", ["delivered", "delivered", "expired"], "OLD", days_ago=stats.DAYS + 1)
+    page = logged_in(panel.app, panel.head).get("/admin/").get_data(as_text=True)
+    assert 'data-testid="alerts-delivered">1<' in page and 'data-testid="alerts-failed">1<' in page
+    assert f"近 {stats.DAYS} 天动账提醒" in page
 
 
 def test_the_dashboard_works_without_the_alerts_module(panel, monkeypatch):

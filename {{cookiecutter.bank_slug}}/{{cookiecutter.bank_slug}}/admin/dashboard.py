@@ -23,7 +23,7 @@ class DashboardView(StaffIndexView):
             branch=None if is_head_office(staff) else staff.branch,
             bound_users=users,
             bound_cards=cards,
-            alert_totals=stats.alert_totals(branch_code),
+            alert_totals=stats.totals(alerts) if alerts is not None else None,
             alerts_chart=stacked_bars(alerts) if alerts is not None else None,
             alerts_days=alerts,
             transfers_chart=stacked_bars(transfers),

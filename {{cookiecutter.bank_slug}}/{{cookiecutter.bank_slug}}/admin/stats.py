@@ -99,15 +99,8 @@ def alerts_per_day(branch_code: str | None, days=None) -> list[DayCount] | None:
     return _daily(column, alert.state.in_(DELIVERED_STATES), alert.state.in_(FAILED_STATES), where, days)
 
 
-def alert_totals(branch_code: str | None) -> tuple[int, int] | None:
-    """(delivered, failed) alerts of all time; None without the alerts module."""
-    alert = alert_model()
-    if alert is None:
-        return None
-    where = [] if branch_code is None else [scope.alerts_of(branch_code, alert)]
-    delivered, failed = db.session.execute(select(
-        func.coalesce(func.sum(case((alert.state.in_(DELIVERED_STATES), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((alert.state.in_(FAILED_STATES), 1), else_=0)), 0),
-    ).where(*where)).one()
-    return int(delivered), int(failed)
+def totals(days: list[DayCount]) -> tuple[int, int]:
+    """(ok, failed) over the days shown. The dashboard's alert totals are those of its chart's window: counting
+    the whole alert table on every page load costs 0.3-0.5 s of both cores at 3 million alerts."""
+    return sum(day.ok for day in days), sum(day.failed for day in days)
 
