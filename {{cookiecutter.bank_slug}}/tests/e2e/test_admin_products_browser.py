@@ -168,6 +168,7 @@ def test_admin_publishes_a_product_and_the_customer_sees_it(sandbox, page_at, ar
     phone.goto(f"{sandbox.mock_url}/simulator/")
     expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")
     phone.get_by_test_id("user-select").select_option(FOLLOWER)
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")  # the switch is done
     phone.get_by_test_id("switch-mode").click()
     phone.get_by_test_id("text-input").fill("理财")
     phone.get_by_test_id("send").click()

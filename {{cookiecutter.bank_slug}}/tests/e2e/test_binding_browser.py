@@ -38,6 +38,7 @@ def test_bind_a_card_in_the_simulator_then_ask_the_balance(phone, sandbox, artif
     phone.goto(f"{sandbox.mock_url}/simulator/")
     expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")
     phone.get_by_test_id("user-select").select_option(FOLLOWER)
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")  # the switch is done
     phone.get_by_test_id("menubar").get_by_role("button", name="账户").click()
     phone.get_by_test_id("submenu").get_by_role("button", name="绑定").click()
 

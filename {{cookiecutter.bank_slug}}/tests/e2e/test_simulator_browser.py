@@ -48,6 +48,7 @@ def test_visitor_follows_asks_for_help_and_opens_the_hall(phone, sandbox, artifa
     mode = sandbox.service.config["WECHAT_ENCRYPT_MODE"]
     open_simulator(phone, sandbox)
     phone.get_by_test_id("user-select").select_option(VISITOR)
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")  # the switch is done
     follow = phone.get_by_test_id("follow")
     expect(follow).to_be_visible()
     phone.screenshot(path=artifacts / f"simulator-{mode}-1-visitor.png")
@@ -84,6 +85,7 @@ def test_visitor_follows_asks_for_help_and_opens_the_hall(phone, sandbox, artifa
 def test_menu_links_and_user_switch_reidentify_in_h5(phone, sandbox, artifacts):
     open_simulator(phone, sandbox)
     phone.get_by_test_id("user-select").select_option(FOLLOWER)
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")  # the switch is done
     phone.get_by_test_id("menubar").get_by_role("button", name="理财产品").click()
     frame = phone.frame_locator("[data-testid=webview-frame]")
     expect(frame.get_by_test_id("risk-notice")).to_contain_text("理财非存款、产品有风险、投资须谨慎")  # public page
@@ -114,6 +116,7 @@ def test_messages_sent_through_the_api_arrive_as_cards(phone, sandbox, artifacts
 
     open_simulator(phone, sandbox)
     phone.get_by_test_id("user-select").select_option(FOLLOWER)
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")  # the switch is done
     with sandbox.service.app_context():
         client = get_client()
         client.message.send_text(FOLLOWER, "您的转账已到账，请查收。")

@@ -55,12 +55,18 @@
   }
 
   async function useUser(openid) {
+    // Another "phone": until the service's session is this user's, taps would open pages as the last one.
+    phone.dataset.ready = "0";
     sim.openid = openid;
     try { localStorage.setItem("simulator.openid", openid); } catch (e) { /* private mode */ }
     closeWebview();
-    await post("/simulator/api/session", { openid: openid });
-    renderUsers();
-    renderAll();
+    try {
+      await post("/simulator/api/session", { openid: openid });
+      renderUsers();
+      renderAll();
+    } finally {
+      phone.dataset.ready = "1";
+    }
   }
 
   function updateUser(user) {
@@ -186,6 +192,7 @@
   }
 
   function renderAll() {
+    $("submenu").hidden = true;
     chat.textContent = "";
     for (const entry of history(sim.openid)) chat.appendChild(renderEntry(entry));
     renderControls();
@@ -203,7 +210,8 @@
     $("menubar").hidden = sim.keyboard || !sim.menu;
     $("switch-mode").textContent = sim.keyboard || !sim.menu ? "☰" : "⌨";
     $("switch-mode").disabled = !sim.menu;
-    $("submenu").hidden = true;
+    // A reply arriving while a submenu is open must not close it under the user's finger.
+    if ($("menubar").hidden || $("inputbar").hidden) $("submenu").hidden = true;
   }
 
   // -- talking to the service --------------------------------------------------------------------
