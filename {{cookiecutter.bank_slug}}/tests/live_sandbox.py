@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from {{ cookiecutter.bank_slug }}.sandbox.run import (
+    point_at_sandbox,
     sandbox_mock_app,
     serve_in_background,
 )
@@ -38,7 +39,7 @@ def live_sandbox(service: Flask):
         mock_server, _ = serve_in_background(mock, HOST, 0, POLL_SECONDS)
         servers.append(mock_server)
         mock_url = f"http://{HOST}:{mock_server.port}"
-        service.config.update(WECHAT_SANDBOX=True, WECHAT_SANDBOX_API_URL=mock_url, PUBLIC_BASE_URL=service_url)
+        point_at_sandbox(service, service_url, mock_url)
         yield LiveSandbox(service, mock, service_url, mock_url)
     finally:
         for server in servers:

@@ -1,5 +1,9 @@
 """Cookie flags and security headers (web_security.py): pages are not cached, framed or sniffed."""
 
+from {{ cookiecutter.bank_slug }}.sandbox.run import (
+    point_at_sandbox,
+)
+
 
 def _production(make_app, **overrides):
     """An instance talking to the real WeChat (not sandbox mode)."""
@@ -33,6 +37,16 @@ def test_http_instances_keep_cookies_usable_without_tls(make_app):
     response = app.test_client().get("/h5/")
     cookie = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("session="))
     assert "Secure" not in cookie and "SameSite=Lax" in cookie
+
+
+def test_sandbox_run_on_plain_http_drops_the_secure_flag_set_for_the_https_domain(make_app):
+    app = _production(make_app, PUBLIC_BASE_URL="https://wx.bank.example")
+    assert app.config["SESSION_COOKIE_SECURE"]
+    point_at_sandbox(app, "http://127.0.0.1:5000", "http://127.0.0.1:5001")  # what `sandbox run` does
+    response = app.test_client().get("/h5/")
+    cookie = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("session="))
+    assert "Secure" not in cookie and "SameSite=Lax" in cookie
+    assert "Strict-Transport-Security" not in response.headers
 
 
 def test_sandbox_mode_lets_the_simulator_frame_the_h5_pages(make_app):

@@ -18,12 +18,21 @@ HSTS_SECONDS = 365 * 24 * 3600
 
 
 def init_app(app: Flask) -> None:
-    https = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    apply_cookie_flags(app)
+    app.after_request(security_headers)
+
+
+def serves_https(config) -> bool:
+    return config["PUBLIC_BASE_URL"].startswith("https://")
+
+
+def apply_cookie_flags(app: Flask) -> None:
+    """Cookie flags for the app's PUBLIC_BASE_URL; called again when that changes (sandbox.run.point_at_sandbox)."""
+    https = serves_https(app.config)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=https,
         REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=https,
     )
-    app.after_request(security_headers)
 
 
 def security_headers(response: Response) -> Response:
@@ -31,7 +40,7 @@ def security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if config["PUBLIC_BASE_URL"].startswith("https://"):
+    if serves_https(config):
         headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
     if response.mimetype == "text/html":
         if not request.path.startswith("/static/"):

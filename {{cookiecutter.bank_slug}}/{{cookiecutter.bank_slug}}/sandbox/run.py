@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .. import web_security
 from ..wechat.client import get_client
 from ..wechat.menu import MenuError
 from ..wechat.menu_publish import menu_to_publish
@@ -57,6 +58,13 @@ def serve_in_background(app: Flask, host: str, port: int,
                               daemon=True)
     thread.start()
     return server, thread
+
+
+def point_at_sandbox(service: Flask, service_url: str, mock_url: str) -> None:
+    """The service in sandbox mode whatever .env says: WeChat is the mock, links and OAuth2 on this machine
+    (plain http, so the cookie flags follow the new PUBLIC_BASE_URL)."""
+    service.config.update(WECHAT_SANDBOX=True, WECHAT_SANDBOX_API_URL=mock_url, PUBLIC_BASE_URL=service_url)
+    web_security.apply_cookie_flags(service)
 
 
 def sandbox_mock_app(service: Flask, service_url: str) -> Flask:
@@ -124,8 +132,7 @@ def run(host: str, port: int, mock_port: int) -> None:
         raise click.BadParameter("沙箱只监听本机地址 the sandbox listens on loopback only", param_hint="--host")
     service = current_app._get_current_object()
     service_url, mock_url = f"http://{host}:{port}", f"http://{host}:{mock_port}"
-    # The sandbox is sandbox mode whatever .env says, with links and OAuth2 on this machine.
-    service.config.update(WECHAT_SANDBOX=True, WECHAT_SANDBOX_API_URL=mock_url, PUBLIC_BASE_URL=service_url)
+    point_at_sandbox(service, service_url, mock_url)
     mock_app = sandbox_mock_app(service, service_url)
     servers, previous_sigterm = [], None
     try:
