@@ -45,8 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(settings)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
-    if app.config["TRUSTED_PROXIES"]:  # behind nginx: the client's address and scheme as the proxies saw them
-        proxies = app.config["TRUSTED_PROXIES"]
+    if proxies := app.config["TRUSTED_PROXIES"]:  # behind nginx: the client's address and scheme as they saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     configure_logging(app.config["LOG_LEVEL"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -172,6 +172,12 @@ def core_banking_url(env: Mapping[str, str]) -> str:
     return url
 
 
+def retention_outlasts_alerts(retention_days: int, max_age_minutes: int) -> bool:
+    """Alerts are kept longer than they may go out: a pruned transaction id the core pushes again then ends
+    expired instead of alerting the customer a second time."""
+    return retention_days * 24 * 60 > max_age_minutes
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict:
     env = os.environ if env is None else env
     mode = _get(env, "WECHAT_ENCRYPT_MODE", "safe")
@@ -194,7 +200,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         raise ConfigError("SINGLE_TRANSFER_LIMIT_YUAN must not exceed DAILY_TRANSFER_LIMIT_YUAN")
     max_age_minutes = _int(env, "ALERT_MAX_AGE_MINUTES", 1440, minimum=1)
     retention_days = _int(env, "ALERT_RETENTION_DAYS", 180, minimum=1)
-    if retention_days * 24 * 60 <= max_age_minutes:  # a pruned id pushed again must end expired, not go out twice
+    if not retention_outlasts_alerts(retention_days, max_age_minutes):
         raise ConfigError("ALERT_RETENTION_DAYS must be longer than ALERT_MAX_AGE_MINUTES / "
                           "提醒保留天数须长于提醒有效期")
     app_id = _require(env, "WECHAT_APP_ID")

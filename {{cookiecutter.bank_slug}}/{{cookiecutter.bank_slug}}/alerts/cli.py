@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from ..config import retention_outlasts_alerts
 from ..extensions import db
 from ..timeutil import utcnow
 from .csv_import import CsvFileError, ImportSummary, import_csv
@@ -107,7 +108,7 @@ def prune_command(days: int | None, batch_size: int) -> None:
     """Delete alerts that ended long ago (open ones are never deleted); run it daily from cron or a timer."""
     config = current_app.config
     days = days or config["ALERT_RETENTION_DAYS"]
-    if days * 24 * 60 <= config["ALERT_MAX_AGE_MINUTES"]:
+    if not retention_outlasts_alerts(days, config["ALERT_MAX_AGE_MINUTES"]):
         raise click.BadParameter("must be longer than ALERT_MAX_AGE_MINUTES / 须长于提醒有效期",
                                  param_hint="--older-than-days")
     before = utcnow() - timedelta(days=days)

@@ -25,25 +25,24 @@ bp = Blueprint("metrics", __name__)
 FINISHED_WINDOW = timedelta(hours=24)
 
 
+def _counts_by_state(states: tuple[str, ...], *where) -> dict[str, int]:
+    rows = db.session.execute(select(Alert.state, func.count()).where(*where).group_by(Alert.state))
+    return {**dict.fromkeys(states, 0), **dict(rows.tuples().all())}
+
+
 def open_counts() -> dict[str, int]:
     """Alerts not yet in a final state, by state."""
-    rows = db.session.execute(select(Alert.state, func.count()).where(Alert.state.in_(OPEN_STATES))
-                              .group_by(Alert.state))
-    return {**dict.fromkeys(OPEN_STATES, 0), **dict(rows.tuples().all())}
+    return _counts_by_state(OPEN_STATES, Alert.state.in_(OPEN_STATES))
 
 
 def finished_counts(since) -> dict[str, int]:
     """Alerts that reached a final state since `since` (naive UTC), by state."""
-    rows = db.session.execute(select(Alert.state, func.count())
-                              .where(Alert.finished_at >= since, Alert.state.in_(FINAL_STATES))
-                              .group_by(Alert.state))
-    return {**dict.fromkeys(FINAL_STATES, 0), **dict(rows.tuples().all())}
+    return _counts_by_state(FINAL_STATES, Alert.finished_at >= since, Alert.state.in_(FINAL_STATES))
 
 
 def alert_counts() -> dict[str, int]:
     """Every alert by state: the whole table (for `alerts status --all`; too slow to scrape on a big table)."""
-    rows = db.session.execute(select(Alert.state, func.count()).group_by(Alert.state))
-    return {**dict.fromkeys(STATES, 0), **dict(rows.tuples().all())}
+    return _counts_by_state(STATES)
 
 
 def oldest_open_age_seconds() -> float:
