@@ -25,9 +25,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
-import socket
-import string
 import subprocess
 import sys
 import time
@@ -37,7 +34,7 @@ from pathlib import Path
 import aiohttp
 import requests
 from flask_migrate import upgrade
-from scratch import add_database_options, databases  # bench/ is on sys.path
+from scratch import add_database_options, bench_config, databases, free_port  # bench/ is on sys.path
 from sqlalchemy import func, insert, select
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -50,29 +47,14 @@ from {{ cookiecutter.bank_slug }}.banking.models import CardBinding  # noqa: E40
 from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
 from {{ cookiecutter.bank_slug }}.timeutil import utcnow  # noqa: E402
 
-ALNUM = string.ascii_letters + string.digits
 CEILING_SECONDS = 5.0
 
 
-def _alnum(n: int) -> str:
-    return "".join(secrets.choice(ALNUM) for _ in range(n))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _config(database_url: str, mock_url: str, concurrency: int) -> dict:
-    return {
-        "SECRET_KEY": _alnum(40), "DATABASE_URL": database_url, "WECHAT_APP_ID": "wx" + secrets.token_hex(8),
-        "WECHAT_APP_SECRET": secrets.token_hex(16), "WECHAT_TOKEN": _alnum(32),
-        "WECHAT_ENCODING_AES_KEY": _alnum(43), "WECHAT_ENCRYPT_MODE": "safe", "WECHAT_SANDBOX": "1",
-        "WECHAT_SANDBOX_API_URL": mock_url, "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "LOG_LEVEL": "WARNING",
-        "ALERT_CONCURRENT_SENDS": str(concurrency), "ALERT_BATCH_SIZE": str(max(100, concurrency)),
-        "ALERT_SEND_TIMEOUT_SECONDS": "10",
-    }
+    return bench_config(
+        database_url, WECHAT_SANDBOX_API_URL=mock_url, PUBLIC_BASE_URL="http://127.0.0.1:5000",
+        ALERT_CONCURRENT_SENDS=str(concurrency), ALERT_BATCH_SIZE=str(max(100, concurrency)),
+        ALERT_SEND_TIMEOUT_SECONDS="10")
 
 
 def _start_mock(config: dict, port: int, server: str, concurrency: int) -> subprocess.Popen:
@@ -136,7 +118,7 @@ def _ceiling(mock_url: str, config: dict, openids: list[str], concurrency: int) 
 
 
 def run(database_url: str, args: argparse.Namespace) -> None:
-    port = _free_port()
+    port = free_port()
     mock_url = f"http://127.0.0.1:{port}"
     config = _config(database_url, mock_url, args.concurrency)
     app = create_app(dict(config))

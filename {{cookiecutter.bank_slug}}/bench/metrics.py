@@ -11,14 +11,12 @@ through indexes).
 
 import argparse
 import os
-import secrets
-import string
 import sys
 import time
 from pathlib import Path
 
 from flask_migrate import upgrade
-from scratch import DEFAULT_POSTGRES_SERVER, scratch_postgres  # bench/ is on sys.path
+from scratch import DEFAULT_POSTGRES_SERVER, bench_config, scratch_postgres  # bench/ is on sys.path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,7 +25,6 @@ from {{ cookiecutter.bank_slug }} import create_app  # noqa: E402
 from {{ cookiecutter.bank_slug }}.alerts.metrics import alert_counts  # noqa: E402
 from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
 
-ALNUM = string.ascii_letters + string.digits
 FILL = """
 INSERT INTO alert (source, source_txn_id, request_hash, account_id, kind, amount_fen, balance_after_fen, occurred_at,
                    counterparty, memo, state, attempts, next_attempt_at, created_at, finished_at)
@@ -39,20 +36,13 @@ FROM generate_series(1, :count) AS g, (SELECT now() AT TIME ZONE 'utc' AS utc) A
 """
 
 
-def _config(database_url: str) -> dict:
-    return {"SECRET_KEY": "".join(secrets.choice(ALNUM) for _ in range(40)), "DATABASE_URL": database_url,
-            "WECHAT_APP_ID": "wx" + secrets.token_hex(8), "WECHAT_APP_SECRET": secrets.token_hex(16),
-            "WECHAT_TOKEN": "bench" + secrets.token_hex(4), "WECHAT_ENCODING_AES_KEY": "a" * 43,
-            "WECHAT_ENCRYPT_MODE": "safe", "LOG_LEVEL": "WARNING", "ADMIN_PANEL_ENABLED": "0"}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=3_000_000)
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_SERVER))
     args = parser.parse_args()
     with scratch_postgres(args.postgres_url) as database_url:
-        app = create_app(_config(database_url))
+        app = create_app(bench_config(database_url, ADMIN_PANEL_ENABLED="0"))
         with app.app_context():
             upgrade()
             started = time.monotonic()

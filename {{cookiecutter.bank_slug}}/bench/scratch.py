@@ -1,7 +1,11 @@
-"""Throw-away databases for the benchmarks: a fresh PostgreSQL database that is dropped afterwards."""
+"""What the benchmarks share: throw-away databases (a fresh PostgreSQL database that is dropped
+afterwards, a SQLite file in a temp folder), the app's settings with fresh secrets, a free port."""
 
 import argparse
 import os
+import secrets
+import socket
+import string
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -11,6 +15,26 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 DEFAULT_POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+ALNUM = string.ascii_letters + string.digits
+
+
+def _alnum(n: int) -> str:
+    return "".join(secrets.choice(ALNUM) for _ in range(n))
+
+
+def bench_config(database_url: str, **overrides) -> dict:
+    """The app's settings for a benchmark: sandbox mode, safe mode, fresh secrets, quiet logs."""
+    return {
+        "SECRET_KEY": _alnum(40), "DATABASE_URL": database_url, "WECHAT_APP_ID": "wx" + secrets.token_hex(8),
+        "WECHAT_APP_SECRET": secrets.token_hex(16), "WECHAT_TOKEN": _alnum(32), "WECHAT_ENCODING_AES_KEY": _alnum(43),
+        "WECHAT_ENCRYPT_MODE": "safe", "WECHAT_SANDBOX": "1", "LOG_LEVEL": "WARNING", **overrides,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager

@@ -15,8 +15,6 @@ latency percentiles and outcomes, and ends with the ledger check (exit 1 on any 
 import argparse
 import os
 import random
-import secrets
-import string
 import sys
 import threading
 import time
@@ -27,7 +25,7 @@ from pathlib import Path
 from statistics import quantiles
 
 from flask_migrate import upgrade
-from scratch import add_database_options, databases  # bench/ is on sys.path
+from scratch import add_database_options, bench_config, databases  # bench/ is on sys.path
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -57,7 +55,6 @@ from {{ cookiecutter.bank_slug }}.banking.port import (  # noqa: E402
 )
 from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
 
-ALNUM = string.ascii_letters + string.digits
 OPENING_FEN = 100_000_000  # 1,000,000 yuan each: most transfers succeed, a few large ones do not
 
 
@@ -65,14 +62,7 @@ def _config(database_url: str, clients: int) -> dict:
     engine_options = {"pool_size": clients, "max_overflow": 0}
     if database_url.startswith("postgresql"):
         engine_options.update(pool_pre_ping=True, connect_args={"connect_timeout": 5})
-    return {
-        "SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": database_url,
-        "WECHAT_APP_ID": "wx" + secrets.token_hex(8), "WECHAT_APP_SECRET": secrets.token_hex(16),
-        "WECHAT_TOKEN": "".join(secrets.choice(ALNUM) for _ in range(32)),
-        "WECHAT_ENCODING_AES_KEY": "".join(secrets.choice(ALNUM) for _ in range(43)),
-        "WECHAT_ENCRYPT_MODE": "safe", "WECHAT_SANDBOX": "1", "LOG_LEVEL": "WARNING",
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-    }
+    return bench_config(database_url, SQLALCHEMY_ENGINE_OPTIONS=engine_options)
 
 
 def _open_accounts(engine, count: int) -> list[tuple[str, str, str]]:

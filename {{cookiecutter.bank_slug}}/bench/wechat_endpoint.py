@@ -12,9 +12,6 @@ the clock starts; the client runs on the same machine.
 
 import argparse
 import os
-import secrets
-import socket
-import string
 import subprocess
 import sys
 import time
@@ -24,7 +21,7 @@ from statistics import quantiles
 
 import requests
 from flask_migrate import upgrade
-from scratch import add_database_options, databases  # bench/ is on sys.path
+from scratch import add_database_options, bench_config, databases, free_port  # bench/ is on sys.path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -35,27 +32,9 @@ from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (  # noqa: E402
     text_message,
 )
 
-ALNUM = string.ascii_letters + string.digits
-
-
-def _config(database_url: str) -> dict:
-    return {
-        "SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": database_url,
-        "WECHAT_APP_ID": "wx" + secrets.token_hex(8), "WECHAT_APP_SECRET": secrets.token_hex(16),
-        "WECHAT_TOKEN": "".join(secrets.choice(ALNUM) for _ in range(32)),
-        "WECHAT_ENCODING_AES_KEY": "".join(secrets.choice(ALNUM) for _ in range(43)),
-        "WECHAT_ENCRYPT_MODE": "safe", "WECHAT_SANDBOX": "1", "LOG_LEVEL": "WARNING",
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def run(database_url: str, args: argparse.Namespace) -> None:
-    config = _config(database_url)
+    config = bench_config(database_url)
     app = create_app(config)
     with app.app_context():
         upgrade()
@@ -63,7 +42,7 @@ def run(database_url: str, args: argparse.Namespace) -> None:
     base_id = int(time.time() * 1000)
     pushes = [pusher.sign(text_message(f"o-bench-{i % 500}", "帮助", base_id + i)) for i in range(args.requests)]
 
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, **config, PYTHONPATH=str(PROJECT))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--workers", str(args.workers),
