@@ -127,11 +127,11 @@ def prune_command(days: int | None, batch_size: int) -> None:
 def status_command(whole_table: bool) -> None:
     """Open alerts by state, those that ended in the last 24 h, and the age of the oldest open one."""
     if whole_table:
-        counts, heading = alert_counts(), "all alerts 全部提醒"
+        counts, heading = alert_counts(), "全部提醒 all alerts"
     else:
         counts = {**open_counts(), **finished_counts(utcnow() - FINISHED_WINDOW)}
-        heading = "open now, and ended in the last 24 h 未完成 / 近 24 小时结束"
+        heading = "未完成 / 近 24 小时结束 open now, and ended in the last 24 h"
     click.echo(heading)
     for state, count in counts.items():
         click.echo(f"  {state:14} {count}")
-    click.echo(f"oldest open      {oldest_open_age_seconds():.0f} s")
+    click.echo(f"最早未完成 oldest open {oldest_open_age_seconds():.0f} s")
