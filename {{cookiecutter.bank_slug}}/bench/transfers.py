@@ -33,27 +33,17 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from {{ cookiecutter.bank_slug }} import create_app  # noqa: E402
-from {{ cookiecutter.bank_slug }}.banking.cards import with_check_digit  # noqa: E402
-from {{ cookiecutter.bank_slug }}.banking.ledger.accounts import (  # noqa: E402
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import (  # noqa: E402
     ensure_internal_accounts,
     open_customer_account,
     post_opening_deposit,
 )
-from {{ cookiecutter.bank_slug }}.banking.ledger.check import (  # noqa: E402
-    begin_snapshot,
-    check_ledger,
-    summary_lines,
-)
-from {{ cookiecutter.bank_slug }}.banking.ledger.core import LedgerCore  # noqa: E402
-from {{ cookiecutter.bank_slug }}.banking.models import (  # noqa: E402
-    Branch,
-    Customer,
-)
-from {{ cookiecutter.bank_slug }}.banking.port import (  # noqa: E402
-    CoreBankingError,
-    TransferRequest,
-)
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.check import begin_snapshot, check_ledger, summary_lines  # noqa: E402
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore  # noqa: E402
+from {{ cookiecutter.bank_slug }}.core_banking.models import Branch, Customer  # noqa: E402
+from {{ cookiecutter.bank_slug }}.core_banking.port import CoreBankingError, TransferRequest  # noqa: E402
 from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
+from {{ cookiecutter.bank_slug }}.shared.cards import with_check_digit  # noqa: E402
 
 OPENING_FEN = 100_000_000  # 1,000,000 yuan each: most transfers succeed, a few large ones do not
 

@@ -27,10 +27,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from {{ cookiecutter.bank_slug }} import create_app  # noqa: E402
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (  # noqa: E402
-    WeChatPusher,
-    text_message,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message  # noqa: E402
 
 
 def run(database_url: str, args: argparse.Namespace) -> None:

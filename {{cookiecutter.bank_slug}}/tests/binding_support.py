@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from {{ cookiecutter.bank_slug }} import demo_data
+from {{ cookiecutter.bank_slug }}.shared import demo_data
 
 CODE_IN_SMS = re.compile(r"验证码 (\d{6})")
 

@@ -122,8 +122,8 @@ def make_app(_migrated):
     """Factory: an app on the migrated test database with the given config overrides."""
     created = []
 
-    def factory(**overrides):
-        app = create_app(make_config(_migrated, **overrides))
+    def factory(features=None, **overrides):
+        app = create_app(make_config(_migrated, **overrides), features=features)
         created.append(app)
         return app
 

@@ -2,18 +2,10 @@
 
 from sqlalchemy import Engine, func, select
 
-from {{ cookiecutter.bank_slug }} import demo_data
-from {{ cookiecutter.bank_slug }}.banking.ledger.check import (
-    LedgerReport,
-    begin_snapshot,
-    check_ledger,
-)
-from {{ cookiecutter.bank_slug }}.banking.ledger.models import (
-    JournalEntry,
-    LedgerAccount,
-    Posting,
-)
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.check import LedgerReport, begin_snapshot, check_ledger
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.shared import demo_data
 
 
 def seed(app) -> list[LedgerAccount]:

@@ -5,11 +5,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from {{ cookiecutter.bank_slug }}.sandbox.run import (
-    point_at_sandbox,
-    sandbox_mock_app,
-    serve_in_background,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.run import point_at_sandbox, sandbox_mock_app, serve_in_background
 
 HOST = "127.0.0.1"
 POLL_SECONDS = 0.02  # how soon shutdown() returns

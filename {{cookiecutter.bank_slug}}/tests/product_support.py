@@ -3,11 +3,7 @@
 from datetime import date, timedelta
 
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.products.models import (
-    STATUS_ON_SALE,
-    WealthProduct,
-    bank_today,
-)
+from {{ cookiecutter.bank_slug }}.features.products.models import STATUS_ON_SALE, WealthProduct, bank_today
 
 
 def product_values(code: str = "LC2026001", **overrides) -> dict:

@@ -8,10 +8,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from {{ cookiecutter.bank_slug }}.banking.core import get_core
-from {{ cookiecutter.bank_slug }}.banking.ledger.models import LedgerAccount
-from {{ cookiecutter.bank_slug }}.banking.models import CardBinding
-from {{ cookiecutter.bank_slug }}.banking.port import (
+from {{ cookiecutter.bank_slug }}.core_banking.current import get_core
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount
+from {{ cookiecutter.bank_slug }}.core_banking.port import (
     AccountNotActive,
     AccountNotFound,
     Balance,
@@ -20,11 +19,12 @@ from {{ cookiecutter.bank_slug }}.banking.port import (
     Transaction,
     TransferRequest,
 )
-from {{ cookiecutter.bank_slug }}.banking.transfers.amounts import format_yuan
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.h5 import balance as balance_page
+from {{ cookiecutter.bank_slug }}.features.balance import h5 as balance_page
+from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
 from {{ cookiecutter.bank_slug }}.h5.oauth import SESSION_CUSTOMER
-from {{ cookiecutter.bank_slug }}.masking import mask_card, mask_name
+from {{ cookiecutter.bank_slug }}.shared.masking import mask_card, mask_name
+from {{ cookiecutter.bank_slug }}.shared.money import format_yuan
 
 from .binding_support import LI, ZHANG, opening_fen, seed_demo
 from .live_sandbox import live_sandbox
@@ -317,7 +317,7 @@ def test_one_card_missing_or_frozen_in_a_stub_core_keeps_the_others(app, monkeyp
 
 
 # -- the hall --------------------------------------------------------------------------------------
-def test_the_hall_links_to_the_page_and_it_is_no_longer_coming_soon(app, alice_cards):
+def test_the_hall_links_to_the_page(app, alice_cards):
     client = signed_in(app)
     hall = get(client, "/h5/")
     start = hall.index('data-service="balance"')

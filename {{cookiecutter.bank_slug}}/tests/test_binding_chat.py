@@ -5,20 +5,13 @@ from datetime import datetime
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.banking.core import get_core
-from {{ cookiecutter.bank_slug }}.banking.models import CardBinding
-from {{ cookiecutter.bank_slug }}.banking.port import (
-    Balance,
-    CoreUnavailable,
-)
+from {{ cookiecutter.bank_slug }}.core_banking.current import get_core
+from {{ cookiecutter.bank_slug }}.core_banking.port import Balance, CoreUnavailable
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.masking import mask_card
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    WeChatPusher,
-    event_message,
-    text_message,
-)
-from {{ cookiecutter.bank_slug }}.wechat.handlers import balance
+from {{ cookiecutter.bank_slug }}.features.balance import chat as balance
+from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event_message, text_message
+from {{ cookiecutter.bank_slug }}.shared.masking import mask_card
 
 from .binding_support import ZHANG, opening_fen, seed_demo
 from .helpers import next_msg_id, push, reply_field

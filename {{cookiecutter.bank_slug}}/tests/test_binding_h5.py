@@ -7,14 +7,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from {{ cookiecutter.bank_slug }}.banking.models import BindingChallenge, CardBinding
-from {{ cookiecutter.bank_slug }}.banking.sms import OUTBOX
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.masking import mask_card
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    WeChatPusher,
-    text_message,
-)
+from {{ cookiecutter.bank_slug }}.features.binding.models import BindingChallenge, CardBinding
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
+from {{ cookiecutter.bank_slug }}.shared.masking import mask_card
+from {{ cookiecutter.bank_slug }}.sms import OUTBOX
 
 from .binding_support import LI, ZHANG, code_in, seed_demo
 from .helpers import next_msg_id, push, reply_field

@@ -6,8 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from {{ cookiecutter.bank_slug }}.banking import bindings
-from {{ cookiecutter.bank_slug }}.banking.bindings import (
+from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.binding import service as bindings
+from {{ cookiecutter.bank_slug }}.features.binding.forms import BindForm
+from {{ cookiecutter.bank_slug }}.features.binding.models import BindingChallenge, CardBinding
+from {{ cookiecutter.bank_slug }}.features.binding.service import (
     CardAlreadyBound,
     CardBoundElsewhere,
     ChallengeNotFound,
@@ -21,22 +24,15 @@ from {{ cookiecutter.bank_slug }}.banking.bindings import (
     active_bindings,
     binding_for,
 )
-from {{ cookiecutter.bank_slug }}.banking.identity import (
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event_message
+from {{ cookiecutter.bank_slug }}.settings import ConfigError
+from {{ cookiecutter.bank_slug }}.shared.identity import (
     id_number_valid,
     mobile_valid,
     normalise_id_number,
     normalise_mobile,
 )
-from {{ cookiecutter.bank_slug }}.banking.models import BindingChallenge, CardBinding
-from {{ cookiecutter.bank_slug }}.banking.sms import (
-    OUTBOX,
-    SmsError,
-    get_sms_sender,
-)
-from {{ cookiecutter.bank_slug }}.config import ConfigError
-from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.h5.binding_forms import BindForm
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event_message
+from {{ cookiecutter.bank_slug }}.sms import OUTBOX, SmsError, get_sms_sender
 
 from .binding_support import LI, ZHANG, code_in, seed_demo
 from .conftest import make_config
@@ -44,7 +40,7 @@ from .helpers import free_port, push
 
 ALICE = "oAlice0000000000000000000001"
 BOB = "oBob00000000000000000000002X"
-LOGGER = "{{ cookiecutter.bank_slug }}.banking.bindings"
+LOGGER = "{{ cookiecutter.bank_slug }}.features.binding.service"
 
 
 @pytest.fixture
@@ -319,7 +315,7 @@ def test_sms_sender_plugs_in_by_dotted_path(make_app):
 
 @pytest.mark.parametrize("value", ["smtp", "module.only", "a b:C", ":Factory"])
 def test_sms_sender_setting_is_checked_at_start_up(value):
-    from {{ cookiecutter.bank_slug }}.config import load_config
+    from {{ cookiecutter.bank_slug }}.settings import load_config
 
     with pytest.raises(ConfigError, match="SMS_SENDER"):
         load_config(make_config("sqlite://", SMS_SENDER=value))

@@ -2,13 +2,8 @@
 
 import pytest
 
-from {{ cookiecutter.bank_slug }} import demo_data
-from {{ cookiecutter.bank_slug }}.banking.cards import (
-    luhn_check_digit,
-    luhn_valid,
-    normalise_card,
-    with_check_digit,
-)
+from {{ cookiecutter.bank_slug }}.shared import demo_data
+from {{ cookiecutter.bank_slug }}.shared.cards import luhn_check_digit, luhn_valid, normalise_card, with_check_digit
 
 KNOWN_VALID = ["4539578763621486", "6011111111111117", "79927398713", "5555555555554444", "378282246310005"]
 

@@ -4,15 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from {{ cookiecutter.bank_slug }}.admin.models import StaffUser
-from {{ cookiecutter.bank_slug }}.banking.models import (
-    Branch,
-    Customer,
-)
-from {{ cookiecutter.bank_slug }}.demo_data import (
-    id_check_char,
-    id_number,
-)
+from {{ cookiecutter.bank_slug }}.core_banking.models import Branch, Customer
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.shared.demo_data import id_check_char, id_number
 
 
 @pytest.fixture
@@ -99,7 +93,7 @@ def test_wechat_settings_prints_what_the_platform_needs(app, runner):
 def test_prune_messages_removes_only_old_finished_records(app, runner):
     from datetime import timedelta
 
-    from {{ cookiecutter.bank_slug }}.timeutil import utcnow
+    from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
     from {{ cookiecutter.bank_slug }}.wechat.models import InboundMessage
 
     with app.app_context():

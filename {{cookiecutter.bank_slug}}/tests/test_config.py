@@ -2,11 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.config import (
-    ConfigError,
-    database_url,
-    load_config,
-)
+from {{ cookiecutter.bank_slug }}.settings import ConfigError, database_url, load_config
 
 BASE = {
     "SECRET_KEY": "k" * 40,

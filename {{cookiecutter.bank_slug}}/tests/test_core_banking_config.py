@@ -2,10 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.config import (
-    ConfigError,
-    load_config,
-)
+from {{ cookiecutter.bank_slug }}.settings import ConfigError, load_config
 
 from .test_config import BASE
 

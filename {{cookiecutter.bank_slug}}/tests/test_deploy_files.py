@@ -3,9 +3,7 @@
 import re
 from pathlib import Path
 
-from {{ cookiecutter.bank_slug }}.config import (
-    load_config,
-)
+from {{ cookiecutter.bank_slug }}.settings import load_config
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 BASE = {"SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite:///x.db", "WECHAT_APP_ID": "wx1234567890abcdef",

@@ -5,11 +5,8 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.h5.oauth import (
-    SESSION_CUSTOMER,
-    safe_next,
-)
-from {{ cookiecutter.bank_slug }}.masking import mask_openid
+from {{ cookiecutter.bank_slug }}.h5.oauth import SESSION_CUSTOMER, safe_next
+from {{ cookiecutter.bank_slug }}.shared.masking import mask_openid
 
 from .helpers import free_port
 from .live_sandbox import live_sandbox

@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.banking.bindings import IdentityMismatch
-from {{ cookiecutter.bank_slug }}.config import ConfigError, default_locale
+from {{ cookiecutter.bank_slug }}.features.binding.service import IdentityMismatch
 from {{ cookiecutter.bank_slug }}.h5.oauth import SESSION_CUSTOMER
-from {{ cookiecutter.bank_slug }}.i18n_catalogs import (
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event_message, text_message
+from {{ cookiecutter.bank_slug }}.settings import ConfigError, default_locale
+from {{ cookiecutter.bank_slug }}.web.i18n_catalogs import (
     REFRESH_HINT,
     TEMPLATE,
     check,
@@ -19,11 +20,6 @@ from {{ cookiecutter.bank_slug }}.i18n_catalogs import (
     po_path,
     read_catalog,
     read_compiled,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    WeChatPusher,
-    event_message,
-    text_message,
 )
 
 from .helpers import next_msg_id, push, reply_field

@@ -5,14 +5,10 @@ import uuid
 import pytest
 from sqlalchemy import insert, select, update
 
-from {{ cookiecutter.bank_slug }}.banking.ledger.accounts import SETTLEMENT_ACCOUNT_ID
-from {{ cookiecutter.bank_slug }}.banking.ledger.core import LedgerCore
-from {{ cookiecutter.bank_slug }}.banking.ledger.models import (
-    JournalEntry,
-    LedgerAccount,
-    Posting,
-)
-from {{ cookiecutter.bank_slug }}.banking.port import TransferRequest
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import SETTLEMENT_ACCOUNT_ID
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting
+from {{ cookiecutter.bank_slug }}.core_banking.port import TransferRequest
 from {{ cookiecutter.bank_slug }}.extensions import db
 
 from .ledger_helpers import seed

@@ -13,27 +13,17 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.bank_slug }}.banking.cards import with_check_digit
-from {{ cookiecutter.bank_slug }}.banking.ledger.accounts import (
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import (
     SETTLEMENT_ACCOUNT_ID,
     ensure_internal_accounts,
     open_customer_account,
     post_opening_deposit,
 )
-from {{ cookiecutter.bank_slug }}.banking.ledger.core import LedgerCore
-from {{ cookiecutter.bank_slug }}.banking.ledger.models import (
-    JournalEntry,
-    LedgerAccount,
-)
-from {{ cookiecutter.bank_slug }}.banking.models import (
-    Branch,
-    Customer,
-)
-from {{ cookiecutter.bank_slug }}.banking.port import (
-    IdempotencyConflict,
-    InsufficientFunds,
-    TransferRequest,
-)
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount
+from {{ cookiecutter.bank_slug }}.core_banking.models import Branch, Customer
+from {{ cookiecutter.bank_slug }}.core_banking.port import IdempotencyConflict, InsufficientFunds, TransferRequest
+from {{ cookiecutter.bank_slug }}.shared.cards import with_check_digit
 
 from .ledger_helpers import check
 

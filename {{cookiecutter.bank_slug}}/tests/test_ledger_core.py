@@ -7,18 +7,11 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from {{ cookiecutter.bank_slug }}.banking.core import get_core
-from {{ cookiecutter.bank_slug }}.banking.ledger.accounts import (
-    CAPITAL_ACCOUNT_ID,
-    SETTLEMENT_ACCOUNT_ID,
-)
-from {{ cookiecutter.bank_slug }}.banking.ledger.core import LedgerCore
-from {{ cookiecutter.bank_slug }}.banking.ledger.models import (
-    JournalEntry,
-    LedgerAccount,
-    Posting,
-)
-from {{ cookiecutter.bank_slug }}.banking.port import (
+from {{ cookiecutter.bank_slug }}.core_banking.current import get_core
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import CAPITAL_ACCOUNT_ID, SETTLEMENT_ACCOUNT_ID
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting
+from {{ cookiecutter.bank_slug }}.core_banking.port import (
     AccountNotActive,
     AccountNotFound,
     CoreBankingError,
@@ -28,8 +21,8 @@ from {{ cookiecutter.bank_slug }}.banking.port import (
     PayeeNotFound,
     TransferRequest,
 )
-from {{ cookiecutter.bank_slug }}.config import ConfigError
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.settings import ConfigError
 
 from .ledger_helpers import check, counts, seed
 
@@ -257,7 +250,7 @@ def test_core_adapter_setting(make_app):
 
 
 def test_get_core_builds_the_http_adapter_when_configured(make_app):
-    from {{ cookiecutter.bank_slug }}.banking.http_core import HttpCoreBanking
+    from {{ cookiecutter.bank_slug }}.core_banking.http.client import HttpCoreBanking
 
     app = make_app(CORE_BANKING_ADAPTER="http", CORE_BANKING_URL="http://127.0.0.1:9/core/v1")
     with app.app_context():

@@ -4,18 +4,9 @@ import logging
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.logging_setup import install_scrubber
-from {{ cookiecutter.bank_slug }}.masking import (
-    mask_card,
-    mask_id_number,
-    mask_name,
-    mask_phone,
-    scrub,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    WeChatPusher,
-    text_message,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
+from {{ cookiecutter.bank_slug }}.shared.logs import install_scrubber
+from {{ cookiecutter.bank_slug }}.shared.masking import mask_card, mask_id_number, mask_name, mask_phone, scrub
 
 from .helpers import next_msg_id, push
 

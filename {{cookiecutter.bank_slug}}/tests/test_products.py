@@ -9,18 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.products.forms import (
-    ProductForm,
-    clean_product_input,
-    validate_product,
-)
-from {{ cookiecutter.bank_slug }}.products.models import (
+from {{ cookiecutter.bank_slug }}.features.products.forms import ProductForm, clean_product_input, validate_product
+from {{ cookiecutter.bank_slug }}.features.products.models import (
     RISK_NOTICE,
     WealthProduct,
     bank_today,
     products_on_sale,
 )
-from {{ cookiecutter.bank_slug }}.products.money import (
+from {{ cookiecutter.bank_slug }}.features.products.money import (
     FigureError,
     format_percent,
     format_yield_range,
@@ -28,10 +24,7 @@ from {{ cookiecutter.bank_slug }}.products.money import (
     percent_to_bp,
     yuan_to_fen,
 )
-from {{ cookiecutter.bank_slug }}.products.service import (
-    ProductInvalid,
-    save_product,
-)
+from {{ cookiecutter.bank_slug }}.features.products.service import ProductInvalid, save_product
 
 from .product_support import add_product, product_values
 

@@ -6,18 +6,9 @@ import re
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.products.models import (
-    RISK_NOTICE,
-    WealthProduct,
-)
-from {{ cookiecutter.bank_slug }}.products.news import (
-    MAX_ARTICLES,
-    news_articles,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    event_message,
-    text_message,
-)
+from {{ cookiecutter.bank_slug }}.features.products.models import RISK_NOTICE, WealthProduct
+from {{ cookiecutter.bank_slug }}.features.products.news import MAX_ARTICLES, news_articles
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import event_message, text_message
 from {{ cookiecutter.bank_slug }}.wechat.reply_xml import parse_reply
 
 from .helpers import next_msg_id, push

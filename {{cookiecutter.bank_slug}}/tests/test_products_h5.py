@@ -5,8 +5,8 @@ import time
 
 import pytest
 
+from {{ cookiecutter.bank_slug }}.features.products.models import RISK_NOTICE
 from {{ cookiecutter.bank_slug }}.h5.oauth import SESSION_CUSTOMER
-from {{ cookiecutter.bank_slug }}.products.models import RISK_NOTICE
 
 from .product_support import add_product
 

@@ -7,10 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    WeChatPusher,
-    text_message,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
 from {{ cookiecutter.bank_slug }}.wechat.models import InboundMessage
 
 from .helpers import next_msg_id, push, reply_field

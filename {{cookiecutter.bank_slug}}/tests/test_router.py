@@ -3,11 +3,8 @@
 import pytest
 from wechatpy import parse_message
 
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    event_message,
-    text_message,
-)
-from {{ cookiecutter.bank_slug }}.wechat.handlers.help import help_text
+from {{ cookiecutter.bank_slug }}.features.info.help import help_text
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import event_message, text_message
 from {{ cookiecutter.bank_slug }}.wechat.router import Router
 
 

@@ -6,12 +6,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from {{ cookiecutter.bank_slug }}.config import (
-    ConfigError,
-    load_config,
-)
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.sandbox import run as sandbox_run
+from {{ cookiecutter.bank_slug }}.settings import ConfigError, load_config
 from {{ cookiecutter.bank_slug }}.wechat.models import Follower
 
 from .conftest import make_config

@@ -15,14 +15,8 @@ from sqlalchemy import create_engine, func, select
 
 from {{ cookiecutter.bank_slug }} import create_app
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    WeChatPusher,
-    event_message,
-)
-from {{ cookiecutter.bank_slug }}.wechat.models import (
-    FollowEvent,
-    InboundMessage,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event_message
+from {{ cookiecutter.bank_slug }}.wechat.models import FollowEvent, InboundMessage
 
 from .conftest import make_config
 from .helpers import free_port

@@ -11,30 +11,20 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
-from {{ cookiecutter.bank_slug }} import demo_data
-from {{ cookiecutter.bank_slug }}.banking.cards import with_check_digit
-from {{ cookiecutter.bank_slug }}.banking.core import get_core
-from {{ cookiecutter.bank_slug }}.banking.ledger.accounts import SETTLEMENT_ACCOUNT_ID
-from {{ cookiecutter.bank_slug }}.banking.ledger.models import (
-    JournalEntry,
-    LedgerAccount,
-    Posting,
-)
-from {{ cookiecutter.bank_slug }}.banking.models import CardBinding
-from {{ cookiecutter.bank_slug }}.banking.port import CoreUnavailable
-from {{ cookiecutter.bank_slug }}.banking.transfers import pin_guard
-from {{ cookiecutter.bank_slug }}.banking.transfers.models import (
-    PinGuard,
-    TransferOrder,
-)
+from {{ cookiecutter.bank_slug }}.core_banking.current import get_core
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import SETTLEMENT_ACCOUNT_ID
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting
+from {{ cookiecutter.bank_slug }}.core_banking.port import CoreUnavailable
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.h5.transfer import captcha_check
-from {{ cookiecutter.bank_slug }}.masking import mask_card, mask_name
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    WeChatPusher,
-    text_message,
-)
-from {{ cookiecutter.bank_slug }}.timeutil import utcnow
+from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
+from {{ cookiecutter.bank_slug }}.features.transfers import captcha as captcha_check
+from {{ cookiecutter.bank_slug }}.features.transfers import pin_guard
+from {{ cookiecutter.bank_slug }}.features.transfers.models import PinGuard, TransferOrder
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
+from {{ cookiecutter.bank_slug }}.shared import demo_data
+from {{ cookiecutter.bank_slug }}.shared.cards import with_check_digit
+from {{ cookiecutter.bank_slug }}.shared.masking import mask_card, mask_name
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from .helpers import free_port, next_msg_id, push, reply_field
 from .live_sandbox import live_sandbox

@@ -4,18 +4,14 @@ from datetime import datetime
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.banking.transfers.amounts import (
-    AmountError,
-    format_yuan,
-    parse_yuan,
-)
-from {{ cookiecutter.bank_slug }}.banking.transfers.limits import (
+from {{ cookiecutter.bank_slug }}.features.transfers.limits import (
     DayUsage,
     LimitExceeded,
     TransferLimits,
     check_limits,
     local_day_utc,
 )
+from {{ cookiecutter.bank_slug }}.shared.money import AmountError, format_yuan, parse_yuan
 
 LIMITS = TransferLimits(single_fen=500_000, daily_fen=2_000_000, daily_count=10)
 

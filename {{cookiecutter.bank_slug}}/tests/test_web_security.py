@@ -1,8 +1,6 @@
 """Cookie flags and security headers (web_security.py): pages are not cached, framed or sniffed."""
 
-from {{ cookiecutter.bank_slug }}.sandbox.run import (
-    point_at_sandbox,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.run import point_at_sandbox
 
 
 def _production(make_app, **overrides):

@@ -15,10 +15,7 @@ from {{ cookiecutter.bank_slug }}.wechat.client import (
     get_client,
     make_client,
 )
-from {{ cookiecutter.bank_slug }}.wechat.token_store import (
-    mask_token,
-    token_store,
-)
+from {{ cookiecutter.bank_slug }}.wechat.token_store import mask_token, token_store
 
 
 class FakeResponse:

@@ -21,18 +21,10 @@ import requests
 from sqlalchemy import create_engine
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from {{ cookiecutter.bank_slug }}.config import (
-    database_url,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api import (
-    create_mock_app,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import (
-    MockSettings,
-)
-from {{ cookiecutter.bank_slug }}.wechat.token_store import (
-    build_token_store,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api import create_mock_app
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import MockSettings
+from {{ cookiecutter.bank_slug }}.settings import database_url
+from {{ cookiecutter.bank_slug }}.wechat.token_store import build_token_store
 
 from .conftest import make_config
 

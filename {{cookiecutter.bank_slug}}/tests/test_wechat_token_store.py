@@ -10,11 +10,8 @@ import time
 import pytest
 from sqlalchemy import create_engine
 
-from {{ cookiecutter.bank_slug }}.config import (
-    ConfigError,
-    load_config,
-)
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.settings import ConfigError, load_config
 from {{ cookiecutter.bank_slug }}.wechat.token_store import (
     DatabaseTokenStore,
     FetchedToken,

@@ -16,9 +16,7 @@ from collections import Counter
 from wechatpy.exceptions import WeChatClientException
 
 from {{ cookiecutter.bank_slug }} import create_app
-from {{ cookiecutter.bank_slug }}.wechat.client import (
-    get_client,
-)
+from {{ cookiecutter.bank_slug }}.wechat.client import get_client
 
 
 def main(spec: dict) -> dict:

@@ -7,22 +7,12 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.security import generate_password_hash
 
-from {{ cookiecutter.bank_slug }}.admin.models import (
-    ROLE_BRANCH_OPERATOR,
-    ROLE_HEAD_OFFICE,
-    StaffUser,
-)
-from {{ cookiecutter.bank_slug }}.banking.models import (
-    Branch,
-    CardBinding,
-    Customer,
-)
-from {{ cookiecutter.bank_slug }}.banking.transfers.models import (
-    POSTED,
-    TransferOrder,
-)
+from {{ cookiecutter.bank_slug }}.admin.models import ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, StaffUser
+from {{ cookiecutter.bank_slug }}.core_banking.models import Branch, Customer
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.timeutil import utcnow
+from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
+from {{ cookiecutter.bank_slug }}.features.transfers.models import POSTED, TransferOrder
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 PASSWORD = "correct-horse-battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

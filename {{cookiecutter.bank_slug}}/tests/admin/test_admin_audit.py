@@ -5,19 +5,11 @@ import json
 
 from sqlalchemy import func, select
 
-from {{ cookiecutter.bank_slug }}.admin import (
-    audit,
-)
-from {{ cookiecutter.bank_slug }}.admin.audit_models import (
-    AuditLog,
-)
-from {{ cookiecutter.bank_slug }}.admin.models import (
-    StaffUser,
-)
-from {{ cookiecutter.bank_slug }}.banking.models import (
-    CardBinding,
-)
+from {{ cookiecutter.bank_slug }}.admin import audit
+from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
+from {{ cookiecutter.bank_slug }}.admin.models import StaffUser
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
 
 from .conftest import PASSWORD, csrf_of, logged_in, login
 

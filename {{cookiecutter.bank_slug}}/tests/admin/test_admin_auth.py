@@ -4,16 +4,9 @@ import time
 
 from sqlalchemy import select
 
-from {{ cookiecutter.bank_slug }}.admin import (
-    captcha,
-)
-from {{ cookiecutter.bank_slug }}.admin.audit_models import (
-    AuditLog,
-    LoginFailure,
-)
-from {{ cookiecutter.bank_slug }}.admin.auth import (
-    SESSION_SEEN,
-)
+from {{ cookiecutter.bank_slug }}.admin import captcha
+from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog, LoginFailure
+from {{ cookiecutter.bank_slug }}.admin.auth import SESSION_SEEN
 from {{ cookiecutter.bank_slug }}.extensions import db
 
 from .conftest import PASSWORD, csrf_of, logged_in, login

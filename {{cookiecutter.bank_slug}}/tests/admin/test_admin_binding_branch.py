@@ -5,11 +5,11 @@ import importlib.util
 
 from sqlalchemy import text
 
-from {{ cookiecutter.bank_slug }} import demo_data
 from {{ cookiecutter.bank_slug }}.app import MIGRATIONS_DIR
-from {{ cookiecutter.bank_slug }}.banking import bindings
-from {{ cookiecutter.bank_slug }}.banking.sms import OUTBOX
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.binding import service as bindings
+from {{ cookiecutter.bank_slug }}.shared import demo_data
+from {{ cookiecutter.bank_slug }}.sms import OUTBOX
 
 from ..binding_support import ZHANG, code_in, seed_demo
 from ..helpers import free_port

@@ -2,21 +2,19 @@
 
 from datetime import timedelta
 
-from {{ cookiecutter.bank_slug }}.admin import (
-    stats,
-)
-from {{ cookiecutter.bank_slug }}.banking.transfers.models import (
-    FAILED,
-    TransferOrder,
-)
+from {{ cookiecutter.bank_slug }}.admin import stats
+from {{ cookiecutter.bank_slug }}.app import FEATURES
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.timeutil import utcnow
+from {{ cookiecutter.bank_slug }}.features.binding.service import bound_customers
+from {{ cookiecutter.bank_slug }}.features.transfers.dashboard import transfers_per_day
+from {{ cookiecutter.bank_slug }}.features.transfers.models import FAILED, TransferOrder
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from .conftest import logged_in
 
 
 def add_alerts(app, account_id: str, states: list[str], prefix: str, days_ago: int = 0) -> None:
-    from {{ cookiecutter.bank_slug }}.alerts.models import Alert
+    from {{ cookiecutter.bank_slug }}.features.alerts.models import Alert
 
     with app.app_context():
         for number, state in enumerate(states):
@@ -45,10 +43,12 @@ def test_alert_totals_are_those_of_the_charts_window(panel):
     assert f"近 {stats.DAYS} 天动账提醒" in page
 
 
-def test_the_dashboard_works_without_the_alerts_module(panel, monkeypatch):
-    monkeypatch.setattr(stats, "alert_model", lambda: None)
-    page = logged_in(panel.app, panel.head).get("/admin/")
-    assert page.status_code == 200 and 'data-testid="alerts-missing"' in page.get_data(as_text=True)
+def test_a_bank_without_the_alerts_feature_gets_a_dashboard_without_its_panels(make_app, panel):
+    app = make_app(ADMIN_PANEL_ENABLED="1", features=[f for f in FEATURES if f.name != "alerts"])
+    page = logged_in(app, panel.head).get("/admin/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="transfers-chart"' in text
+    assert 'data-testid="alerts-delivered"' not in text and 'data-testid="alerts-chart"' not in text
 
 
 def test_transfers_are_counted_per_local_day(panel):
@@ -70,11 +70,11 @@ def test_transfers_are_counted_per_local_day(panel):
                           payee_name="x", payee_bank="", amount_fen=1),
         ])
         db.session.commit()
-        east = stats.transfers_per_day("8801", days)
+        east = transfers_per_day("8801", days)
         assert len(east) == stats.DAYS and east[-1].day == days[-1][0]
         assert (east[-1].ok, east[-1].failed) == (1, 0)  # the fixture's posted transfer, today
         assert (east[-2].ok, east[-2].failed) == (0, 1)  # one minute before local midnight: yesterday
         assert sum(d.total for d in east) == 2
-        assert sum(d.total for d in stats.transfers_per_day("8802", days)) == 1
-        assert sum(d.total for d in stats.transfers_per_day(None, days)) == 3
-        assert stats.bound_customers("8801") == (1, 1) and stats.bound_customers(None) == (2, 2)
+        assert sum(d.total for d in transfers_per_day("8802", days)) == 1
+        assert sum(d.total for d in transfers_per_day(None, days)) == 3
+        assert bound_customers("8801") == (1, 1) and bound_customers(None) == (2, 2)

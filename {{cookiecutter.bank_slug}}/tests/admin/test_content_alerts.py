@@ -7,18 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from {{ cookiecutter.bank_slug }}.admin.audit_models import (
-    AuditLog,
-)
-from {{ cookiecutter.bank_slug }}.alerts.models import (
+from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
+from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.alerts.models import (
     DELIVERED,
     PENDING,
     REASON_NOT_FOLLOWING,
     UNDELIVERABLE,
     Alert,
 )
-from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.timeutil import utcnow
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from .conftest import csrf_of, logged_in
 

@@ -8,11 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from {{ cookiecutter.bank_slug }}.admin.audit_models import (
-    AuditLog,
-)
+from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.products.models import (
+from {{ cookiecutter.bank_slug }}.features.products.models import (
     STATUS_CLOSED,
     STATUS_DRAFT,
     STATUS_ON_SALE,
@@ -20,9 +18,7 @@ from {{ cookiecutter.bank_slug }}.products.models import (
     bank_today,
     products_on_sale,
 )
-from {{ cookiecutter.bank_slug }}.products.news import (
-    news_articles,
-)
+from {{ cookiecutter.bank_slug }}.features.products.news import news_articles
 
 from ..product_support import add_product
 from .conftest import csrf_of, logged_in

@@ -7,25 +7,17 @@ import json
 import pytest
 from sqlalchemy import select
 
-from {{ cookiecutter.bank_slug }}.admin.audit_models import (
-    AuditLog,
-)
-from {{ cookiecutter.bank_slug }}.admin.models import (
-    StaffUser,
-)
+from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
+from {{ cookiecutter.bank_slug }}.admin.models import StaffUser
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.products.models import (
+from {{ cookiecutter.bank_slug }}.features.products.models import (
     RISK_NOTICE,
     STATUS_CLOSED,
     STATUS_DRAFT,
     WealthProduct,
 )
-from {{ cookiecutter.bank_slug }}.pushes.models import (
-    MassPush,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.faults import (
-    Faults,
-)
+from {{ cookiecutter.bank_slug }}.features.pushes.models import MassPush
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.faults import Faults
 
 from ..live_sandbox import live_sandbox
 from ..product_support import add_product

@@ -6,17 +6,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from {{ cookiecutter.bank_slug }}.admin.audit_models import (
-    AuditLog,
-)
+from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.replies.models import (
-    KeywordReply,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    WeChatPusher,
-    text_message,
-)
+from {{ cookiecutter.bank_slug }}.features.replies.models import KeywordReply
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
 from {{ cookiecutter.bank_slug }}.wechat.reply_xml import parse_reply
 
 from ..helpers import next_msg_id, push, reply_field

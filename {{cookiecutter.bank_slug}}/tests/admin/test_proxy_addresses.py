@@ -5,9 +5,7 @@ so nobody can pick their own address."""
 import pytest
 from sqlalchemy import select
 
-from {{ cookiecutter.bank_slug }}.admin.audit_models import (
-    AuditLog,
-)
+from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
 from {{ cookiecutter.bank_slug }}.extensions import db
 
 from .conftest import PASSWORD, login

@@ -4,9 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.faults import (
-    Faults,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.faults import Faults
 
 from ..ledger_helpers import seed
 from ..live_sandbox import live_sandbox

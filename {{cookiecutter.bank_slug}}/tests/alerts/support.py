@@ -6,24 +6,12 @@ import uuid
 
 from sqlalchemy import select
 
-from {{ cookiecutter.bank_slug }}.alerts.models import (
-    Alert,
-)
-from {{ cookiecutter.bank_slug }}.banking.core_api import (
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    sign,
-)
-from {{ cookiecutter.bank_slug }}.banking.ledger.core import (
-    LedgerCore,
-)
-from {{ cookiecutter.bank_slug }}.banking.models import (
-    CardBinding,
-)
-from {{ cookiecutter.bank_slug }}.banking.port import (
-    TransferRequest,
-)
+from {{ cookiecutter.bank_slug }}.core_banking.http.wire import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore
+from {{ cookiecutter.bank_slug }}.core_banking.port import TransferRequest
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.alerts.models import Alert
+from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
 
 PUSH_PATH = "/api/core/v1/transactions"
 

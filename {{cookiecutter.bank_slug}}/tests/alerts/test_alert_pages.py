@@ -5,25 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.alerts.models import (
-    Alert,
-)
-from {{ cookiecutter.bank_slug }}.alerts.preferences import (
-    load_rules,
-)
-from {{ cookiecutter.bank_slug }}.alerts.service import (
-    retry_undeliverable,
-)
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.h5.oauth import (
-    SESSION_CUSTOMER,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import (
-    text_message,
-)
-from {{ cookiecutter.bank_slug }}.timeutil import (
-    utcnow,
-)
+from {{ cookiecutter.bank_slug }}.features.alerts.models import Alert
+from {{ cookiecutter.bank_slug }}.features.alerts.preferences import load_rules
+from {{ cookiecutter.bank_slug }}.features.alerts.service import retry_undeliverable
+from {{ cookiecutter.bank_slug }}.h5.oauth import SESSION_CUSTOMER
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import text_message
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from ..helpers import next_msg_id, push, reply_field
 from ..ledger_helpers import seed

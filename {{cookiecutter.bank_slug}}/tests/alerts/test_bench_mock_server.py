@@ -10,12 +10,8 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.faults import (
-    Faults,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.run import (
-    sandbox_mock_app,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.faults import Faults
+from {{ cookiecutter.bank_slug }}.sandbox.run import sandbox_mock_app
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "mock_server.py"
 OPENID = "oBenchMockServer000000000001"

@@ -2,9 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.alerts.models import (
-    SOURCE_CORE,
-)
+from {{ cookiecutter.bank_slug }}.features.alerts.models import SOURCE_CORE
 
 from ..ledger_helpers import seed
 from .support import alerts, item, push

@@ -7,13 +7,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import update
 
-from {{ cookiecutter.bank_slug }}.alerts import (
-    claims,
-)
-from {{ cookiecutter.bank_slug }}.alerts.dispatcher import (
-    Dispatcher,
-)
-from {{ cookiecutter.bank_slug }}.alerts.models import (
+from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.alerts import claims
+from {{ cookiecutter.bank_slug }}.features.alerts.dispatcher import Dispatcher
+from {{ cookiecutter.bank_slug }}.features.alerts.models import (
     DELIVERED,
     EXPIRED,
     PENDING,
@@ -22,14 +19,8 @@ from {{ cookiecutter.bank_slug }}.alerts.models import (
     UNDELIVERABLE,
     Alert,
 )
-from {{ cookiecutter.bank_slug }}.alerts.preferences import (
-    Rules,
-    save_rules,
-)
-from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.timeutil import (
-    utcnow,
-)
+from {{ cookiecutter.bank_slug }}.features.alerts.preferences import Rules, save_rules
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from ..ledger_helpers import seed
 from ..live_sandbox import live_sandbox

@@ -14,16 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from {{ cookiecutter.bank_slug }}.alerts.models import (
-    DELIVERED,
-    SENDING,
-    SOURCE_CORE,
-    Alert,
-)
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.timeutil import (
-    utcnow,
-)
+from {{ cookiecutter.bank_slug }}.features.alerts.models import DELIVERED, SENDING, SOURCE_CORE, Alert
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from ..conftest import make_config
 from ..live_sandbox import live_sandbox

@@ -6,9 +6,7 @@ import time
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.alerts.models import (
-    SOURCE_CORE,
-)
+from {{ cookiecutter.bank_slug }}.features.alerts.models import SOURCE_CORE
 
 from ..ledger_helpers import seed
 from .support import PUSH_PATH, alerts, bind, item, push, signed_headers
@@ -165,7 +163,7 @@ def test_the_push_api_needs_no_csrf_token_but_a_signature(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     seed(app)
     with app.app_context():
-        from {{ cookiecutter.bank_slug }}.banking.ledger.models import LedgerAccount
+        from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount
         from {{ cookiecutter.bank_slug }}.extensions import db
 
         account_id = db.session.query(LedgerAccount.account_id).filter(LedgerAccount.kind == "customer").first()[0]

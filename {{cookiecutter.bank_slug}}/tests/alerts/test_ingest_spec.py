@@ -8,7 +8,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-import {{ cookiecutter.bank_slug }}.alerts as alerts_package
+import {{ cookiecutter.bank_slug }}.features.alerts as alerts_package
 
 from ..ledger_helpers import seed
 from .support import item, push

@@ -3,22 +3,11 @@ transaction; refusals post nothing and so alert nothing."""
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.alerts.models import (
-    PENDING,
-    SOURCE_LEDGER,
-)
-from {{ cookiecutter.bank_slug }}.banking.ledger.accounts import (
-    SETTLEMENT_ACCOUNT_ID,
-)
-from {{ cookiecutter.bank_slug }}.banking.ledger.core import (
-    LedgerCore,
-    transfer_id,
-)
-from {{ cookiecutter.bank_slug }}.banking.port import (
-    InsufficientFunds,
-    TransferRequest,
-)
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import SETTLEMENT_ACCOUNT_ID
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore, transfer_id
+from {{ cookiecutter.bank_slug }}.core_banking.port import InsufficientFunds, TransferRequest
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.alerts.models import PENDING, SOURCE_LEDGER
 
 from ..ledger_helpers import seed
 from .support import alerts, transfer

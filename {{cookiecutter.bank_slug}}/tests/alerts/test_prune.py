@@ -4,10 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select, update
 
-from {{ cookiecutter.bank_slug }}.alerts.dispatcher import (
-    Dispatcher,
-)
-from {{ cookiecutter.bank_slug }}.alerts.models import (
+from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.alerts.dispatcher import Dispatcher
+from {{ cookiecutter.bank_slug }}.features.alerts.models import (
     DELIVERED,
     EXPIRED,
     PENDING,
@@ -17,13 +16,8 @@ from {{ cookiecutter.bank_slug }}.alerts.models import (
     UNDELIVERABLE,
     Alert,
 )
-from {{ cookiecutter.bank_slug }}.alerts.retention import (
-    prune,
-)
-from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.timeutil import (
-    utcnow,
-)
+from {{ cookiecutter.bank_slug }}.features.alerts.retention import prune
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from .support import alerts, bind, item, push
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from {{ cookiecutter.bank_slug }} import demo_data
-from {{ cookiecutter.bank_slug }}.banking.core_server import create_core_server
-from {{ cookiecutter.bank_slug }}.banking.http_core import HttpCoreBanking
-from {{ cookiecutter.bank_slug }}.banking.ledger.core import LedgerCore
-from {{ cookiecutter.bank_slug }}.banking.ledger.models import LedgerAccount
-from {{ cookiecutter.bank_slug }}.banking.models import Customer
+from {{ cookiecutter.bank_slug }}.core_banking.http.client import HttpCoreBanking
+from {{ cookiecutter.bank_slug }}.core_banking.http.server import create_core_server
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount
+from {{ cookiecutter.bank_slug }}.core_banking.models import Customer
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.shared import demo_data
 
 from .loopback import serving
 

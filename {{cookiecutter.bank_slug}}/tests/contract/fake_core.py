@@ -4,7 +4,7 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
-from {{ cookiecutter.bank_slug }}.banking.port import (
+from {{ cookiecutter.bank_slug }}.core_banking.port import (
     THIS_BANK,
     Account,
     AccountNotFound,

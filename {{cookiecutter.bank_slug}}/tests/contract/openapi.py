@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from {{ cookiecutter.bank_slug }}.banking.core_api import SPEC_PATH
+from {{ cookiecutter.bank_slug }}.core_banking.http.wire import SPEC_PATH
 
 
 @cache

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from {{ cookiecutter.bank_slug }}.banking.core_api import (
+from {{ cookiecutter.bank_slug }}.core_banking.http.server import create_core_server
+from {{ cookiecutter.bank_slug }}.core_banking.http.wire import (
     INVALID_REQUEST,
     OPERATIONS,
     SPEC_PATH,
@@ -20,8 +21,7 @@ from {{ cookiecutter.bank_slug }}.banking.core_api import (
     UNAUTHORIZED,
     sign,
 )
-from {{ cookiecutter.bank_slug }}.banking.core_server import create_core_server
-from {{ cookiecutter.bank_slug }}.banking.port import (
+from {{ cookiecutter.bank_slug }}.core_banking.port import (
     ERRORS_BY_CODE,
     Account,
     Balance,
@@ -128,7 +128,7 @@ def test_schemas_have_the_ports_fields_money_in_fen_and_utc_times(port_type):
 
 
 def test_the_document_ships_inside_the_package():
-    assert SPEC_PATH.parent.name == "banking" and SPEC_PATH.is_file()
+    assert SPEC_PATH.parent.name == "http" and SPEC_PATH.parent.parent.name == "core_banking" and SPEC_PATH.is_file()
     pyproject = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"]["*"]
     assert any(fnmatch.fnmatch(SPEC_PATH.name, pattern) for pattern in patterns)

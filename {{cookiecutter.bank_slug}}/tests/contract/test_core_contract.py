@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.banking.port import (
+from {{ cookiecutter.bank_slug }}.core_banking.port import (
     AccountNotFound,
     CoreBanking,
     CoreBankingError,

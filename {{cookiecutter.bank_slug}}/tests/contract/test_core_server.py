@@ -7,15 +7,15 @@ import time
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.banking.core_api import (
+from {{ cookiecutter.bank_slug }}.core_banking.http.server import create_core_server
+from {{ cookiecutter.bank_slug }}.core_banking.http.wire import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     SPEC_PATH,
     TIMESTAMP_HEADER,
     signed_headers,
 )
-from {{ cookiecutter.bank_slug }}.banking.core_server import create_core_server
-from {{ cookiecutter.bank_slug }}.banking.port import InsufficientFunds
+from {{ cookiecutter.bank_slug }}.core_banking.port import InsufficientFunds
 
 from .fake_core import (
     CARD,

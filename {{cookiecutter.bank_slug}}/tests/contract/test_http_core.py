@@ -12,9 +12,9 @@ from dataclasses import replace
 import pytest
 from flask import Flask, request
 
-from {{ cookiecutter.bank_slug }}.banking.core_server import create_core_server
-from {{ cookiecutter.bank_slug }}.banking.http_core import HttpCoreBanking
-from {{ cookiecutter.bank_slug }}.banking.port import (
+from {{ cookiecutter.bank_slug }}.core_banking.http.client import HttpCoreBanking
+from {{ cookiecutter.bank_slug }}.core_banking.http.server import create_core_server
+from {{ cookiecutter.bank_slug }}.core_banking.port import (
     ERRORS_BY_CODE,
     Account,
     AccountNotFound,
@@ -145,7 +145,7 @@ def test_bad_idempotency_key_is_refused_before_sending(adapter, fake):
 # --- signatures --------------------------------------------------------------------------------
 
 def test_wrong_secret_is_refused_and_logged_as_an_error(base_url, fake, caplog):
-    caplog.set_level(logging.ERROR, logger="{{ cookiecutter.bank_slug }}.banking.http_core")
+    caplog.set_level(logging.ERROR, logger="{{ cookiecutter.bank_slug }}.core_banking.http.client")
     with pytest.raises(CoreUnavailable):
         make_adapter(base_url, secret="not-the-shared-secret").balance("A0001")
     assert fake.calls == []
@@ -153,7 +153,7 @@ def test_wrong_secret_is_refused_and_logged_as_an_error(base_url, fake, caplog):
 
 
 def test_stale_timestamp_is_refused(base_url, fake, caplog):
-    caplog.set_level(logging.ERROR, logger="{{ cookiecutter.bank_slug }}.banking.http_core")
+    caplog.set_level(logging.ERROR, logger="{{ cookiecutter.bank_slug }}.core_banking.http.client")
     with pytest.raises(CoreUnavailable):
         make_adapter(base_url, clock=lambda: time.time() - 3600).get_account("A0001")
     assert fake.calls == []

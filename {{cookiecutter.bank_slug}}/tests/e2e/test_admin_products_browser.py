@@ -13,33 +13,14 @@ try:
 except ImportError:  # the `browser` fixture skips these tests (or fails them under CI=true)
     expect = None
 
-from {{ cookiecutter.bank_slug }}.admin.models import (
-    ROLE_HEAD_OFFICE,
-    StaffUser,
-)
-from {{ cookiecutter.bank_slug }}.alerts.models import (
-    DELIVERED,
-    UNDELIVERABLE,
-    Alert,
-)
-from {{ cookiecutter.bank_slug }}.banking.models import (
-    CardBinding,
-)
-from {{ cookiecutter.bank_slug }}.banking.transfers.models import (
-    FAILED,
-    POSTED,
-    TransferOrder,
-)
+from {{ cookiecutter.bank_slug }}.admin.models import ROLE_HEAD_OFFICE, StaffUser
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.products.models import (
-    bank_today,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.run import (
-    DEMO_FOLLOWERS,
-    push_menu,
-    seed_followers,
-)
-from {{ cookiecutter.bank_slug }}.timeutil import utcnow
+from {{ cookiecutter.bank_slug }}.features.alerts.models import DELIVERED, UNDELIVERABLE, Alert
+from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
+from {{ cookiecutter.bank_slug }}.features.products.models import bank_today
+from {{ cookiecutter.bank_slug }}.features.transfers.models import FAILED, POSTED, TransferOrder
+from {{ cookiecutter.bank_slug }}.sandbox.run import DEMO_FOLLOWERS, push_menu, seed_followers
+from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from ..live_sandbox import live_sandbox
 from .conftest import PHONE

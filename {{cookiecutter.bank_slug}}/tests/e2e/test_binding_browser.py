@@ -10,11 +10,7 @@ try:
 except ImportError:  # the `browser` fixture skips these tests (or fails them under CI=true)
     expect = None
 
-from {{ cookiecutter.bank_slug }}.sandbox.run import (
-    DEMO_FOLLOWERS,
-    push_menu,
-    seed_followers,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.run import DEMO_FOLLOWERS, push_menu, seed_followers
 
 from ..binding_support import ZHANG, seed_demo
 from ..live_sandbox import live_sandbox

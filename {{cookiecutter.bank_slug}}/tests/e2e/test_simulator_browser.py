@@ -7,12 +7,8 @@ try:
 except ImportError:  # the `browser` fixture skips these tests (or fails them under CI=true)
     expect = None
 
-from {{ cookiecutter.bank_slug }}.masking import mask_openid
-from {{ cookiecutter.bank_slug }}.sandbox.run import (
-    DEMO_FOLLOWERS,
-    push_menu,
-    seed_followers,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.run import DEMO_FOLLOWERS, push_menu, seed_followers
+from {{ cookiecutter.bank_slug }}.shared.masking import mask_openid
 
 from ..live_sandbox import live_sandbox
 

@@ -4,12 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api import (
-    create_mock_app,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import (
-    MockSettings,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api import create_mock_app
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import MockSettings
 
 from .mock_calls import APP_ID, APP_SECRET, FOLLOWER, NOT_FOLLOWING, fetch_token
 

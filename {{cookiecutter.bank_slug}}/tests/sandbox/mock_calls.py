@@ -2,9 +2,7 @@
 
 import json
 
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.errors import (
-    ERRMSG,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.errors import ERRMSG
 
 APP_ID = "wx1234567890abcdef"
 APP_SECRET = "0123456789abcdef0123456789abcdef"

@@ -2,9 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import (
-    MockSettings,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import MockSettings
 
 
 def test_settings_follow_the_service_config(app):

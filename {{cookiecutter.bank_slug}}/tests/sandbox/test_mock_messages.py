@@ -2,10 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.templates import (
-    ACCOUNT_CHANGE_TEMPLATE_ID,
-    PRIVATE_TEMPLATES,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.templates import ACCOUNT_CHANGE_TEMPLATE_ID, PRIVATE_TEMPLATES
 
 from .mock_calls import FOLLOWER, NOT_FOLLOWING, UNKNOWN, api_get, api_post, assert_errcode
 

@@ -10,21 +10,11 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.replies import TextReply
 from werkzeug.serving import make_server
 
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api import (
-    create_mock_app,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import (
-    MockSettings,
-)
-from {{ cookiecutter.bank_slug }}.sandbox.mock_api.templates import (
-    ACCOUNT_CHANGE_TEMPLATE_ID,
-)
-from {{ cookiecutter.bank_slug }}.wechat.client import (
-    make_client,
-)
-from {{ cookiecutter.bank_slug }}.wechat.customer_service import (
-    send_reply_later,
-)
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api import create_mock_app
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import MockSettings
+from {{ cookiecutter.bank_slug }}.sandbox.mock_api.templates import ACCOUNT_CHANGE_TEMPLATE_ID
+from {{ cookiecutter.bank_slug }}.wechat.client import make_client
+from {{ cookiecutter.bank_slug }}.wechat.customer_service import send_reply_later
 
 from .mock_calls import APP_ID, APP_SECRET, FOLLOWER, NOT_FOLLOWING, token_query
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from flask import has_request_context, request
 
 from ..extensions import db
-from ..masking import mask_card, mask_id_number, mask_name, mask_openid, mask_phone, scrub
-from ..timeutil import utcnow
+from ..shared.masking import mask_card, mask_id_number, mask_name, mask_openid, mask_phone, scrub
+from ..shared.timeutil import utcnow
 from .audit_models import AuditLog
 
 # A column is masked by the first rule its name matches; `pii=` in record() adds or overrides names.

@@ -7,7 +7,7 @@ from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..timeutil import utcnow
+from ..shared.timeutil import utcnow
 
 
 class AuditLog(db.Model):

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..i18n import _
-from ..timeutil import utcnow
+from ..shared.i18n import _
+from ..shared.timeutil import utcnow
 from . import audit, throttle
 from .captcha import check_answer, issue_png
 from .models import StaffUser
@@ -151,9 +151,7 @@ def csrf_refused(error: CSRFError):
 
 
 def refused_page(error):
-    """403 / 404 under /admin as a page in the staff's language (elsewhere the default answer)."""
-    if not request.path.startswith(ADMIN_PREFIX):
-        return error
+    """403 / 404 / 405 under /admin as a page in the staff's language (web/errors.py routes them here)."""
     if error.code == 403:
         title, reason = _("无权访问"), _("您的账号没有权限访问该页面或该记录。如需访问，请联系总行管理员。")
     else:

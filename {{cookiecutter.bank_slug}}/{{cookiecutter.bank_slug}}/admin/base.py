@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import Integer, false, inspect
 
 from ..extensions import db
-from ..i18n import _l
+from ..shared.i18n import _l
 from . import audit
 from .models import ROLE_HEAD_OFFICE, StaffUser
 

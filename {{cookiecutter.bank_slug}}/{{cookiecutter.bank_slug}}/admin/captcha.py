@@ -1,7 +1,7 @@
 """The graphic captcha of the admin login, asked after 3 failed logins (see throttle.py and captcha_guard.py)."""
 
-from .. import captcha_guard
-from ..captcha_guard import new_answer  # noqa: F401  (tests replace it here)
+from ..web import captcha as captcha_guard
+from ..web.captcha import new_answer  # noqa: F401  (tests replace it here)
 
 SESSION_CAPTCHA = "admin_login_captcha"
 PURPOSE = b"admin-login-captcha"

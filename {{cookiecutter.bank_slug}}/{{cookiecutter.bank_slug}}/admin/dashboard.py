@@ -1,8 +1,10 @@
-"""The dashboard (the /admin index): bound customers, alerts delivered / failed and transfers per day, scoped
-to the operator's branch (the whole bank for head office)."""
+"""The dashboard (the /admin index): the installed features' panels (bound customers, transfers and alerts per
+day, ...), scoped to the operator's branch (the whole bank for head office)."""
 
+from flask import current_app
 from flask_admin import expose
 
+from ..feature import dashboard_modules
 from . import stats
 from .base import StaffIndexView, current_staff, is_head_office, staff_branch_code
 from .charts import stacked_bars
@@ -14,20 +16,14 @@ class DashboardView(StaffIndexView):
         staff = current_staff()
         branch_code = None if is_head_office(staff) else (staff_branch_code() or "")
         days = stats.last_days()
-        users, cards = stats.bound_customers(branch_code)
-        transfers = stats.transfers_per_day(branch_code, days)
-        alerts = stats.alerts_per_day(branch_code, days)
+        panels = [panel for module in dashboard_modules(current_app) for panel in module.panels(branch_code, days)]
+        charts = [panel for panel in panels if isinstance(panel, stats.DailyChart)]
         return self.render(
             "admin/dashboard.html",
             staff=staff,
             branch=None if is_head_office(staff) else staff.branch,
-            bound_users=users,
-            bound_cards=cards,
-            alert_totals=stats.totals(alerts) if alerts is not None else None,
-            alerts_chart=stacked_bars(alerts) if alerts is not None else None,
-            alerts_days=alerts,
-            transfers_chart=stacked_bars(transfers),
-            transfers_days=transfers,
-            transfers_total=sum(d.total for d in transfers),
+            stats=[panel for panel in panels if isinstance(panel, stats.Stat)],
+            charts=[(chart, stacked_bars(chart.days)) for chart in charts],
+            day_rows=[(day, [chart.days[i] for chart in charts]) for i, (day, _s, _e) in enumerate(days)][::-1],
             days=stats.DAYS,
         )

@@ -7,9 +7,9 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..banking.models import Branch
-from ..extensions import db
-from ..timeutil import utcnow
+from ..core_banking.models import Branch
+from ..extensions import db, login_manager
+from ..shared.timeutil import utcnow
 
 ROLE_HEAD_OFFICE = "head_office"
 ROLE_BRANCH_OPERATOR = "branch_operator"
@@ -44,3 +44,9 @@ class StaffUser(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+@login_manager.user_loader
+def load_staff(user_id: str) -> StaffUser | None:
+    """Flask-Login: the staff member of the session's user id."""
+    return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None

@@ -1,10 +1,8 @@
 """Mounting the admin panel at /admin: login, session rules and the Flask-Admin views.
 
-A new `Admin` (and new view objects) is built for every app the factory creates. Each module in
-VIEW_MODULES has `add_views(admin)`; a feature adds its admin pages by adding its module here.
+A new `Admin` (and new view objects) is built for every app the factory creates. Every installed feature's
+admin modules (`Feature.admin`) add their pages with `add_views(admin)`, in feature order.
 """
-
-from importlib import import_module
 
 from flask import Flask
 from flask_admin import Admin
@@ -12,23 +10,12 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import login_manager
-from ..i18n import _l
-from ..timeutil import local_time
+from ..feature import admin_view_modules
+from ..shared.i18n import _l
+from ..shared.timeutil import local_time
+from ..web import errors
 from . import auth
 from .dashboard import DashboardView
-
-VIEW_MODULES = [
-    ".views.customers",
-    ".views.bindings",
-    ".views.transfers",
-    ".views.staff",
-    ".views.audit_log",
-    ".views.alerts",
-    ".views.products",
-    ".views.keyword_replies",
-    ".views.menu",
-    ".views.pushes",
-]
 
 
 def init_app(app: Flask) -> None:
@@ -37,8 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.before_request(auth.end_session_when_idle)
     app.register_error_handler(CSRFError, auth.csrf_refused)
-    app.register_error_handler(403, auth.refused_page)
-    app.register_error_handler(404, auth.refused_page)
+    errors.family(app, auth.ADMIN_PREFIX, auth.refused_page)  # 403 / 404 under /admin as a staff page
     app.add_template_filter(_admin_time, "admin_time")
     login_manager.login_view = "admin_auth.login"
     login_manager.login_message = None  # the login page says nothing about why; no flash piles up
@@ -50,8 +36,8 @@ def init_app(app: Flask) -> None:
         index_view=DashboardView(name=_l("首页"), url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="admin/staff_layout.html", fluid=True),
     )
-    for module in VIEW_MODULES:
-        import_module(module, __package__).add_views(admin)
+    for module in admin_view_modules(app):
+        module.add_views(admin)
     app.extensions["staff_admin"] = admin
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, or_, select
 
 from ..extensions import db
-from ..timeutil import utcnow
+from ..shared.timeutil import utcnow
 from .audit_models import LoginFailure
 
 FAILURES_BEFORE_CAPTCHA = 3

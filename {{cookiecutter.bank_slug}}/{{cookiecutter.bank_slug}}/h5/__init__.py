@@ -4,8 +4,9 @@ import re
 
 from flask import Flask, current_app
 
-from ..language import bank_name
-from .views import bp
+from ..web.language import bank_name
+from . import errors
+from .views import make_blueprint  # noqa: F401  (the factory builds the parent with it)
 
 HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
 FALLBACK_COLOR = "#07c160"  # WeChat green, only when BRAND_COLOR is not a colour
@@ -26,6 +27,9 @@ def branding() -> dict:
     }
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, bp) -> None:
+    """Mount the /h5 parent (with the features' pages on it), its error pages and the branding every template
+    sees."""
+    errors.install(app, bp)  # one CSRF and one not-found answer for every feature's pages
     app.register_blueprint(bp)
     app.context_processor(branding)

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from ..i18n import _
+from ..shared.i18n import _
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from flask.cli import with_appcontext
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .. import web_security
+from ..features.menu.service import menu_to_publish
+from ..web import security as web_security
 from ..wechat.client import get_client
 from ..wechat.menu import MenuError
-from ..wechat.menu_publish import menu_to_publish
 from .mock_api import create_mock_app
 from .mock_api.settings import MockSettings
 from .simulator.relay import RelayError, relay

@@ -1,7 +1,5 @@
 """WeChat official-account integration: the message endpoint, routing, replies and the API client."""
 
-import importlib
-
 from flask import Flask
 
 from .client import get_client
@@ -15,11 +13,9 @@ def _late_delivery(openid: str, reply_xml: str) -> None:
     send_reply_later(get_client(), openid, reply_xml)
 
 
-def init_app(app: Flask, handler_modules: list[str]) -> Router:
-    """Build the router from each module's `register(router)` and mount the endpoint."""
+def init_app(app: Flask) -> Router:
+    """Mount the endpoint and return the app's (empty) router: the features register their handlers on it."""
     router = Router()
-    for module_name in handler_modules:
-        importlib.import_module(module_name).register(router)
     app.extensions["wechat_router"] = router
     app.extensions["wechat_processor"] = MessageProcessor(app, router, _late_delivery)
     app.register_blueprint(bp)

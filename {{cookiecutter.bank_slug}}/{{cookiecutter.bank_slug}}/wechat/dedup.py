@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from wechatpy.messages import BaseMessage
 
 from ..extensions import db
-from ..timeutil import utcnow
+from ..shared.timeutil import utcnow
 from .models import InboundMessage
 
 POLL_SECONDS = 0.05

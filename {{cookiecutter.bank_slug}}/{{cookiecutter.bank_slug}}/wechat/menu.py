@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..i18n import _
+from ..shared.i18n import _
 
 MAX_BUTTONS = 3
 MAX_SUB_BUTTONS = 5

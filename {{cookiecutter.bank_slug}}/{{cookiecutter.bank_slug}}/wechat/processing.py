@@ -15,7 +15,7 @@ from flask import Flask
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 
-from ..i18n import _l
+from ..shared.i18n import _l
 from . import dedup
 from .inbound import dedup_key
 from .router import Router

@@ -9,7 +9,7 @@ import re
 
 from flask import Blueprint, jsonify, request
 
-from ...masking import mask_phone
+from ...shared.masking import mask_phone
 from .calls import mock_state
 from .faults import Faults, FaultsError
 from .state import RECORD_KINDS

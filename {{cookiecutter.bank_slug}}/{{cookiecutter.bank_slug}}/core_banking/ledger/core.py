@@ -1,0 +1,277 @@
+"""`LedgerCore`: the CoreBanking port implemented on the built-in double-entry ledger.
+
+A transfer is one database transaction (transactions.write_transaction, retried on serialization
+failures and deadlocks): lock payer and payee in account-id order (SELECT ... FOR UPDATE; SQLite:
+BEGIN IMMEDIATE), look the idempotency key up under those locks (applied -> the original result,
+replayed=True, or IdempotencyConflict when the payload differs), check the refusals, then write
+one entry whose two postings sum to zero and move both balances. A refusal raises before anything
+is written, so it posts nothing.
+
+Each call uses its own connection and transaction on the given engine (never the caller's
+session): commit your own pending writes before calling, as you would before calling a remote core.
+"""
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ...db import write_transaction
+from ...shared.cards import normalise_card
+from ...shared.timeutil import utcnow
+from ..models import Branch, Customer
+from ..port import (
+    THIS_BANK,
+    Account,
+    AccountNotActive,
+    AccountNotFound,
+    Balance,
+    CoreBankingError,
+    CoreUnavailable,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    PayeeNameMismatch,
+    PayeeNotFound,
+    SameAccount,
+    Transaction,
+    TransferRequest,
+    TransferResult,
+)
+from .accounts import SETTLEMENT_ACCOUNT_ID
+from .models import (
+    ENTRY_INTERBANK,
+    ENTRY_PENDING_SETTLEMENT,
+    ENTRY_POSTED,
+    ENTRY_TRANSFER,
+    KIND_CUSTOMER,
+    STATUS_ACTIVE,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+)
+from .pins import pin_matches
+from .posting import Leg, LockedAccount, append_entry, find_entry, lock_parties
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_AMOUNT_FEN = 10**15  # far above any limit; keeps sums inside BIGINT
+MAX_KEY_LENGTH = 128  # as core_api.IDEMPOTENCY_KEY_PATTERN
+MAX_MEMO_LENGTH = 140
+MAX_HISTORY = 100
+ACCOUNT_ID_PATTERN = re.compile(r"A\d{7}")
+OTHER_BANK_ACCOUNT_PATTERN = re.compile(r"\d{6,32}")
+
+
+def transfer_id(entry_id: int) -> str:
+    return f"J{entry_id:010d}"
+
+
+def request_fingerprint(request: TransferRequest) -> str:
+    """sha256 of what the customer asked for: the same key with another payload is a conflict."""
+    payload = [request.from_account_id, normalise_card(request.to_account_number) or request.to_account_number,
+               (request.to_name or "").strip(), request.amount_fen, (request.to_bank or "").strip(), request.memo]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def _checked_amount(amount_fen: object) -> int:
+    if type(amount_fen) is not int or not 0 < amount_fen <= MAX_AMOUNT_FEN:  # bool and float are refused too
+        raise InvalidAmount()
+    return amount_fen
+
+
+def _checked_key(key: object) -> str:
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise CoreBankingError("交易流水号无效，请重新发起")
+    return key
+
+
+def _same_name(given: str, holder: str) -> bool:
+    return re.sub(r"\s+", "", given or "") == re.sub(r"\s+", "", holder or "")
+
+
+def _digits_or_empty(text: str) -> str:
+    return re.sub(r"\D", "", text or "")
+
+
+class LedgerCore:
+    """CoreBanking on the ledger tables (see banking/ledger/models.py)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- accounts and identity ---------------------------------------------------------------
+
+    def find_account_by_card(self, card_number: str) -> Account | None:
+        card = normalise_card(card_number)
+        if not card:
+            return None
+        row = self._read(lambda c: c.execute(self._account_query().where(
+            LedgerAccount.card_number == card, LedgerAccount.kind == KIND_CUSTOMER)).first())
+        return self._account(row) if row else None
+
+    def get_account(self, account_id: str) -> Account:
+        return self._account(self._read(lambda c: self._account_row(c, account_id)))
+
+    def verify_identity(self, account_id: str, name: str, id_number: str, phone: str) -> bool:
+        row = self._read(lambda c: c.execute(
+            select(Customer.name, Customer.id_number, Customer.phone)
+            .join(LedgerAccount, LedgerAccount.customer_id == Customer.id)
+            .where(LedgerAccount.account_id == account_id)).first())
+        if row is None:
+            return False
+        return (_same_name(name, row.name)
+                and (id_number or "").strip().upper() == row.id_number.upper()
+                and _digits_or_empty(phone) == _digits_or_empty(row.phone))
+
+    def verify_pin(self, account_id: str, pin: str) -> bool:
+        pin_hash = self._read(lambda c: c.scalar(
+            select(LedgerAccount.pin_hash).where(LedgerAccount.account_id == account_id)))
+        return pin_matches(pin_hash, pin)
+
+    # --- balances and history ----------------------------------------------------------------
+
+    def balance(self, account_id: str) -> Balance:
+        balance_fen = self._read(lambda c: c.scalar(
+            select(LedgerAccount.balance_fen).where(LedgerAccount.account_id == account_id)))
+        if balance_fen is None:
+            raise AccountNotFound()
+        return Balance(account_id=account_id, available_fen=balance_fen, ledger_fen=balance_fen, as_of=utcnow())
+
+    def recent_transactions(self, account_id: str, limit: int = 10) -> list[Transaction]:
+        """Newest first (postings of one account are numbered in the order they were applied)."""
+        limit = max(0, min(int(limit), MAX_HISTORY))
+
+        def read(connection: Connection) -> list[Row]:
+            self._account_row(connection, account_id)
+            return list(connection.execute(
+                select(Posting.entry_id, Posting.amount_fen, Posting.balance_after_fen, Posting.kind,
+                       Posting.counterparty_name, Posting.counterparty_account, Posting.memo, JournalEntry.created_at)
+                .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+                .where(Posting.account_id == account_id)
+                .order_by(Posting.id.desc())
+                .limit(limit)))
+
+        rows = self._read(read) if limit else []
+        return [Transaction(
+            transaction_id=transfer_id(row.entry_id), account_id=account_id, amount_fen=row.amount_fen,
+            balance_after_fen=row.balance_after_fen, occurred_at=row.created_at, kind=row.kind,
+            counterparty_name=row.counterparty_name, counterparty_account=row.counterparty_account, memo=row.memo,
+        ) for row in rows]
+
+    # --- transfers ---------------------------------------------------------------------------
+
+    def transfer(self, request: TransferRequest) -> TransferResult:
+        amount_fen = _checked_amount(request.amount_fen)
+        key = _checked_key(request.idempotency_key)
+        fingerprint = request_fingerprint(request)
+        return self._write(lambda c: self._transfer(c, request, key, amount_fen, fingerprint))
+
+    def _transfer(self, connection: Connection, request: TransferRequest, key: str, amount_fen: int,
+                  fingerprint: str) -> TransferResult:
+        payer_id = request.from_account_id if isinstance(request.from_account_id, str) else ""
+        interbank = (request.to_bank or "").strip() != THIS_BANK
+        number = normalise_card(request.to_account_number)
+        typed = (request.to_account_number or "").strip()
+        rows = lock_parties(
+            connection, payer_id=payer_id,
+            payee_card=number if number and not interbank else None,
+            payee_account_id=typed if ACCOUNT_ID_PATTERN.fullmatch(typed) and not interbank else None,
+            internal_id=SETTLEMENT_ACCOUNT_ID if interbank else None)
+        applied = find_entry(connection, key)  # under the locks: a concurrent request with this key has finished
+        if applied is not None:
+            return self._replayed(applied, fingerprint)
+        payer = next((row for row in rows if row.account_id == payer_id), None)
+        if payer is None or payer.kind != KIND_CUSTOMER:
+            raise AccountNotFound()
+        memo = (request.memo or "")[:MAX_MEMO_LENGTH]
+        if interbank:
+            payee = next((row for row in rows if row.account_id == SETTLEMENT_ACCOUNT_ID), None)
+            if not OTHER_BANK_ACCOUNT_PATTERN.fullmatch(number) or not (request.to_name or "").strip():
+                raise PayeeNotFound()
+            if payee is None:
+                raise CoreUnavailable("跨行清算账户未开设，请联系银行")
+            kind, status = ENTRY_INTERBANK, ENTRY_PENDING_SETTLEMENT
+            payee_name, payee_number = (request.to_name or "").strip()[:64], number
+        else:
+            payee = next((row for row in rows if row.kind == KIND_CUSTOMER
+                          and (row.card_number == number or row.account_id == typed)), None)
+            if payee is None:
+                raise PayeeNotFound()
+            if payee.account_id == payer.account_id:
+                raise SameAccount()
+            if not _same_name(request.to_name, payee.holder_name):
+                raise PayeeNameMismatch()
+            kind, status = ENTRY_TRANSFER, ENTRY_POSTED
+            payee_name, payee_number = payee.holder_name, payee.card_number or ""
+        if payer.status != STATUS_ACTIVE:
+            raise AccountNotActive()
+        if payee.status != STATUS_ACTIVE:
+            raise AccountNotActive("收款账户状态异常，无法入账")
+        if payer.balance_fen < amount_fen:
+            raise InsufficientFunds()
+        created_at = utcnow()
+        locked = {row.account_id: LockedAccount(row.account_id, row.kind, row.status, row.balance_fen)
+                  for row in (payer, payee)}
+        entry_id, balances = append_entry(
+            connection, idempotency_key=key, request_hash=fingerprint, kind=kind, status=status,
+            amount_fen=amount_fen, locked=locked, created_at=created_at, legs=[
+                Leg(payer.account_id, -amount_fen, "transfer_out", payee_name, payee_number, memo),
+                Leg(payee.account_id, amount_fen, "transfer_in", payer.holder_name, payer.card_number or "", memo),
+            ])
+        return TransferResult(transfer_id=transfer_id(entry_id), status=status, amount_fen=amount_fen,
+                              from_balance_after_fen=balances[payer.account_id], posted_at=created_at)
+
+    @staticmethod
+    def _replayed(applied: Row, fingerprint: str) -> TransferResult:
+        if applied.request_hash != fingerprint or applied.kind not in (ENTRY_TRANSFER, ENTRY_INTERBANK):
+            raise IdempotencyConflict()
+        return TransferResult(transfer_id=transfer_id(applied.id), status=applied.status,
+                              amount_fen=applied.amount_fen, from_balance_after_fen=applied.payer_balance_after_fen,
+                              posted_at=applied.created_at, replayed=True)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _account_query():
+        holder_name = Customer.name.label("holder_name")
+        return (
+            select(LedgerAccount.account_id, LedgerAccount.card_number, LedgerAccount.kind, LedgerAccount.status,
+                   LedgerAccount.currency, LedgerAccount.label, holder_name, Branch.code.label("branch_code"))
+            .outerjoin(Customer, Customer.id == LedgerAccount.customer_id)
+            .outerjoin(Branch, Branch.id == Customer.branch_id)
+        )
+
+    def _account_row(self, connection: Connection, account_id: str) -> Row:
+        row = connection.execute(self._account_query().where(LedgerAccount.account_id == account_id)).first()
+        if row is None:
+            raise AccountNotFound()
+        return row
+
+    @staticmethod
+    def _account(row: Row) -> Account:
+        return Account(account_id=row.account_id, card_number=row.card_number or "",
+                       holder_name=row.holder_name or row.label or "", branch_code=row.branch_code or "",
+                       status=row.status, currency=row.currency)
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        try:
+            with self.engine.connect() as connection:
+                return work(connection)
+        except SQLAlchemyError as exc:
+            log.warning("ledger read failed: %s", type(exc).__name__)
+            raise CoreUnavailable() from exc
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        try:
+            return write_transaction(self.engine, work)
+        except SQLAlchemyError as exc:
+            log.warning("ledger transfer failed: %s", type(exc).__name__)
+            raise CoreUnavailable() from exc

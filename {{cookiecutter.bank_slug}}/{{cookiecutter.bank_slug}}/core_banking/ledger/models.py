@@ -1,0 +1,90 @@
+"""Tables of the built-in double-entry ledger: accounts, journal entries and their postings.
+
+Every money movement is one journal entry whose postings sum to zero. An account's `balance_fen`
+is kept in the same transaction as its postings, so it always equals the sum of its postings and
+the `balance_after_fen` of its latest one (`flask ledger check` verifies this).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ...extensions import db
+from ...shared.masking import mask_card
+from ...shared.timeutil import utcnow
+from ..models import Customer
+
+KIND_CUSTOMER = "customer"
+KIND_SETTLEMENT = "settlement"  # owed to other banks: credited by transfers out of this bank
+KIND_CAPITAL = "capital"  # the bank's own funds: the source of opening deposits
+ACCOUNT_KINDS = (KIND_CUSTOMER, KIND_SETTLEMENT, KIND_CAPITAL)
+
+STATUS_ACTIVE = "active"
+STATUS_FROZEN = "frozen"
+STATUS_CLOSED = "closed"
+
+ENTRY_TRANSFER = "transfer"  # inside this bank
+ENTRY_INTERBANK = "interbank_transfer"  # to another bank, through the settlement account
+ENTRY_OPENING = "opening_deposit"  # from the capital account when an account is opened
+
+ENTRY_POSTED = "posted"
+ENTRY_PENDING_SETTLEMENT = "pending_settlement"
+
+
+class LedgerAccount(db.Model):
+    """An account of the ledger: a customer's card account, or one of the bank's internal accounts."""
+
+    __tablename__ = "ledger_account"
+
+    account_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # A0000001; never shown to customers
+    card_number: Mapped[str | None] = mapped_column(String(19), unique=True)  # customer accounts only
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("bank_customer.id"), index=True)
+    label: Mapped[str | None] = mapped_column(String(64))  # holder name shown for internal accounts
+    kind: Mapped[str] = mapped_column(String(16), default=KIND_CUSTOMER)
+    status: Mapped[str] = mapped_column(String(16), default=STATUS_ACTIVE)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    pin_hash: Mapped[str | None] = mapped_column(String(256))  # werkzeug scrypt hash; never the PIN
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    customer: Mapped[Customer | None] = relationship()
+
+    def __repr__(self) -> str:  # never leaks the card number into logs or tracebacks
+        card = mask_card(self.card_number) if self.card_number else "-"
+        return f"<LedgerAccount {self.account_id} {self.kind} {card}>"
+
+
+class JournalEntry(db.Model):
+    """One money movement (a transfer or an opening deposit), applied at most once per idempotency key."""
+
+    __tablename__ = "ledger_journal_entry"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the request: same key, other payload
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(24))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    postings: Mapped[list["Posting"]] = relationship(back_populates="entry")
+
+
+class Posting(db.Model):
+    """One leg of a journal entry: a signed amount on one account (+ credit, - debit)."""
+
+    __tablename__ = "ledger_posting"
+    __table_args__ = (Index("ix_ledger_posting_account_id_id", "account_id", "id"),)  # an account's history
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_journal_entry.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("ledger_account.account_id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    balance_after_fen: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # port.Transaction.kind: transfer_in, transfer_out, deposit
+    counterparty_name: Mapped[str] = mapped_column(String(64), default="")
+    counterparty_account: Mapped[str] = mapped_column(String(34), default="")
+    memo: Mapped[str] = mapped_column(String(140), default="")
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="postings")

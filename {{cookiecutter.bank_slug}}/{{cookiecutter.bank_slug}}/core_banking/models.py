@@ -1,0 +1,43 @@
+"""Branches and customers of the bank, as the simulated core (the built-in ledger) knows them."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..shared.masking import mask_id_number, mask_name, mask_phone
+from ..shared.timeutil import utcnow
+
+
+class Branch(db.Model):
+    """A branch (网点): customers and branch operators belong to one."""
+
+    __tablename__ = "bank_branch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+    customers: Mapped[list["Customer"]] = relationship(back_populates="branch")
+
+
+class Customer(db.Model):
+    """A customer of the bank as the core knows them (name, ID number, phone)."""
+
+    __tablename__ = "bank_customer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str] = mapped_column(String(32), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("bank_branch.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    branch: Mapped[Branch] = relationship(back_populates="customers")
+
+    def __repr__(self) -> str:  # never leaks PII into logs or tracebacks
+        return (f"<Customer {self.id} {mask_name(self.name)} {mask_id_number(self.id_number)} "
+                f"{mask_phone(self.phone)}>")

@@ -1,0 +1,153 @@
+"""The one port to the bank's core system (`CoreBanking`): the only way the service touches
+accounts, identities, PINs, balances, transactions and transfers.
+
+Two adapters implement it: the built-in double-entry ledger (`banking.ledger`) for demos, pilots
+and banks without an integration yet, and the HTTP adapter (`banking.http_core`) for the bank's own
+core or ESB (contract: banking/core_api.openapi.yaml). Every adapter must pass the contract suite
+in tests/contract/.
+
+Money is always integer fen. Card and ID numbers never appear in exception messages or logs.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from ..shared.i18n import _l
+
+THIS_BANK = ""  # `to_bank` of a transfer inside this bank; otherwise the payee bank's name or code
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str  # the core's own key; never shown to customers
+    card_number: str  # full number: mask before showing (masking.mask_card)
+    holder_name: str
+    branch_code: str
+    status: str  # active | frozen | closed
+    currency: str = "CNY"
+
+
+@dataclass(frozen=True)
+class Balance:
+    account_id: str
+    available_fen: int
+    ledger_fen: int
+    as_of: datetime  # naive UTC
+
+
+@dataclass(frozen=True)
+class Transaction:
+    transaction_id: str
+    account_id: str
+    amount_fen: int  # + credit (money in), - debit (money out)
+    balance_after_fen: int
+    occurred_at: datetime  # naive UTC
+    kind: str  # transfer_in | transfer_out | deposit | withdrawal | fee | interest | other
+    counterparty_name: str = ""
+    counterparty_account: str = ""  # full number: mask before showing
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    idempotency_key: str  # one per customer intent (form); a retry with the same key posts nothing new
+    from_account_id: str
+    to_account_number: str  # card or account number of the payee
+    to_name: str  # checked against the payee account for transfers inside this bank
+    amount_fen: int
+    to_bank: str = THIS_BANK
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    transfer_id: str
+    status: str  # posted (inside this bank) | pending_settlement (to another bank, via settlement account)
+    amount_fen: int
+    from_balance_after_fen: int
+    posted_at: datetime  # naive UTC
+    replayed: bool = False  # True when the idempotency key had already been applied
+
+
+class CoreBankingError(Exception):
+    """A refusal by the core. `code` is stable (used by the HTTP contract); `message` is text fit for the
+    customer's page: the class default is lazy (_l, the page's language), a core's own message is as sent."""
+
+    code = "core_error"
+    message = _l("核心系统处理失败，请稍后再试")
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class AccountNotFound(CoreBankingError):
+    code, message = "account_not_found", _l("账户不存在")
+
+
+class AccountNotActive(CoreBankingError):
+    code, message = "account_not_active", _l("账户状态异常，请联系开户网点")
+
+
+class PayeeNotFound(CoreBankingError):
+    code, message = "payee_not_found", _l("收款账户不存在，请核对账号")
+
+
+class PayeeNameMismatch(CoreBankingError):
+    code, message = "payee_name_mismatch", _l("收款人户名与账号不符，请核对")
+
+
+class SameAccount(CoreBankingError):
+    code, message = "same_account", _l("不能向本账户转账")
+
+
+class InvalidAmount(CoreBankingError):
+    code, message = "invalid_amount", _l("转账金额无效")
+
+
+class InsufficientFunds(CoreBankingError):
+    code, message = "insufficient_funds", _l("账户可用余额不足")
+
+
+class IdempotencyConflict(CoreBankingError):
+    code, message = "idempotency_conflict", _l("该笔交易已提交且内容不同，请重新发起")
+
+
+class CoreUnavailable(CoreBankingError):
+    code, message = "core_unavailable", _l("核心系统暂时无法访问，请稍后再试")
+
+
+ERRORS_BY_CODE = {cls.code: cls for cls in (
+    AccountNotFound, AccountNotActive, PayeeNotFound, PayeeNameMismatch, SameAccount, InvalidAmount,
+    InsufficientFunds, IdempotencyConflict, CoreUnavailable,
+)}
+
+
+@runtime_checkable
+class CoreBanking(Protocol):
+    def find_account_by_card(self, card_number: str) -> Account | None:
+        """The account a card (digits only) belongs to, or None."""
+
+    def get_account(self, account_id: str) -> Account:
+        """Raises AccountNotFound."""
+
+    def verify_identity(self, account_id: str, name: str, id_number: str, phone: str) -> bool:
+        """True when name, ID number and reserved phone all match the account's holder."""
+
+    def verify_pin(self, account_id: str, pin: str) -> bool:
+        """True when the transaction PIN is right. Counting failures and locking is the service's
+        policy, not the core's; the PIN is never stored or logged in clear."""
+
+    def balance(self, account_id: str) -> Balance:
+        """Raises AccountNotFound."""
+
+    def recent_transactions(self, account_id: str, limit: int = 10) -> list[Transaction]:
+        """Newest first."""
+
+    def transfer(self, request: TransferRequest) -> TransferResult:
+        """Post a transfer exactly once per idempotency key. Inside this bank: debit the payer,
+        credit the payee (name checked). To another bank: debit the payer, credit the settlement
+        account, status pending_settlement. Raises a CoreBankingError subclass and posts nothing
+        on refusal."""

@@ -1,0 +1,89 @@
+"""The database helpers every writer uses: one unit of work in its own transaction, retried when the database
+asks for it (`write_transaction`); the engine options and SQLite's connection pragmas.
+
+PostgreSQL: the work locks the rows it changes with SELECT ... FOR UPDATE in account-id order, so
+two transfers between the same accounts (either direction) queue instead of deadlocking; a
+serialization failure, deadlock or a lost race on an idempotency key still rolls the whole unit
+back and runs it again, a bounded number of times. SQLite: the unit takes the database's write lock
+up front (BEGIN IMMEDIATE), so concurrent writers run one after the other; threads of one process
+first queue on an in-process lock, so they do not poll SQLite's busy handler (which starves some).
+"""
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 6
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+IDEMPOTENCY_CONSTRAINT = "idempotency_key"  # in the unique index's name and SQLite's message
+
+
+_sqlite_writers: dict[str, threading.Lock] = {}
+_sqlite_writers_guard = threading.Lock()
+
+
+def _writer_queue(engine: Engine) -> AbstractContextManager:
+    """SQLite: one lock per database file for this process's writers; others: nothing."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    key = engine.url.render_as_string(hide_password=True)
+    with _sqlite_writers_guard:
+        return _sqlite_writers.setdefault(key, threading.Lock())
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    """True when running the same work again may succeed (and cannot apply anything twice)."""
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in RETRY_SQLSTATES:
+        return True
+    if isinstance(exc, IntegrityError):  # a concurrent unit applied the same key first: the retry replays it
+        return IDEMPOTENCY_CONSTRAINT in str(original)
+    if isinstance(exc, OperationalError) and type(original).__module__.startswith("sqlite3"):
+        return "locked" in str(original) or "busy" in str(original)
+    return False
+
+
+def write_transaction(engine: Engine, work: Callable[[Connection], T], attempts: int = MAX_ATTEMPTS) -> T:
+    """Run `work(connection)` and commit; roll back on any exception (a refusal posts nothing)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with _writer_queue(engine), engine.connect() as connection:
+                if connection.dialect.name == "sqlite":
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                result = work(connection)
+                connection.commit()
+                return result
+        except DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            log.info("write transaction retried (attempt %d): %s", attempt, type(exc.orig).__name__)
+            time.sleep(random.uniform(0, 0.002 * attempt))
+    raise AssertionError("unreachable")
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    return {}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: WAL so several gunicorn workers can read while one writes; wait, don't fail, on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,83 @@
+"""Claiming due alerts and recording what became of them.
+
+A claim marks up to N due alerts `sending` under this dispatcher's name with a lease: their
+`next_attempt_at` becomes the lease's end. Due means pending and scheduled for now or earlier, or
+sending with an expired lease (its dispatcher died mid-batch: at-least-once, so that batch may go
+out twice). PostgreSQL: FOR UPDATE SKIP LOCKED, so several dispatchers take disjoint batches
+without waiting on each other. SQLite: the claim holds the database's write lock (BEGIN IMMEDIATE, through
+the ledger's write_transaction, which also retries what the database asks to be retried); run one dispatcher.
+
+Results are written in bulk, and only while this dispatcher still holds the lease (`lease_owner`):
+if it lost the lease, the alert belongs to whoever claimed it since.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, Row, bindparam, func, select, update
+
+from ...db import write_transaction
+from .models import OPEN_STATES, SENDING, Alert
+
+_TABLE = Alert.__table__
+CLAIMED_COLUMNS = (Alert.id, Alert.account_id, Alert.kind, Alert.amount_fen, Alert.balance_after_fen,
+                   Alert.occurred_at, Alert.attempts)
+
+
+@dataclass(frozen=True)
+class Update:
+    """What to write for one alert this dispatcher holds: a final state, or pending again at `next_attempt_at`."""
+
+    alert_id: int
+    state: str
+    next_attempt_at: datetime
+    tries: int = 0  # WeChat/SMS attempts made by this claim (added to `attempts`)
+    openid: str | None = None
+    channel: str | None = None
+    msgid: str | None = None
+    final_reason: str | None = None
+    last_error: str | None = None
+    finished_at: datetime | None = None
+
+
+def claim(engine: Engine, owner: str, limit: int, now: datetime, lease_seconds: float) -> list[Row]:
+    due = (select(_TABLE.c.id)
+           .where(_TABLE.c.state.in_(OPEN_STATES), _TABLE.c.next_attempt_at <= now)
+           .order_by(_TABLE.c.next_attempt_at)
+           .limit(limit))
+    if engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (update(_TABLE)
+                 .where(_TABLE.c.id.in_(due.scalar_subquery()))
+                 .values(state=SENDING, lease_owner=owner, next_attempt_at=now + timedelta(seconds=lease_seconds))
+                 .returning(*(_TABLE.c[column.key] for column in CLAIMED_COLUMNS)))
+    return write_transaction(engine, lambda connection: list(connection.execute(statement)))
+
+
+_RECORD = (update(_TABLE)
+           .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.lease_owner == bindparam("b_owner"),
+                  _TABLE.c.state == SENDING)
+           .values(state=bindparam("b_state"), next_attempt_at=bindparam("b_next"),
+                   attempts=_TABLE.c.attempts + bindparam("b_tries"), openid=bindparam("b_openid"),
+                   channel=bindparam("b_channel"), msgid=bindparam("b_msgid"), final_reason=bindparam("b_reason"),
+                   last_error=bindparam("b_error"), finished_at=bindparam("b_finished"), lease_owner=None))
+
+
+def record(engine: Engine, owner: str, updates: Iterable[Update]) -> int:
+    """Write the updates in one transaction; returns how many alerts this dispatcher still held."""
+    params = [{
+        "b_id": u.alert_id, "b_owner": owner, "b_state": u.state, "b_next": u.next_attempt_at, "b_tries": u.tries,
+        "b_openid": u.openid, "b_channel": u.channel, "b_msgid": u.msgid, "b_reason": u.final_reason,
+        "b_error": u.last_error, "b_finished": u.finished_at,
+    } for u in updates]
+    if not params:
+        return 0
+    rowcount = write_transaction(engine, lambda connection: connection.execute(_RECORD, params).rowcount)
+    return rowcount if rowcount is not None and rowcount >= 0 else len(params)
+
+
+def next_due(engine: Engine) -> datetime | None:
+    """When the earliest open alert is due (None: none open)."""
+    with engine.connect() as connection:
+        return connection.scalar(select(func.min(_TABLE.c.next_attempt_at)).where(_TABLE.c.state.in_(OPEN_STATES)))

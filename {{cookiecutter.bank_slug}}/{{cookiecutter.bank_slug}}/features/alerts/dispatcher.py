@@ -1,0 +1,319 @@
+"""The dispatcher: claims due alerts, applies the customer's rules, sends template messages
+concurrently (an asyncio loop with keep-alive connections, delivery.TemplateSender), falls back to
+SMS where the customer opted in, and records every outcome. `flask alerts run` keeps going;
+`flask alerts drain` stops when nothing is left to do now.
+
+The main thread claims, decides and records (the database); the send loop's thread only talks to
+WeChat. Up to `2 x concurrency` alerts are in flight: claiming the next batch and recording
+finished ones (in bulk) happen while the HTTP calls of the previous ones are still out. A killed
+dispatcher leaves at most those in flight `sending`; another (or its restart) claims them again
+when their lease ends, so duplicates are limited to that batch.
+"""
+
+import asyncio
+import logging
+import os
+import queue
+import random
+import secrets
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import Row, select
+
+from ...extensions import db
+from ...shared.masking import mask_openid
+from ...shared.timeutil import utcnow
+from ...sms import SmsError, get_sms_sender
+from ...wechat.client import api_base_url, make_client
+from ...wechat.token_store import token_store
+from ..binding.models import CardBinding
+from . import claims
+from .delivery import NO_WECHAT, PAUSE, RETRY, SENT, CachedTokenStore, TemplateSender
+from .message import AlertView, sms_text, template_payload
+from .models import (
+    CHANNEL_SMS,
+    CHANNEL_WECHAT,
+    DELIVERED,
+    EXPIRED,
+    PENDING,
+    REASON_ALERTS_OFF,
+    REASON_BELOW_MINIMUM,
+    REASON_INVALID_OPENID,
+    REASON_NOT_BOUND,
+    REASON_NOT_FOLLOWING,
+    REASON_REJECTED,
+    REASON_RETRIES_EXHAUSTED,
+    SMS,
+    UNDELIVERABLE,
+    AlertPreference,
+)
+from .preferences import Rules, rules_of
+
+log = logging.getLogger(__name__)
+
+ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an alert's account is bound, and that customer's rules."""
+
+    openid: str
+    card_mask: str
+    following: bool
+    sms_phone: str | None
+    rules: Rules
+
+    @property
+    def sms_possible(self) -> bool:
+        return self.rules.sms_fallback and bool(self.sms_phone)
+
+
+@dataclass(frozen=True)
+class Job:
+    row: Row  # claims.CLAIMED_COLUMNS
+    target: Target
+    channel: str  # wechat | sms
+
+
+def dispatcher_name() -> str:
+    return f"{socket.gethostname()[:12]}-{os.getpid()}-{secrets.token_hex(3)}"[:32]
+
+
+class Dispatcher:
+    def __init__(self, app: Flask, *, concurrency: int | None = None, batch_size: int | None = None,
+                 owner: str | None = None, clock=utcnow, sleep=time.sleep) -> None:
+        config = app.config
+        self.app = app
+        self.config = config
+        self.owner = owner or dispatcher_name()
+        self.concurrency = concurrency or config["ALERT_CONCURRENT_SENDS"]
+        self.batch_size = batch_size or config["ALERT_BATCH_SIZE"]
+        self.max_in_flight = 2 * self.concurrency
+        self.clock = clock
+        self.sleep = sleep
+        with app.app_context():
+            self.engine = db.engine
+            self.tokens = CachedTokenStore(token_store(app))
+        self.in_flight = 0  # alerts handed to the send loop whose outcome is not recorded yet
+        self.done: queue.SimpleQueue = queue.SimpleQueue()  # outcomes (claims.Update), put by the send loop
+        self.finished: list[claims.Update] = []  # outcomes taken from `done`, to record
+        self.paused_until: datetime | None = None
+        self.counts: Counter = Counter()
+        token_client = make_client(config, store=self.tokens)  # fetches tokens (wechatpy), under the store's lock
+        self.sender = TemplateSender(api_base_url(config), self.tokens, token_client.request_new_token,
+                                     config["ALERT_SEND_TIMEOUT_SECONDS"], self.concurrency)
+        self.template_id = config["ALERT_TEMPLATE_ID"]
+        self.fields = config["ALERT_TEMPLATE_FIELDS"]
+        self.max_age = timedelta(minutes=config["ALERT_MAX_AGE_MINUTES"])
+
+    # --- loops ---------------------------------------------------------------------------------
+
+    def drain(self, wait_seconds: float = 0.0) -> Counter:
+        """Deliver everything due now (and retries that come due within `wait_seconds`), then return."""
+        while True:
+            claimed = self.step()
+            if claimed or self.in_flight:
+                continue
+            upcoming = claims.next_due(self.engine)
+            now = self.clock()
+            if upcoming is None or (upcoming - now).total_seconds() > wait_seconds:
+                return self.counts
+            self.sleep(min(1.0, max(0.01, (upcoming - now).total_seconds())))
+
+    def run(self, stop: threading.Event, poll_seconds: float | None = None) -> Counter:
+        """Until `stop` is set: deliver what is due, wait a little when there is nothing."""
+        poll = poll_seconds if poll_seconds is not None else self.config["ALERT_POLL_SECONDS"]
+        last_report = time.monotonic()
+        while not stop.is_set():
+            if not self.step() and not self.in_flight:
+                stop.wait(poll)
+            if time.monotonic() - last_report >= 60:
+                log.info("alerts dispatcher %s: %s", self.owner, dict(self.counts))
+                last_report = time.monotonic()
+        self.finish_in_flight()
+        return self.counts
+
+    def close(self) -> None:
+        self.finish_in_flight()
+        self.sender.close()
+
+    def finish_in_flight(self) -> None:
+        while self.in_flight > len(self.finished):
+            self._wait_some(timeout=1.0)
+        self._record_done()
+
+    # --- one step: record, claim, decide, send -------------------------------------------------
+
+    def step(self) -> int:
+        """Record finished sends, then claim and start what fits in flight. Returns how many were claimed."""
+        self._record_done()
+        now = self.clock()
+        if self.paused_until is not None and now < self.paused_until:
+            self._wait_some(timeout=0.05) if self.in_flight else self.sleep(0.05)
+            return 0
+        room = min(self.batch_size, self.max_in_flight - self.in_flight)
+        if room <= 0:
+            self._wait_some(timeout=0.05)
+            return 0
+        rows = claims.claim(self.engine, self.owner, room, now, self.config["ALERT_LEASE_SECONDS"])
+        if not rows:
+            if self.in_flight:
+                self._wait_some(timeout=0.05)
+            return 0
+        decided = []
+        targets = self._targets([row.account_id for row in rows])
+        for row in rows:
+            job_or_update = self._decide(row, targets.get(row.account_id), now)
+            if isinstance(job_or_update, Job):
+                self.in_flight += 1
+                self.sender.submit(self._deliver(job_or_update), self._on_done)
+            else:
+                decided.append(job_or_update)
+        self._record(decided)
+        return len(rows)
+
+    def _on_done(self, task: asyncio.Task) -> None:
+        """On the send loop: hand the outcome to the main thread (_deliver returns one, never raises)."""
+        self.done.put(task.result())
+
+    def _wait_some(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for a send to finish; its outcome is recorded with the others."""
+        try:
+            self.finished.append(self.done.get(timeout=timeout))
+        except queue.Empty:
+            pass
+
+    def _record_done(self) -> None:
+        updates, self.finished = self.finished, []
+        while True:
+            try:
+                updates.append(self.done.get_nowait())
+            except queue.Empty:
+                break
+        self.in_flight -= len(updates)
+        self._record(updates)
+
+    def _record(self, updates: list[claims.Update]) -> None:
+        if not updates:
+            return
+        claims.record(self.engine, self.owner, updates)
+        for update in updates:
+            self.counts[update.state if update.state != PENDING else "retry_scheduled"] += 1
+
+    def _pause(self) -> None:
+        """Called on the send loop; the main thread only reads `paused_until`."""
+        until = self.clock() + timedelta(seconds=self.config["ALERT_QUOTA_PAUSE_SECONDS"])
+        if self.paused_until is None or self.paused_until < until:
+            log.warning("WeChat answered 45009 (API quota reached): alerts paused until %s UTC", f"{until:%H:%M:%S}")
+            self.paused_until = until
+            self.counts["pauses"] += 1
+
+    # --- deciding ------------------------------------------------------------------------------
+
+    def _targets(self, account_ids: list[str]) -> dict[str, Target]:
+        with self.engine.connect() as connection:
+            bindings = list(connection.execute(
+                select(CardBinding.account_id, CardBinding.openid, CardBinding.card_mask,
+                       CardBinding.alerts_suspended, CardBinding.sms_phone)
+                .where(CardBinding.account_id.in_(set(account_ids)), CardBinding.status == ACTIVE)))
+            openids = {binding.openid for binding in bindings}
+            preferences = {p.openid: p for p in connection.execute(
+                select(AlertPreference.openid, AlertPreference.enabled, AlertPreference.min_amount_fen,
+                       AlertPreference.sms_fallback).where(AlertPreference.openid.in_(openids)))} if openids else {}
+        return {b.account_id: Target(b.openid, b.card_mask, not b.alerts_suspended, b.sms_phone,
+                                     rules_of(preferences.get(b.openid), self.config)) for b in bindings}
+
+    def _decide(self, row: Row, target: Target | None, now: datetime) -> Job | claims.Update:
+        if now - row.occurred_at > self.max_age:
+            return claims.Update(row.id, EXPIRED, now, finished_at=now, final_reason="too_old")
+        if target is None:
+            return self._final(row, UNDELIVERABLE, now, REASON_NOT_BOUND)
+        if not target.rules.enabled:
+            return self._final(row, UNDELIVERABLE, now, REASON_ALERTS_OFF, target)
+        if not target.rules.wants(row.amount_fen):
+            return self._final(row, UNDELIVERABLE, now, REASON_BELOW_MINIMUM, target)
+        if not target.following:  # unsubscribed: WeChat would answer 43004
+            if target.sms_possible:
+                return Job(row, target, CHANNEL_SMS)
+            return self._final(row, UNDELIVERABLE, now, REASON_NOT_FOLLOWING, target)
+        return Job(row, target, CHANNEL_WECHAT)
+
+    @staticmethod
+    def _final(row: Row, state: str, now: datetime, reason: str | None = None, target: Target | None = None,
+               **extra) -> claims.Update:
+        return claims.Update(row.id, state, now, openid=target.openid if target else None, final_reason=reason,
+                             finished_at=now, **extra)
+
+    # --- delivering (coroutines on the send loop) ----------------------------------------------
+
+    def _view(self, job: Job) -> AlertView:
+        row = job.row
+        return AlertView(row.id, row.kind, row.amount_fen, row.balance_after_fen, row.occurred_at,
+                         job.target.card_mask)
+
+    async def _deliver(self, job: Job) -> claims.Update:
+        try:
+            if job.channel == CHANNEL_SMS:
+                return await self.sender.in_thread(self._send_sms, job, 0, REASON_NOT_FOLLOWING)
+            return await self._send_wechat(job)
+        except Exception as exc:  # a bug must not stall the pipeline: retry later, and say so
+            log.exception("alert %s: delivery failed unexpectedly", job.row.id)
+            return self._retry(job, tries=1, error=f"internal error: {type(exc).__name__}")
+
+    async def _send_wechat(self, job: Job) -> claims.Update:
+        config = self.config
+        payload = template_payload(
+            self._view(job), openid=job.target.openid, template_id=self.template_id, fields=self.fields,
+            timezone=config["TIMEZONE"], url=f"{config['PUBLIC_BASE_URL']}/h5/alerts/{job.row.id}")
+        result = await self.sender.send(payload)
+        now = self.clock()
+        if result.outcome == SENT:
+            return self._final(job.row, DELIVERED, now, target=job.target, channel=CHANNEL_WECHAT,
+                               msgid=result.msgid, tries=1)
+        if result.outcome == NO_WECHAT:
+            cause = REASON_NOT_FOLLOWING if result.errcode == 43004 else REASON_INVALID_OPENID
+            if job.target.sms_possible:  # the SMS gateway is a blocking port: on a worker thread
+                return await self.sender.in_thread(self._send_sms, job, 1, cause, result.error)
+            return self._final(job.row, UNDELIVERABLE, now, cause, job.target, tries=1, last_error=result.error)
+        if result.outcome == PAUSE:  # the whole dispatcher waits; this alert goes out when it resumes
+            self._pause()
+            resume = now + timedelta(seconds=config["ALERT_QUOTA_PAUSE_SECONDS"])
+            return claims.Update(job.row.id, PENDING, resume, tries=0, openid=job.target.openid,
+                                 last_error=result.error)
+        if result.outcome == RETRY:
+            return self._retry(job, tries=1, error=result.error)
+        return self._final(job.row, UNDELIVERABLE, now, REASON_REJECTED, job.target, tries=1, last_error=result.error)
+
+    def _send_sms(self, job: Job, tries: int, cause: str, wechat_error: str | None = None) -> claims.Update:
+        text = sms_text(self._view(job), bank_short_name=self.config["BANK_SHORT_NAME"],
+                        timezone=self.config["TIMEZONE"])
+        try:
+            with self.app.app_context():
+                get_sms_sender().send(job.target.sms_phone, text)
+        except SmsError as exc:
+            return self._retry(job, tries=tries + 1, error=f"SMS: {exc}"[:200])
+        log.info("alert %s sent by SMS to %s's phone (%s)", job.row.id, mask_openid(job.target.openid), cause)
+        return self._final(job.row, SMS, self.clock(), target=job.target, channel=CHANNEL_SMS, tries=tries + 1,
+                           last_error=wechat_error)
+
+    def _retry(self, job: Job, tries: int, error: str) -> claims.Update:
+        now = self.clock()
+        attempts = job.row.attempts + tries
+        if attempts >= self.config["ALERT_MAX_ATTEMPTS"]:
+            return self._final(job.row, UNDELIVERABLE, now, REASON_RETRIES_EXHAUSTED, job.target, tries=tries,
+                               last_error=error)
+        return claims.Update(job.row.id, PENDING, now + timedelta(seconds=self.backoff(attempts)), tries=tries,
+                             openid=job.target.openid, last_error=error)
+
+    def backoff(self, attempts: int) -> float:
+        """Exponential with jitter: half the step fixed, half random (so retries of a burst spread out)."""
+        step = min(self.config["ALERT_RETRY_MAX_SECONDS"],
+                   self.config["ALERT_RETRY_BASE_SECONDS"] * 2 ** max(0, attempts - 1))
+        return step / 2 + random.uniform(0, step / 2)

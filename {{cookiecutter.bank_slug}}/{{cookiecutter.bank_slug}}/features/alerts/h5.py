@@ -1,0 +1,68 @@
+"""/h5/alerts: the customer's alert settings; /h5/alerts/<id>: one transaction, opened from the
+template message's link. Only the customer the alert was sent to (or whose bound card it is) sees it."""
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from sqlalchemy import select
+
+from ...extensions import db
+from ...h5.errors import error_page
+from ...h5.oauth import customer_required
+from ...shared.i18n import _
+from ...shared.masking import mask_openid, mask_phone
+from ...shared.timeutil import local_time
+from ..binding.models import CardBinding
+from ..binding.service import active_bindings
+from .forms import AlertSettingsForm
+from .message import kind_label
+from .models import Alert
+from .preferences import Rules, load_rules, save_rules
+
+bp = Blueprint("alerts", __name__)
+
+
+
+
+def _error(title: str, reason: str, status: int, retry: str | None = None):
+    return error_page(title, reason, status, retry or url_for("h5.alerts.settings"))
+
+
+def _page(form: AlertSettingsForm, saved: bool = False, status: int = 200):
+    bindings = active_bindings(g.openid)
+    phones = sorted({mask_phone(b.sms_phone) for b in bindings if b.sms_phone})
+    return render_template("h5/alerts/settings.html", form=form, bindings=bindings, phones=phones, saved=saved,
+                           customer=mask_openid(g.openid)), status
+
+
+@bp.get("/alerts")
+@customer_required
+def settings():
+    rules = load_rules(g.openid, current_app.config)
+    form = AlertSettingsForm(formdata=None, enabled=rules.enabled, sms_fallback=rules.sms_fallback,
+                             min_amount=f"{rules.min_amount_fen // 100}.{rules.min_amount_fen % 100:02d}")
+    return _page(form)
+
+
+@bp.post("/alerts")
+@customer_required
+def save():
+    form = AlertSettingsForm()
+    if not form.validate():
+        return _page(form, status=400)
+    save_rules(g.openid, Rules(bool(form.enabled.data), form.min_amount_fen, bool(form.sms_fallback.data)))
+    return _page(form, saved=True)
+
+
+@bp.get("/alerts/<int:alert_id>")
+@customer_required
+def detail(alert_id: int):
+    alert = db.session.get(Alert, alert_id)
+    binding = None
+    if alert is not None:
+        binding = db.session.execute(select(CardBinding).where(
+            CardBinding.account_id == alert.account_id, CardBinding.openid == g.openid)
+            .order_by(CardBinding.id.desc())).scalars().first()
+    if alert is None or (alert.openid != g.openid and binding is None):
+        return _error(_("交易不存在"), _("未找到这笔交易，或它不属于您绑定的银行卡。"), 404, request.path)
+    return render_template("h5/alerts/detail.html", alert=alert, card_mask=binding.card_mask if binding else "",
+                           label=kind_label(alert.kind, alert.amount_fen),
+                           occurred=local_time(alert.occurred_at), customer=mask_openid(g.openid))

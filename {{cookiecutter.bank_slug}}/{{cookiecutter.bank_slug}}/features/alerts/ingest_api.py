@@ -1,0 +1,86 @@
+"""POST /api/core/v1/transactions: the bank's core pushes transactions; each becomes an alert.
+
+Signed like the core-banking contract (banking/core_api.py): HMAC-SHA256 keyed with CORE_API_SECRET
+over "<timestamp>\\n<METHOD>\\n<path>\\n" + body, hex in X-Core-Signature, Unix seconds in
+X-Core-Timestamp, which must be within CORE_API_TIMESTAMP_WINDOW_SECONDS of this server's clock.
+
+Batch semantics (docs/alerts-api.openapi.yaml): a request that is not well-formed as a whole (bad
+signature or timestamp, not JSON, no `transactions` array, more than 1,000 items, body too large) is
+refused whole with a 4xx and nothing is stored. Otherwise every item gets its own result, in order:
+`stored`, `duplicate` (same transaction_id and content as before: idempotent) or `refused` with the
+reason; the stored items commit together in one transaction, so a 200 means they are all stored.
+"""
+
+import hmac
+import json
+import logging
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ...core_banking.http.wire import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from ...db import write_transaction
+from ...extensions import db
+from ...shared.timeutil import utcnow
+from .ingest import DUPLICATE, REFUSED, STORED, store_core_transactions
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("core_ingest", __name__, url_prefix="/api/core/v1")
+
+MAX_BATCH = 1000
+MIN_SECRET_LENGTH = 16
+
+
+def _error(status: int, code: str, message: str):
+    response = jsonify({"code": code, "message": message})
+    response.status_code = status
+    return response
+
+
+def _signature_problem(body: bytes) -> str | None:
+    secret = current_app.config.get("CORE_API_SECRET") or ""
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not timestamp or not signature:
+        return f"{TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required"
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > current_app.config[
+            "CORE_API_TIMESTAMP_WINDOW_SECONDS"]:
+        return f"{TIMESTAMP_HEADER} is not a Unix time within the allowed window (check the clocks)"
+    path = request.full_path if request.query_string else request.path
+    expected = sign(secret, timestamp, request.method, path, body)
+    if not hmac.compare_digest(expected, signature.strip().lower()):
+        return "signature does not match (HMAC-SHA256 of timestamp, method, path and body with CORE_API_SECRET)"
+    return None
+
+
+@bp.post("/transactions")
+def push_transactions():
+    secret = current_app.config.get("CORE_API_SECRET") or ""
+    if len(secret) < MIN_SECRET_LENGTH or secret == "change-me":
+        return _error(503, "not_configured", "CORE_API_SECRET is not set on this server; ingestion is disabled")
+    limit = current_app.config["CORE_API_MAX_BODY_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        return _error(413, "too_large", f"body larger than {limit} bytes; send at most {MAX_BATCH} transactions")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        return _error(413, "too_large", f"body larger than {limit} bytes; send at most {MAX_BATCH} transactions")
+    problem = _signature_problem(body)
+    if problem:
+        log.warning("core transaction push refused: %s", problem)
+        return _error(401, "unauthorized", problem)
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "invalid_request", "body must be JSON: {\"transactions\": [...]}")
+    items = payload.get("transactions") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not items:
+        return _error(400, "invalid_request", "body must be a JSON object with a non-empty `transactions` array")
+    if len(items) > MAX_BATCH:
+        return _error(413, "too_many", f"at most {MAX_BATCH} transactions per request, got {len(items)}")
+    ledger = current_app.config["CORE_BANKING_ADAPTER"] == "ledger"
+    results = write_transaction(
+        db.engine, lambda connection: store_core_transactions(connection, list(enumerate(items)), utcnow(), ledger))
+    counts = {status: sum(1 for r in results if r.status == status) for status in (STORED, DUPLICATE, REFUSED)}
+    log.info("core pushed %d transactions: %s", len(items), counts)
+    return jsonify({**counts, "results": [result.to_json() for result in results]})

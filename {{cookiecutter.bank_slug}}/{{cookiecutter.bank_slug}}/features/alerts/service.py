@@ -1,0 +1,22 @@
+"""Operations on alerts for staff (the admin panel): retrying undeliverable ones."""
+
+from sqlalchemy import update
+
+from ...extensions import db
+from ...shared.timeutil import utcnow
+from .models import PENDING, UNDELIVERABLE, Alert
+
+
+def retry_undeliverable(alert_ids: list[int]) -> int:
+    """Put undeliverable alerts back in the queue (attempts start over); returns how many. Alerts in
+    any other state are left as they are."""
+    if not alert_ids:
+        return 0
+    now = utcnow()
+    result = db.session.execute(
+        update(Alert).where(Alert.id.in_(alert_ids), Alert.state == UNDELIVERABLE)
+        .values(state=PENDING, attempts=0, next_attempt_at=now, final_reason=None, finished_at=None,
+                lease_owner=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount or 0

@@ -1,0 +1,337 @@
+"""Card bindings (绑卡): which bank cards a WeChat user (openid) has bound, and how a card gets bound.
+
+Binding: the core finds the account by card number and checks name, ID number and reserved phone
+(one generic refusal, never which field was wrong); then a 6-digit one-time code goes by SMS to that
+phone. Only a keyed hash of the code is stored; it expires after 5 minutes, allows 5 attempts, and
+a new code may be asked for after 60 seconds. The right code binds the card.
+
+One openid may bind several cards; an account is bound to one openid at a time. Unbinding keeps the
+row (status "unbound") for the record. Unfollowing suspends alerts but keeps the bindings.
+
+The H5 pages (h5/binding.py) only collect input and show outcomes; every rule lives here.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ...core_banking.current import get_core
+from ...core_banking.port import AccountNotActive
+from ...extensions import db
+from ...shared.i18n import _, _l
+from ...shared.masking import mask_card, mask_phone
+from ...shared.timeutil import utcnow
+from ...sms import SmsError, get_sms_sender
+from .models import BindingChallenge, CardBinding
+
+log = logging.getLogger(__name__)
+
+STATUS_ACTIVE = "active"
+STATUS_UNBOUND = "unbound"
+CHALLENGE_PENDING = "pending"
+CHALLENGE_VERIFIED = "verified"
+CHALLENGE_FAILED = "failed"
+CHALLENGE_REPLACED = "replaced"
+
+CODE_DIGITS = 6
+CODE_LIFETIME = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+RESEND_AFTER = timedelta(seconds=60)
+MAX_SENDS = 5  # codes per challenge, the first one included
+
+SMS_TEXT = _l("【{bank}】您正在绑定尾号{tail}的银行卡，验证码 {code}，{minutes} 分钟内有效。"
+              "请勿将验证码告诉任何人，本行工作人员不会索要。")
+
+
+class BindingError(Exception):
+    """A refusal; `message` is text for the customer's page (lazy: the page's language), `status` the page's
+    HTTP status."""
+
+    message = _l("绑定失败，请稍后再试")
+    status = 400
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class IdentityMismatch(BindingError):
+    message = _l("您输入的卡号、姓名、身份证号或手机号与本行开户信息不符，请核对后重试。")
+
+
+class CardAlreadyBound(BindingError):
+    message = _l("该卡已绑定在您的微信上，无需重复绑定。")
+
+
+class CardBoundElsewhere(BindingError):
+    message = _l("该卡已绑定在其他微信号上。如需改绑，请先在原微信号中解绑，或携带身份证到开户网点办理。")
+    status = 409
+
+
+class ChallengeNotFound(BindingError):
+    message = _l("绑定申请不存在或已结束，请重新填写绑卡信息。")
+    status = 404
+
+
+class CodeExpired(BindingError):
+    message = _l("验证码已过期，请重新获取。")
+
+
+class CodeWrong(BindingError):
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(_("验证码不正确，还可以再试 %(count)s 次。", count=attempts_left))
+        self.attempts_left = attempts_left
+
+
+class TooManyAttempts(BindingError):
+    message = _l("验证码错误次数过多，本次绑定已取消，请重新填写绑卡信息。")
+    status = 429
+
+
+class ResendTooSoon(BindingError):
+    status = 429
+
+    def __init__(self, seconds_left: int) -> None:
+        super().__init__(_("验证码已发送，请 %(seconds)s 秒后再重新获取。", seconds=seconds_left))
+        self.seconds_left = seconds_left
+
+
+class TooManySends(BindingError):
+    message = _l("验证码发送次数过多，本次绑定已取消，请稍后重新填写绑卡信息。")
+    status = 429
+
+
+class SmsNotSent(BindingError):
+    message = _l("短信发送失败，请稍后再试。")
+    status = 503
+
+
+# -- what transfers, balances and alerts build on ------------------------------------------------
+def active_bindings(openid: str) -> list[CardBinding]:
+    """The cards this openid has bound, oldest first."""
+    query = (select(CardBinding).where(CardBinding.openid == openid, CardBinding.status == STATUS_ACTIVE)
+             .order_by(CardBinding.bound_at, CardBinding.id))
+    return list(db.session.execute(query).scalars())
+
+
+MAX_ROW_ID = 2**31 - 1
+
+
+def binding_for(openid: str, binding_id: int | str | None) -> CardBinding | None:
+    """This openid's active binding with this id; None for anyone else's, an unbound one or a bad id."""
+    try:
+        key = int(str(binding_id))
+    except ValueError:
+        return None
+    if not 0 < key <= MAX_ROW_ID:  # a forged id beyond INTEGER would be a database error on PostgreSQL
+        return None
+    query = select(CardBinding).where(CardBinding.id == key, CardBinding.openid == openid,
+                                      CardBinding.status == STATUS_ACTIVE)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def _active_binding_of_account(account_id: str) -> CardBinding | None:
+    query = select(CardBinding).where(CardBinding.account_id == account_id, CardBinding.status == STATUS_ACTIVE)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def _refuse_if_bound(openid: str, account_id: str) -> None:
+    existing = _active_binding_of_account(account_id)
+    if existing is not None:
+        raise CardAlreadyBound() if existing.openid == openid else CardBoundElsewhere()
+
+
+# -- one-time codes ----------------------------------------------------------------------------------
+def new_code() -> str:
+    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def code_digest(salt: str, code: str) -> str:
+    """Keyed hash (HMAC-SHA256 with SECRET_KEY): the stored hash alone does not give the code away."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _set_code(challenge: BindingChallenge, code: str) -> None:
+    now = utcnow()
+    challenge.code_salt = secrets.token_hex(16)
+    challenge.code_hash = code_digest(challenge.code_salt, code)
+    challenge.attempts = 0
+    challenge.sent_at, challenge.expires_at = now, now + CODE_LIFETIME
+
+
+def _send_code(challenge: BindingChallenge, code: str) -> None:
+    text = SMS_TEXT.format(bank=current_app.config["BANK_SHORT_NAME"], tail=challenge.card_mask[-4:], code=code,
+                           minutes=int(CODE_LIFETIME.total_seconds() // 60))
+    try:
+        get_sms_sender().send(challenge.phone, text)
+    except SmsError as exc:
+        log.warning("验证码短信发送失败 %s: %s", mask_phone(challenge.phone), exc)
+        raise SmsNotSent() from None
+    log.info("已发送验证码至 %s", mask_phone(challenge.phone))
+
+
+def _pending_challenge(openid: str, challenge_id: int | None) -> BindingChallenge:
+    challenge = db.session.get(BindingChallenge, challenge_id) if isinstance(challenge_id, int) else None
+    if challenge is None or challenge.openid != openid or challenge.status != CHALLENGE_PENDING:
+        raise ChallengeNotFound()
+    return challenge
+
+
+def _close(challenge: BindingChallenge, status: str) -> None:
+    challenge.status, challenge.phone = status, ""
+
+
+# -- the binding flow --------------------------------------------------------------------------------
+def start_binding(openid: str, card_number: str, name: str, id_number: str, phone: str) -> BindingChallenge:
+    """Check the card and the holder through the core, then send a code. Raises BindingError, or the
+    core's CoreBankingError (e.g. CoreUnavailable); nothing is stored on any refusal."""
+    core = get_core()
+    account = core.find_account_by_card(card_number)
+    if account is None or not core.verify_identity(account.account_id, name, id_number, phone):
+        log.info("binding refused: identity not confirmed for card %s", mask_card(card_number))
+        raise IdentityMismatch()
+    if account.status != STATUS_ACTIVE:
+        raise BindingError(AccountNotActive.message)
+    _refuse_if_bound(openid, account.account_id)
+    db.session.execute(update(BindingChallenge)
+                       .where(BindingChallenge.openid == openid, BindingChallenge.status == CHALLENGE_PENDING)
+                       .values(status=CHALLENGE_REPLACED, phone=""))
+    challenge = BindingChallenge(openid=openid, account_id=account.account_id, card_mask=mask_card(card_number),
+                                 branch_code=account.branch_code or None, phone=phone, sends=1,
+                                 status=CHALLENGE_PENDING)
+    code = new_code()
+    _set_code(challenge, code)
+    db.session.add(challenge)
+    try:
+        db.session.flush()
+        _send_code(challenge, code)
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return challenge
+
+
+def resend_code(openid: str, challenge_id: int | None) -> BindingChallenge:
+    """A new code for a pending challenge, no sooner than RESEND_AFTER after the last one."""
+    challenge = _pending_challenge(openid, challenge_id)
+    waited = utcnow() - challenge.sent_at
+    if waited < RESEND_AFTER:
+        raise ResendTooSoon(max(1, int((RESEND_AFTER - waited).total_seconds() + 0.999)))
+    if challenge.sends >= MAX_SENDS:
+        _close(challenge, CHALLENGE_FAILED)
+        db.session.commit()
+        raise TooManySends()
+    code = new_code()
+    _set_code(challenge, code)
+    challenge.sends += 1
+    try:
+        _send_code(challenge, code)
+    except BaseException:
+        db.session.rollback()  # the previous code stays valid
+        raise
+    db.session.commit()
+    return challenge
+
+
+def confirm_binding(openid: str, challenge_id: int | None, code: str) -> CardBinding:
+    """The right code binds the card. Each try counts before the code is compared (atomically, so
+    parallel guesses cannot exceed MAX_ATTEMPTS)."""
+    challenge = _pending_challenge(openid, challenge_id)
+    if utcnow() >= challenge.expires_at:
+        raise CodeExpired()
+    counted = db.session.execute(
+        update(BindingChallenge)
+        .where(BindingChallenge.id == challenge.id, BindingChallenge.status == CHALLENGE_PENDING,
+               BindingChallenge.attempts < MAX_ATTEMPTS)
+        .values(attempts=BindingChallenge.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(challenge)
+    if not counted:
+        _close(challenge, CHALLENGE_FAILED)
+        db.session.commit()
+        raise TooManyAttempts()
+    if not hmac.compare_digest(code_digest(challenge.code_salt, code), challenge.code_hash):
+        left = MAX_ATTEMPTS - challenge.attempts
+        if left <= 0:
+            _close(challenge, CHALLENGE_FAILED)
+            db.session.commit()
+            raise TooManyAttempts()
+        raise CodeWrong(left)
+    return _bind(challenge)
+
+
+def _bind(challenge: BindingChallenge) -> CardBinding:
+    try:
+        _refuse_if_bound(challenge.openid, challenge.account_id)
+    except BindingError:
+        _close(challenge, CHALLENGE_FAILED)
+        db.session.commit()
+        raise
+    binding = CardBinding(openid=challenge.openid, account_id=challenge.account_id, card_mask=challenge.card_mask,
+                          branch_code=challenge.branch_code, status=STATUS_ACTIVE, alerts_suspended=False,
+                          sms_phone=challenge.phone)
+    db.session.add(binding)
+    _close(challenge, CHALLENGE_VERIFIED)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another openid bound the same account a moment ago
+        db.session.rollback()
+        raise CardBoundElsewhere() from None
+    log.info("card %s bound", binding.card_mask)
+    return binding
+
+
+def unbind(openid: str, binding_id: int | str | None) -> CardBinding | None:
+    """Unbind this openid's card; None (nothing changed) when the id is not one of its active bindings."""
+    binding = binding_for(openid, binding_id)
+    if binding is None:
+        return None
+    binding.status, binding.unbound_at = STATUS_UNBOUND, utcnow()
+    db.session.commit()
+    log.info("card %s unbound", binding.card_mask)
+    return binding
+
+
+# -- follow state ------------------------------------------------------------------------------------
+def set_alerts_suspended(openid: str, suspended: bool) -> None:
+    """Unfollowing suspends alerts to every bound card (the bindings stay); following again resumes them.
+    Part of the caller's transaction: the caller commits."""
+    db.session.execute(update(CardBinding)
+                       .where(CardBinding.openid == openid, CardBinding.status == STATUS_ACTIVE)
+                       .values(alerts_suspended=suspended))
+
+
+# -- branch scope: which bindings (and so which accounts) belong to a branch, for the admin panel --------------
+# A binding carries the account's `branch_code` (from the core when the card was bound). Each helper returns a SQL
+# condition or subquery for `StaffModelView.scope_query` or any select(); other features scope through these.
+def bindings_of(branch_code: str):
+    return CardBinding.branch_code == branch_code
+
+
+def branch_binding_ids(branch_code: str):
+    return select(CardBinding.id).where(CardBinding.branch_code == branch_code)
+
+
+def branch_account_ids(branch_code: str):
+    """Core account ids ever bound at this branch (any binding status)."""
+    return select(CardBinding.account_id).where(CardBinding.branch_code == branch_code)
+
+
+def bound_customers(branch_code: str | None) -> tuple[int, int]:
+    """(WeChat users with at least one active binding, active bindings), in a branch or the whole bank."""
+    where = [CardBinding.status == STATUS_ACTIVE]
+    if branch_code is not None:
+        where.append(bindings_of(branch_code))
+    users, cards = db.session.execute(
+        select(func.count(func.distinct(CardBinding.openid)), func.count(CardBinding.id)).where(*where)).one()
+    return int(users), int(cards)

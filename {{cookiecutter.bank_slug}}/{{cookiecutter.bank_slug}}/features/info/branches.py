@@ -1,0 +1,35 @@
+"""网点 / the BRANCHES menu key: the bank's branches with address and phone."""
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...core_banking.models import Branch
+from ...extensions import db
+from ...shared.i18n import _, _l
+from ...web.language import bank_name
+
+MENU_KEY = "BRANCHES"
+MAX_LISTED = 10
+
+
+def branches_text() -> str:
+    branches = db.session.execute(select(Branch).order_by(Branch.code).limit(MAX_LISTED + 1)).scalars().all()
+    hotline = current_app.config["SERVICE_HOTLINE"]
+    if not branches:
+        return _("网点信息暂未发布，请致电客服热线 %(hotline)s 咨询。", hotline=hotline)
+    lines = [_("%(bank)s营业网点：", bank=bank_name(current_app.config, short=True))]
+    for branch in branches[:MAX_LISTED]:
+        phone = _("电话 %(phone)s", phone=branch.phone) if branch.phone else ""
+        details = _("，").join(part for part in (branch.address, phone) if part)
+        lines.append(f"· {branch.name}" + (_("：%(details)s", details=details) if details else ""))
+    if len(branches) > MAX_LISTED:
+        lines.append(_("更多网点请致电客服热线 %(hotline)s 查询。", hotline=hotline))
+    return "\n".join(lines)
+
+
+def register(router) -> None:
+    def on_branches(message):
+        return branches_text()
+
+    router.text("网点", "营业网点", summary=_l("查询营业网点"), order=800)(on_branches)
+    router.click(MENU_KEY)(on_branches)

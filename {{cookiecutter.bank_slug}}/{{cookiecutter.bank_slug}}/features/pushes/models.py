@@ -1,0 +1,38 @@
+"""One 群发 job: the announcement text fixed when the job is made, its preview and its real send."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ...extensions import db
+from ...shared.timeutil import utcnow
+from ..products.models import WealthProduct
+
+TARGET_ALL = "all"
+TAG_PREFIX = "tag:"  # "tag:12": the followers with WeChat user tag 12
+
+
+class MassPush(db.Model):
+    __tablename__ = "mass_push"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("wealth_product.id"), index=True)
+    target: Mapped[str] = mapped_column(String(32))  # "all" | "tag:<id>"
+    content: Mapped[str] = mapped_column(Text)  # the text message, exactly as previewed and sent
+    preview_openid: Mapped[str | None] = mapped_column(String(64))
+    previewed_at: Mapped[datetime | None] = mapped_column(DateTime)  # the last successful preview
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)  # set while sending and once WeChat accepted it
+    msg_id: Mapped[str | None] = mapped_column(String(32))  # WeChat's msg_id of the mass send
+    result: Mapped[str | None] = mapped_column(String(300))  # the outcome of the last call, for people
+    created_by: Mapped[str | None] = mapped_column(String(64))  # staff username
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    product: Mapped[WealthProduct] = relationship()
+
+    @property
+    def tag_id(self) -> int | None:
+        return int(self.target[len(TAG_PREFIX):]) if self.target.startswith(TAG_PREFIX) else None
+
+    def __repr__(self) -> str:
+        return f"<MassPush {self.id} product={self.product_id} {self.target} sent={self.sent_at is not None}>"

@@ -1,0 +1,176 @@
+"""群发 a product announcement: compose the text, preview it on one openid, then send it for real.
+
+The real send (POST /cgi-bin/message/mass/sendall) is refused unless this job's exact text was previewed
+successfully (POST /cgi-bin/message/mass/preview) within PREVIEW_VALID_HOURS and the product is still on
+sale with the same details. A job is sent at most once: `sent_at` is claimed in the database before the
+call, and WeChat's `clientmsgid` makes a repeated call after a lost answer a no-op (errcode 45065).
+"""
+
+import logging
+from datetime import timedelta
+
+import requests
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import update
+from wechatpy.exceptions import WeChatClientException
+
+from ...extensions import db
+from ...shared.i18n import _
+from ...shared.timeutil import utcnow
+from ...wechat.client import get_client
+from ..products.models import WealthProduct, bank_today
+from ..products.news import product_url, risk_notice
+from .models import TAG_PREFIX, TARGET_ALL, MassPush
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_BYTES = 2048  # WeChat's limit for a text message
+MAX_TAG_ID = 2**31 - 1
+PREVIEW_VALID_HOURS = 24
+DUPLICATE_CLIENT_MSG_ID = 45065
+RESULT_SENT = "ok"
+
+
+class PushError(Exception):
+    """Why a preview or a send cannot go ahead; the message is Chinese, for the page."""
+
+
+def compose(product: WealthProduct) -> str:
+    """The announcement as a WeChat text message (a news message would need uploaded media), in the
+    customers' language (DEFAULT_LOCALE), whatever language the staff member's page is in."""
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+        return _compose(product)
+
+
+def as_text(value: str) -> str:
+    """Product text inside the message: WeChat turns <a href> in a text message into a link, so angle
+    brackets typed by staff become full-width ones and only the message's own link is a link."""
+    return str(value).replace("<", "＜").replace(">", "＞")
+
+
+def _compose(product: WealthProduct) -> str:
+    url = product_url(current_app.config["PUBLIC_BASE_URL"], product.code)
+    lines = [
+        _("【理财产品推荐】%(name)s", name=as_text(product.name)),
+        _("产品代码：%(code)s", code=product.code),
+        _("预期年化收益率：%(range)s", range=product.yield_range),
+        _("产品期限：%(days)s 天", days=product.term_days),
+        _("起购金额：%(amount)s 元", amount=product.min_purchase_text),
+        _("风险等级：%(risk)s", risk=product.risk_label),
+        _("销售期：%(start)s 至 %(end)s", start=product.sale_start.isoformat(), end=product.sale_end.isoformat()),
+        _('详情：<a href="%(url)s">查看产品详情</a>', url=url),
+        risk_notice(),
+    ]
+    text = "\n".join(lines)
+    if len(text.encode("utf-8")) > MAX_TEXT_BYTES:  # cannot happen with the product's own limits; never send it cut
+        raise PushError(_("群发内容超过微信文字消息上限 %(n)s 字节", n=MAX_TEXT_BYTES))
+    return text
+
+
+def parse_target(kind: str | None, tag: str | None) -> str:
+    """The form's choice as stored: "all" or "tag:<id>"; PushError for anything else."""
+    if kind == TARGET_ALL:
+        return TARGET_ALL
+    if kind != "tag":
+        raise PushError(_("请选择群发对象"))
+    text = (tag or "").strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_TAG_ID:
+        raise PushError(_("标签 ID 应为正整数（在公众平台「用户管理 - 标签」中查看）"))
+    return f"{TAG_PREFIX}{int(text)}"
+
+
+def target_label(target: str) -> str:
+    if target == TARGET_ALL:
+        return _("全部关注用户")
+    return _("标签 %(id)s 的关注用户", id=target[len(TAG_PREFIX):])
+
+
+def check_on_sale(product: WealthProduct | None) -> WealthProduct:
+    if product is None or not product.on_sale(bank_today()):
+        raise PushError(_("只能群发在售的理财产品（状态为在售且在销售期内）"))
+    return product
+
+
+def create_job(product: WealthProduct | None, target: str, staff_username: str) -> MassPush:
+    product = check_on_sale(product)
+    job = MassPush(product=product, product_id=product.id, target=target, content=compose(product),
+                   created_by=staff_username)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def _message(content: str) -> dict:
+    return {"msgtype": "text", "text": {"content": content}}
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, WeChatClientException):
+        return _("微信返回错误 %(code)s：%(message)s", code=exc.errcode, message=exc.errmsg)[:300]
+    return _("无法连接微信接口（%(kind)s）", kind=type(exc).__name__)
+
+
+def send_preview(job: MassPush, openid: str | None) -> None:
+    """Send the job's text to `openid` only; on success the job may be sent for real. The caller commits."""
+    if not openid:
+        raise PushError(_("请先设置您本人的微信 openid（须已关注本公众号），预览会发到这个微信上"))
+    if job.sent_at is not None:
+        raise PushError(_("该群发已发送，不能再预览"))
+    try:
+        get_client().post("message/mass/preview", data={"touser": openid, **_message(job.content)})
+    except (WeChatClientException, requests.RequestException) as exc:
+        job.result = _("预览发送失败：%(reason)s", reason=_describe(exc))[:300]
+        raise PushError(job.result) from None
+    job.preview_openid, job.previewed_at = openid, utcnow()
+    job.result = _("预览已发送")
+
+
+def _check_sendable(job: MassPush) -> None:
+    if job.sent_at is not None:
+        raise PushError(_("该群发已发送，不会重复发送"))
+    if job.previewed_at is None:
+        raise PushError(_("请先发送预览到您本人的微信并确认内容，再正式群发"))
+    if utcnow() - job.previewed_at > timedelta(hours=PREVIEW_VALID_HOURS):
+        raise PushError(_("预览已超过 %(n)s 小时，请重新预览后再群发", n=PREVIEW_VALID_HOURS))
+    product = check_on_sale(db.session.get(WealthProduct, job.product_id))
+    if compose(product) != job.content:
+        raise PushError(_("产品信息在预览后有变更，请新建群发并重新预览"))
+
+
+def send_for_real(job: MassPush) -> None:
+    """群发 the previewed text to the job's target; commits. PushError when refused or WeChat fails."""
+    _check_sendable(job)
+    claimed = db.session.execute(
+        update(MassPush).where(MassPush.id == job.id, MassPush.sent_at.is_(None), MassPush.previewed_at.is_not(None))
+        .values(sent_at=utcnow(), result=_("发送中"))
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        raise PushError(_("该群发已发送或正在发送"))
+    db.session.refresh(job)
+    audience = {"is_to_all": True} if job.target == TARGET_ALL else {"is_to_all": False, "tag_id": job.tag_id}
+    body = {"filter": audience, **_message(job.content), "send_ignore_reprint": 0,
+            "clientmsgid": f"mass-push-{job.id}-{job.created_at:%Y%m%d%H%M%S}"}
+    try:
+        answer = get_client().post("message/mass/sendall", data=body)
+    except WeChatClientException as exc:
+        if exc.errcode == DUPLICATE_CLIENT_MSG_ID:  # an earlier call went through; its answer was lost
+            job.result = _("微信已受理过此群发（重复提交已忽略）")
+            db.session.commit()
+            return
+        raise _release(job, _describe(exc)) from None
+    except requests.RequestException as exc:
+        raise _release(job, _describe(exc)) from None
+    job.msg_id = str(answer.get("msg_id", ""))[:32] or None
+    job.result = RESULT_SENT
+    db.session.commit()
+    log.info("mass push %s sent to %s (msg_id %s)", job.id, job.target, job.msg_id)
+
+
+def _release(job: MassPush, reason: str) -> PushError:
+    """The send failed: free the job for another try (clientmsgid keeps a repeat from sending twice)."""
+    job.sent_at = None
+    job.result = _("群发失败：%(reason)s", reason=reason)[:300]
+    db.session.commit()
+    return PushError(job.result)

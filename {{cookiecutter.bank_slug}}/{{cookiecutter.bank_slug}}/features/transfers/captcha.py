@@ -1,0 +1,16 @@
+"""The graphic captcha asked with the PIN after 3 wrong PINs in a row (captcha_guard.py)."""
+
+from ...web import captcha as captcha_guard
+from ...web.captcha import new_answer  # noqa: F401  (tests replace it here)
+
+SESSION_CAPTCHA = "transfer_captcha"
+PURPOSE = b"transfer-captcha"
+
+
+def issue_png() -> bytes:
+    """A new captcha image; its answer (hashed) replaces any earlier one in the session."""
+    return captcha_guard.issue_png(SESSION_CAPTCHA, PURPOSE, new_answer())
+
+
+def check_answer(given: str) -> bool:
+    return captcha_guard.check_answer(SESSION_CAPTCHA, PURPOSE, given)

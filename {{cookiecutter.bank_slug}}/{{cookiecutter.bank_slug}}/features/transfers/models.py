@@ -1,0 +1,73 @@
+"""The transfer orders the service records, and the wrong-PIN counters per card.
+
+A `TransferOrder` is created when the customer submits the form (status awaiting_pin), keyed by the
+idempotency key the form carried; it moves to processing when the PIN is right, then to its outcome.
+The PIN itself is never stored: only how many times in a row it was wrong for a card.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ...extensions import db
+from ...shared.masking import mask_card, mask_name
+from ...shared.timeutil import utcnow
+
+AWAITING_PIN = "awaiting_pin"
+PROCESSING = "processing"
+POSTED = "posted"
+PENDING_SETTLEMENT = "pending_settlement"
+FAILED = "failed"
+UNCONFIRMED = "unconfirmed"  # the core could not be reached while posting: the outcome is not known yet
+# Orders that use up the day's limits (a failed one posted nothing, an awaiting one has not been sent).
+COUNTED_STATUSES = (PROCESSING, POSTED, PENDING_SETTLEMENT, UNCONFIRMED)
+FINAL_STATUSES = (POSTED, PENDING_SETTLEMENT, FAILED)
+
+
+class TransferOrder(db.Model):
+    __tablename__ = "transfer_order"
+    __table_args__ = (Index("ix_transfer_order_account_submitted", "from_account_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    binding_id: Mapped[int] = mapped_column(Integer)
+    from_account_id: Mapped[str] = mapped_column(String(64))
+    from_card_masked: Mapped[str] = mapped_column(String(32))
+    payee_number: Mapped[str] = mapped_column(String(32))  # full: mask before showing or logging
+    payee_name: Mapped[str] = mapped_column(String(64))
+    payee_bank: Mapped[str] = mapped_column(String(16))  # "" = this bank, else a code of banks.OTHER_BANKS
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    memo: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(24), default=AWAITING_PIN)
+    failure_code: Mapped[str | None] = mapped_column(String(32))
+    failure_message: Mapped[str | None] = mapped_column(String(200))
+    transfer_id: Mapped[str | None] = mapped_column(String(64))
+    balance_after_fen: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  # PIN right, sent to the core
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def payee_masked(self) -> str:
+        return mask_card(self.payee_number)
+
+    @property
+    def payee_name_masked(self) -> str:
+        return mask_name(self.payee_name)
+
+    def __repr__(self) -> str:  # never leaks the payee's number or name into logs
+        return f"<TransferOrder {self.id} {self.status} {self.amount_fen} fen to {self.payee_masked}>"
+
+
+class PinGuard(db.Model):
+    """Wrong transaction PINs in a row for one card (the core's account id), and its lock."""
+
+    __tablename__ = "transfer_pin_guard"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

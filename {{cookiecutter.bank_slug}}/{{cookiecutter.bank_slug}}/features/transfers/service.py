@@ -1,0 +1,310 @@
+"""Placing a transfer order from the form, then confirming it with the PIN and posting it through the port.
+
+`place_order` checks everything that can be checked before the PIN (the card is the customer's own,
+payee number, name, bank, amount, limits, not to the same account) and records the order under the
+form's idempotency key: the same key again returns the same order. `confirm_order` verifies the PIN
+(counting wrong ones per card), claims the order atomically (awaiting_pin -> processing) so a double
+tap posts once, checks the day's limits again and posts with the same key as the port's idempotency key.
+"""
+
+import logging
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ...core_banking.current import get_core
+from ...core_banking.port import CoreBankingError, CoreUnavailable, IdempotencyConflict, SameAccount, TransferRequest
+from ...extensions import db
+from ...shared.cards import luhn_valid, normalise_card
+from ...shared.i18n import _
+from ...shared.masking import mask_openid
+from ...shared.money import AmountError, parse_yuan
+from ...shared.timeutil import utcnow
+from ..binding.service import binding_for
+from . import pin_guard
+from .banks import is_known_bank
+from .limits import LimitExceeded, TransferLimits, check_limits, day_usage
+from .models import AWAITING_PIN, FAILED, PROCESSING, UNCONFIRMED, TransferOrder
+from .notify import send_outcome
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+PIN = re.compile(r"[0-9]{6}")  # ASCII digits only
+ACCOUNT_NUMBER = re.compile(r"[0-9]{8,32}")
+CARD_LENGTHS = range(16, 20)  # 16-19 digits: a bank card, checked with Luhn; other lengths are account numbers
+MAX_NAME_CHARS = 30
+MAX_MEMO_CHARS = 20
+
+
+class TransferRefused(Exception):
+    """The order cannot go on; `message` (translated) goes on the page, `status` is the page's HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class PinRejected(TransferRefused):
+    """The PIN step refused (wrong, malformed, or the card is locked); nothing was posted."""
+
+    def __init__(self, message: str, pin_status: pin_guard.PinStatus) -> None:
+        super().__init__(message, 400)
+        self.pin_status = pin_status
+
+
+@dataclass(frozen=True)
+class TransferInput:
+    """What the form sent, as text."""
+
+    idempotency_key: str
+    binding_id: str
+    payee_number: str
+    payee_name: str
+    payee_bank: str
+    amount: str
+    memo: str = ""
+
+    @classmethod
+    def from_form(cls, form) -> "TransferInput":
+        return cls(*(str(form.get(name, "")) for name in (
+            "idempotency_key", "binding_id", "payee_number", "payee_name", "payee_bank", "amount", "memo")))
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _clean_text(value: str) -> str:
+    """NFKC, trimmed, without control characters."""
+    value = unicodedata.normalize("NFKC", value or "").strip()
+    return "".join(char for char in value if unicodedata.category(char)[0] != "C")
+
+
+def payee_number_of(text: str) -> str:
+    """Digits of a payee card or account number; TransferRefused when it is not one."""
+    typed = unicodedata.normalize("NFKC", text or "").strip()
+    if not typed:
+        raise TransferRefused(_("请输入收款账号或卡号"))
+    digits = normalise_card(typed)
+    if not ACCOUNT_NUMBER.fullmatch(digits):
+        raise TransferRefused(_("收款账号应为 8 至 32 位数字，请核对"))
+    if len(digits) in CARD_LENGTHS and not luhn_valid(digits):
+        raise TransferRefused(_("收款卡号校验不通过，请核对卡号是否输入正确"))
+    return digits
+
+
+def _payee_name(text: str) -> str:
+    name = _clean_text(text)
+    if not name:
+        raise TransferRefused(_("请输入收款人户名"))
+    if len(name) > MAX_NAME_CHARS:
+        raise TransferRefused(_("收款人户名最多 %(count)s 个字", count=MAX_NAME_CHARS))
+    return name
+
+
+def _memo(text: str) -> str:
+    memo = _clean_text(text)
+    if len(memo) > MAX_MEMO_CHARS:
+        raise TransferRefused(_("附言最多 %(count)s 个字", count=MAX_MEMO_CHARS))
+    return memo
+
+
+def _key(text: str) -> str:
+    if not IDEMPOTENCY_KEY.fullmatch(text or ""):
+        raise TransferRefused(_("页面已失效，请重新发起转账"))
+    return text
+
+
+def own_binding(openid: str, binding_id):
+    """The customer's own active binding, or TransferRefused: a card of someone else is never used."""
+    binding = binding_for(openid, binding_id)
+    if binding is None:
+        log.warning("transfer refused: binding %r is not an active binding of %s", str(binding_id)[:32],
+                    mask_openid(openid))
+        raise TransferRefused(_("付款卡不是您已绑定的银行卡，请重新选择"), 403)
+    return binding
+
+
+def _limits() -> TransferLimits:
+    return TransferLimits.from_config(current_app.config)
+
+
+def order_by_key(key: str) -> TransferOrder | None:
+    return db.session.execute(select(TransferOrder).where(TransferOrder.idempotency_key == key)).scalar_one_or_none()
+
+
+def _same_intent(order: TransferOrder, binding_id: int, payee: str, name: str, bank: str, fen: int, memo: str) -> bool:
+    return (order.binding_id, order.payee_number, order.payee_name, order.payee_bank, order.amount_fen,
+            order.memo) == (binding_id, payee, name, bank, fen, memo)
+
+
+def place_order(openid: str, data: TransferInput) -> TransferOrder:
+    """Validate the form and record (or find again) the order for its idempotency key."""
+    key = _key(data.idempotency_key)
+    existing = order_by_key(key)
+    if existing is not None and existing.openid != openid:
+        raise TransferRefused(_("页面已失效，请重新发起转账"), 409)
+    binding = own_binding(openid, data.binding_id)
+    payee = payee_number_of(data.payee_number)
+    name = _payee_name(data.payee_name)
+    bank = data.payee_bank.strip()
+    if not is_known_bank(bank):
+        raise TransferRefused(_("请选择收款银行"))
+    try:
+        fen = parse_yuan(data.amount)
+    except AmountError as exc:
+        raise TransferRefused(exc.message) from None
+    memo = _memo(data.memo)
+    if existing is not None:
+        if _same_intent(existing, binding.id, payee, name, bank, fen, memo):
+            return existing
+        raise TransferRefused(IdempotencyConflict.message, 409)
+
+    core = get_core()
+    try:
+        account = core.get_account(binding.account_id)
+    except CoreBankingError as exc:
+        raise TransferRefused(exc.message, 503 if isinstance(exc, CoreUnavailable) else 400) from None
+    if payee in (normalise_card(account.card_number), account.account_id):
+        raise TransferRefused(SameAccount.message)
+    try:
+        check_limits(_limits(), fen, day_usage(account.account_id, utcnow(), current_app.config["TIMEZONE"]))
+    except LimitExceeded as exc:
+        raise TransferRefused(exc.message) from None
+
+    order = TransferOrder(
+        idempotency_key=key, openid=openid, binding_id=binding.id, from_account_id=binding.account_id,
+        from_card_masked=binding.card_mask, payee_number=payee, payee_name=name, payee_bank=bank,
+        amount_fen=fen, memo=memo, status=AWAITING_PIN,
+    )
+    db.session.add(order)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key placed at the same moment (a double tap): that order is the one
+        db.session.rollback()
+        existing = order_by_key(key)
+        if existing is None or existing.openid != openid:
+            raise TransferRefused(_("页面已失效，请重新发起转账"), 409) from None
+        if not _same_intent(existing, binding.id, payee, name, bank, fen, memo):
+            raise TransferRefused(IdempotencyConflict.message, 409) from None
+        return existing
+    return order
+
+
+def customer_order(openid: str, key: str) -> TransferOrder | None:
+    """The order for this key if it is this customer's (another customer's key looks like no order)."""
+    order = order_by_key(key) if IDEMPOTENCY_KEY.fullmatch(key or "") else None
+    return order if order is not None and order.openid == openid else None
+
+
+def pin_status_of(order: TransferOrder) -> pin_guard.PinStatus:
+    return pin_guard.pin_status(order.from_account_id, utcnow())
+
+
+def _locked_message(status: pin_guard.PinStatus) -> str:
+    minutes = current_app.config["TRANSFER_LOCK_MINUTES"]
+    return _("交易密码错误次数过多，该卡转账功能已锁定 %(minutes)s 分钟，请稍后再试或致电客服热线", minutes=minutes)
+
+
+def confirm_order(openid: str, order: TransferOrder, pin: str) -> TransferOrder:
+    """Verify the PIN and post the order once. Returns the order (already handled ones unchanged);
+    raises PinRejected or TransferRefused with nothing posted."""
+    if order.status != AWAITING_PIN:
+        return order
+    binding = own_binding(openid, order.binding_id)
+    if binding.account_id != order.from_account_id:
+        raise TransferRefused(_("付款卡不是您已绑定的银行卡，请重新发起转账"), 403)
+    now = utcnow()
+    status = pin_guard.pin_status(order.from_account_id, now)
+    if status.locked:
+        raise PinRejected(_locked_message(status), status)
+    if not PIN.fullmatch(pin or ""):
+        raise PinRejected(_("请输入 6 位数字交易密码"), status)
+    lock_minutes = current_app.config["TRANSFER_LOCK_MINUTES"]
+    attempt = pin_guard.begin_attempt(order.from_account_id, now, lock_minutes)
+    if attempt is None:
+        status = pin_guard.pin_status(order.from_account_id, now)
+        raise PinRejected(_locked_message(status), status)
+    try:
+        right = get_core().verify_pin(order.from_account_id, pin)
+    except CoreBankingError as exc:  # not the customer's fault: the attempt does not count
+        pin_guard.attempt_not_made(order.from_account_id)
+        raise TransferRefused(exc.message, 503 if isinstance(exc, CoreUnavailable) else 400) from None
+    if not right:
+        status = pin_guard.attempt_was_wrong(order.from_account_id, attempt, now, lock_minutes)
+        log.info("wrong transaction PIN for order %s (%s in a row)", order.id, status.failures)
+        if status.locked:
+            raise PinRejected(_locked_message(status), status)
+        message = _("交易密码错误，还可尝试 %(count)s 次", count=status.attempts_before_lock)
+        if status.captcha_required:
+            message += _("，请同时输入图形验证码")
+        raise PinRejected(message, status)
+    pin_guard.attempt_was_right(order.from_account_id)
+    return _post(order)
+
+
+def _claim(order: TransferOrder) -> bool:
+    """awaiting_pin -> processing, atomically: only one request ever posts an order."""
+    claimed = db.session.execute(
+        update(TransferOrder)
+        .where(TransferOrder.id == order.id, TransferOrder.status == AWAITING_PIN)
+        .values(status=PROCESSING, submitted_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(order)
+    return claimed == 1
+
+
+def _finish(order: TransferOrder, status: str, *, code: str | None = None, message: str | None = None) -> None:
+    order.status = status
+    order.failure_code = code
+    order.failure_message = str(message)[:200] if message is not None else None  # the request's language
+    order.finished_at = utcnow()
+    db.session.commit()
+
+
+def _post(order: TransferOrder) -> TransferOrder:
+    if not _claim(order):
+        return order
+    try:  # claimed first, then counted: two orders racing each other can never both slip past a limit
+        check_limits(_limits(), order.amount_fen, day_usage(order.from_account_id, order.submitted_at,
+                                                             current_app.config["TIMEZONE"], exclude_order_id=order.id))
+    except LimitExceeded as exc:
+        _finish(order, FAILED, code="limit_exceeded", message=exc.message)
+    else:
+        _send_to_core(order)
+    log.info("transfer order %s: %s", order.id, order.status)
+    send_outcome(order)
+    return order
+
+
+def _send_to_core(order: TransferOrder) -> None:
+    db.session.commit()  # the ledger adapter works on its own connection: nothing of ours may be pending
+    request = TransferRequest(
+        idempotency_key=order.idempotency_key, from_account_id=order.from_account_id,
+        to_account_number=order.payee_number, to_name=order.payee_name, amount_fen=order.amount_fen,
+        to_bank=order.payee_bank, memo=order.memo,
+    )
+    try:
+        result = get_core().transfer(request)
+    except CoreUnavailable as exc:
+        db.session.rollback()
+        _finish(order, UNCONFIRMED, code=exc.code, message=exc.message)
+    except CoreBankingError as exc:
+        db.session.rollback()
+        _finish(order, FAILED, code=exc.code, message=exc.message)
+    except Exception as exc:  # noqa: BLE001 - whatever happened, the customer gets a page, not a 500
+        db.session.rollback()
+        log.exception("transfer order %s: the core raised %s", order.id, type(exc).__name__)
+        _finish(order, UNCONFIRMED, code="unexpected", message=_("交易结果待确认，请稍后查询账户明细，切勿重复转账"))
+    else:
+        order.transfer_id = result.transfer_id
+        order.balance_after_fen = result.from_balance_after_fen
+        _finish(order, result.status)

@@ -1,2 +1,0 @@
-"""Keyword replies (关键词回复): text rules staff edit in the admin panel, answered in the chat after the
-built-in keywords and before the fallback; and 人工, the hand-over to WeChat customer service."""

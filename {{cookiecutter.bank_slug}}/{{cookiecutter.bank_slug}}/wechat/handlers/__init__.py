@@ -1,1 +1,0 @@
-"""Chat handlers of the WeChat domain itself: welcome, help and the fallbacks."""
