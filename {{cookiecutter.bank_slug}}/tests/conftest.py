@@ -177,26 +177,3 @@ def redis_url():
             pytest.fail(message + " (CI=true: Redis tests must run)", pytrace=False)
         pytest.skip(message)
     return url
-
-
-HEAVY_MODULES = {"test_servers", "test_wechat_token_processes", "test_ledger_concurrency", "test_dispatcher_kill"}
-
-
-# What depends on the bake's answers (bank name and branding, limits, time zone, alert threshold, database,
-# sandbox or AppID): every test builds its own configuration, but these take the baked defaults or the baked
-# database end to end. The template's bake matrix runs them in every option combination and the whole suite
-# in two of them.
-SMOKE_MODULES = {"test_config", "test_wechat_official_vectors", "test_migrations", "test_health", "test_cli",
-                 "test_menu", "test_binding_h5", "test_transfer_rules", "test_products_chat", "test_i18n",
-                 "test_ledger_core", "test_outbox"}
-
-
-def pytest_collection_modifyitems(config, items):
-    """Browser tests and the process/concurrency storms are `heavy` (see the marker's description);
-    the option-sensitive modules are `smoke`."""
-    for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
-        if module in HEAVY_MODULES or "e2e" in item.module.__name__.split("."):
-            item.add_marker(pytest.mark.heavy)
-        if module in SMOKE_MODULES:
-            item.add_marker(pytest.mark.smoke)

@@ -8,6 +8,8 @@ from {{ cookiecutter.bank_slug }}.core_banking.models import Branch, Customer
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.shared.demo_data import id_check_char, id_number
 
+pytestmark = pytest.mark.smoke
+
 
 @pytest.fixture
 def runner(app):

@@ -4,6 +4,8 @@ import pytest
 
 from {{ cookiecutter.bank_slug }}.settings import ConfigError, database_url, load_config
 
+pytestmark = pytest.mark.smoke
+
 BASE = {
     "SECRET_KEY": "k" * 40,
     "DATABASE_URL": "sqlite:///x.db",

@@ -21,6 +21,8 @@ from {{ cookiecutter.bank_slug }}.wechat.models import FollowEvent, InboundMessa
 from .conftest import make_config
 from .helpers import free_port
 
+pytestmark = pytest.mark.heavy
+
 PACKAGE = "{{ cookiecutter.bank_slug }}"
 PROJECT = Path(__file__).resolve().parent.parent
 RETRIES = 16

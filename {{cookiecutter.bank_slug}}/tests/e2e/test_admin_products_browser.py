@@ -25,7 +25,7 @@ from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 from ..live_sandbox import live_sandbox
 from .conftest import PHONE
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
 
 FOLLOWER = next(openid for openid, _, follows in DEMO_FOLLOWERS if follows)
 USERNAME, PASSWORD = "hq_browser", "browser-test-password"

@@ -15,7 +15,7 @@ from {{ cookiecutter.bank_slug }}.sandbox.run import DEMO_FOLLOWERS, push_menu, 
 from ..binding_support import ZHANG, seed_demo
 from ..live_sandbox import live_sandbox
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
 
 FOLLOWER = next(openid for openid, _, follows in DEMO_FOLLOWERS if follows)
 

@@ -12,7 +12,7 @@ from {{ cookiecutter.bank_slug }}.shared.masking import mask_openid
 
 from ..live_sandbox import live_sandbox
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
 
 VISITOR = next(openid for openid, _, follows in DEMO_FOLLOWERS if not follows)
 FOLLOWER = next(openid for openid, _, follows in DEMO_FOLLOWERS if follows)

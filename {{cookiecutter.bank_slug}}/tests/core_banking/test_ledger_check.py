@@ -1,0 +1,91 @@
+"""`flask ledger check`: passes on a sound ledger, exits 1 naming the breach otherwise."""
+
+import uuid
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import SETTLEMENT_ACCOUNT_ID
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting
+from {{ cookiecutter.bank_slug }}.core_banking.port import TransferRequest
+from {{ cookiecutter.bank_slug }}.extensions import db
+
+from ..ledger_helpers import seed
+
+
+@pytest.fixture
+def accounts(app):
+    accounts = seed(app)
+    with app.app_context():
+        ledger = LedgerCore(db.engine)
+    for n in range(5):
+        payer, payee = accounts[n % 2 * 2], accounts[2 - n % 2 * 2]
+        ledger.transfer(TransferRequest(uuid.uuid4().hex, payer.account_id, payee.card_number,
+                                        payee.customer.name, 1_000 + n))
+    ledger.transfer(TransferRequest(uuid.uuid4().hex, accounts[4].account_id, "6222020200112233445", "赵六",
+                                    7_700, to_bank="中国银行"))
+    return accounts
+
+
+
+def test_a_sound_ledger_passes(app, accounts):
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Ledger check passed" in result.output
+    assert "journal entries: 15" in result.output  # 9 opening deposits + 6 transfers
+    assert "sum of balances: 0" in result.output
+    for account in accounts:
+        assert account.card_number not in result.output
+
+
+def test_an_empty_ledger_passes(app):
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def _corrupt(app, statement):
+    with app.app_context():
+        db.session.execute(statement)
+        db.session.commit()
+
+
+def _failed(app, *expected):
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 1, result.output
+    assert "Ledger check failed" in result.output
+    for text in expected:
+        assert text in result.output, result.output
+    return result.output
+
+
+def test_a_corrupted_balance_fails(app, accounts):
+    target = accounts[2].account_id
+    _corrupt(app, update(LedgerAccount).where(LedgerAccount.account_id == target)
+             .values(balance_fen=LedgerAccount.balance_fen + 1))
+    output = _failed(app, "sum of all balances is 1, not 0", "balance != sum of its postings", target)
+    assert SETTLEMENT_ACCOUNT_ID not in output.split("BREACH")[-1]
+
+
+def test_a_posting_out_of_line_fails(app, accounts):
+    with app.app_context():
+        posting_id = db.session.scalar(select(Posting.id).where(Posting.account_id == accounts[0].account_id)
+                                       .order_by(Posting.id).limit(1))
+    _corrupt(app, update(Posting).where(Posting.id == posting_id).values(balance_after_fen=1))
+    _failed(app, "running sum", f"{accounts[0].account_id} posting {posting_id}")
+
+
+def test_an_unbalanced_entry_and_a_negative_balance_fail(app, accounts):
+    poor = accounts[8]
+    with app.app_context():
+        entry_id = db.session.execute(insert(JournalEntry).values(
+            idempotency_key="forged", request_hash="0" * 64, kind="transfer", status="posted", amount_fen=900,
+        )).inserted_primary_key[0]
+        db.session.execute(insert(Posting).values(
+            entry_id=entry_id, account_id=poor.account_id, amount_fen=-900, balance_after_fen=poor.balance_fen - 900,
+            kind="transfer_out"))
+        db.session.execute(update(LedgerAccount).where(LedgerAccount.account_id == poor.account_id)
+                           .values(balance_fen=poor.balance_fen - 900))
+        db.session.commit()
+    _failed(app, "entry not balanced", f"entry {entry_id}", "negative customer balance", poor.account_id,
+            "sum of all balances is -900")
