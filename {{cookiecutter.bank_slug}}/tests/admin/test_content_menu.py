@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.menu.default import default_menu, load_menu
 from {{ cookiecutter.bank_slug }}.features.menu.models import MenuVersion
 from {{ cookiecutter.bank_slug }}.features.menu.service import menu_to_publish
 from {{ cookiecutter.bank_slug }}.sandbox.mock_api.faults import Faults
-from {{ cookiecutter.bank_slug }}.wechat.menu import default_menu, load_menu
 
 from ..live_sandbox import live_sandbox
 from .conftest import csrf_of, logged_in

@@ -7,8 +7,9 @@ import pytest
 
 from {{ cookiecutter.bank_slug }}.core_banking.models import Branch
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.menu.default import default_menu, load_menu
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event_message
-from {{ cookiecutter.bank_slug }}.wechat.menu import MenuError, default_menu, load_menu, validate_menu
+from {{ cookiecutter.bank_slug }}.wechat.menu import MenuError, validate_menu
 
 from ..helpers import push, reply_field
 from ..live_sandbox import live_sandbox

@@ -1,12 +1,8 @@
-"""The custom menu (自定义菜单): the default, an optional JSON file instead, and WeChat's limits.
-
-CLICK buttons send a menu key to /wechat (answered by the handler registered for it); VIEW buttons
-open an H5 page. URLs in a menu file may be relative ("/h5/bind"): they are joined to
-PUBLIC_BASE_URL, so one file serves every environment. `flask wechat push-menu` publishes it.
+"""WeChat's rules for a custom menu (自定义菜单): button types and the field each needs, the limits on
+buttons, names, keys and URLs (`validate_menu`), relative URLs joined to the service's address, and a text
+description for the command line. What the bank's menu contains is the menu feature's (features/menu).
 """
 
-import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..shared.i18n import _
@@ -41,37 +37,6 @@ class MenuError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("；".join(problems))
         self.problems = problems
-
-
-def _click(name: str, key: str) -> dict:
-    return {"type": "click", "name": name, "key": key}
-
-
-def _view(name: str, url: str) -> dict:
-    return {"type": "view", "name": name, "url": url}
-
-
-def default_menu(base_url: str) -> dict:
-    """账户 / 理财产品 / 服务. WeChat allows three top-level buttons, so 转账 sits under 账户."""
-    h5 = base_url.rstrip("/") + "/h5"
-    return {
-        "button": [
-            {
-                "name": "账户",
-                "sub_button": [
-                    _view("绑定", f"{h5}/bind"),
-                    _click("余额", "BALANCE"),
-                    _view("转账", f"{h5}/transfer"),
-                    _view("动账提醒设置", f"{h5}/alerts"),
-                ],
-            },
-            _view("理财产品", f"{h5}/products"),
-            {
-                "name": "服务",
-                "sub_button": [_click("网点", "BRANCHES"), _click("客服", "CONTACT"), _click("帮助", "HELP")],
-            },
-        ]
-    }
 
 
 def _nbytes(value) -> int:
@@ -143,7 +108,7 @@ def validate_menu(menu) -> None:
         raise MenuError(problems)
 
 
-def _absolute_urls(menu: dict, base_url: str) -> dict:
+def absolute_urls(menu: dict, base_url: str) -> dict:
     """Join relative URLs ("/h5/bind") to PUBLIC_BASE_URL."""
 
     def fix(button):
@@ -159,25 +124,6 @@ def _absolute_urls(menu: dict, base_url: str) -> dict:
 
     buttons = menu.get("button") if isinstance(menu, dict) else None
     return {**menu, "button": [fix(b) for b in buttons]} if isinstance(buttons, list) else menu
-
-
-def load_menu(config) -> dict:
-    """The menu to publish: WECHAT_MENU_FILE when set, else the default; always validated."""
-    base_url = config["PUBLIC_BASE_URL"]
-    path = config.get("WECHAT_MENU_FILE") or ""
-    if not path:
-        menu = default_menu(base_url)
-    else:
-        try:
-            menu = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            reason = exc.strerror or exc
-            raise MenuError([_("菜单文件 %(path)s 无法读取：%(error)s", path=path, error=reason)]) from None
-        except ValueError as exc:
-            raise MenuError([_("菜单文件 %(path)s 不是合法的 JSON：%(error)s", path=path, error=exc)]) from None
-        menu = _absolute_urls(menu, base_url)
-    validate_menu(menu)
-    return menu
 
 
 def describe(menu: dict) -> list[str]:

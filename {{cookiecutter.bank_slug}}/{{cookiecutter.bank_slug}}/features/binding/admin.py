@@ -45,11 +45,6 @@ class BindingView(StaffModelView):
     search_hint = _l("编号、卡号后四位、网点代码")
     audit_target_type = "card_binding"
 
-    def __init__(self, *args, **kwargs):
-        if not hasattr(CardBinding, "sms_phone"):
-            self.column_details_list = tuple(c for c in self.column_details_list if c != "sms_phone")
-        super().__init__(*args, **kwargs)
-
     def scope_query(self, query):
         code = staff_branch_code()
         return query.filter(bindings_of(code)) if code else super().scope_query(query)

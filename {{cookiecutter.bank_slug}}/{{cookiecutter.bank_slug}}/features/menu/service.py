@@ -3,7 +3,7 @@
 Which menu `flask wechat push-menu` and `sandbox run` publish (the first that exists wins):
 1. the newest version saved in the admin panel that WeChat accepted (published there);
 2. the JSON file WECHAT_MENU_FILE;
-3. the built-in default (menu.default_menu).
+3. the built-in default (default.py).
 A version saved but never published (a draft, or one WeChat refused) is never published from the command line.
 """
 
@@ -20,7 +20,8 @@ from ...extensions import db
 from ...shared.i18n import _
 from ...shared.timeutil import utcnow
 from ...wechat.client import get_client
-from ...wechat.menu import MenuError, _absolute_urls, load_menu, validate_menu
+from ...wechat.menu import MenuError, absolute_urls, validate_menu
+from .default import load_menu
 from .models import MenuVersion
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def parse_menu_text(text: str | None, base_url: str) -> tuple[dict, dict]:
         raise MenuError([problem]) from None
     if not isinstance(entered, dict):
         raise MenuError([_("菜单须为 JSON 对象，形如 {\"button\": [...]}")])
-    menu = _absolute_urls(entered, base_url)
+    menu = absolute_urls(entered, base_url)
     validate_menu(menu)
     return entered, menu
 
