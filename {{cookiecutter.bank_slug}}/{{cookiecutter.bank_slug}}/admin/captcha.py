@@ -1,4 +1,4 @@
-"""The graphic captcha of the admin login, asked after 3 failed logins (see throttle.py and captcha_guard.py)."""
+"""The graphic captcha of the admin login, asked after 3 failed logins (see throttle.py and web/captcha.py)."""
 
 from ..web import captcha as captcha_guard
 from ..web.captcha import new_answer  # noqa: F401  (tests replace it here)

@@ -1,7 +1,7 @@
 """`get_core()`: the configured CoreBanking adapter of the current app (CORE_BANKING_ADAPTER).
 
 * `ledger` (default): the built-in double-entry ledger in this service's database;
-* `http`: the bank's own core or ESB over HTTP (banking/http_core.py, banking/core_api.openapi.yaml).
+* `http`: the bank's own core or ESB over HTTP (http/client.py, http/core_api.openapi.yaml).
 """
 
 from flask import Flask, current_app

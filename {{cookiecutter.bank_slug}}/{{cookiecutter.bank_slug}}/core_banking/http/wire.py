@@ -1,5 +1,5 @@
 """The wire format of the core-banking HTTP contract (core_api.openapi.yaml), shared by the HTTP
-adapter (http_core.py) and the reference server (core_server.py): the operations, request signing,
+adapter (client.py) and the reference server (server.py): the operations, request signing,
 the JSON shape of the port's types and the HTTP status of every error code.
 
 Signing: HMAC-SHA256, keyed with CORE_API_SECRET, over

@@ -2,7 +2,7 @@
 
 The file is CSV with a header row naming the columns (any order; extra columns are ignored):
 transaction_id, account_id, amount_fen, balance_after_fen, occurred_at, kind, and optionally
-counterparty_name and memo — the same fields and rules as the API (alerts/items.py), so a
+counterparty_name and memo — the same fields and rules as the API (items.py), so a
 transaction already pushed through the API is a duplicate here, not a second alert.
 
 Lines are stored in chunks, each chunk in one transaction; every line ends stored, skipped

@@ -10,8 +10,7 @@ from ...h5.oauth import customer_required
 from ...shared.i18n import _
 from ...shared.masking import mask_openid, mask_phone
 from ...shared.timeutil import local_time
-from ..binding.models import CardBinding
-from ..binding.service import active_bindings
+from ..binding.service import CardBinding, active_bindings
 from .forms import AlertSettingsForm
 from .message import kind_label
 from .models import Alert

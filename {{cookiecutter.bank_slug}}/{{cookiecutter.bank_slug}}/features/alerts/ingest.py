@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ...core_banking.ledger.models import KIND_CUSTOMER, LedgerAccount
-from ..binding.models import CardBinding
+from ..binding.service import CardBinding
 from .items import CoreTransaction, ItemError, parse_item
 from .models import SOURCE_CORE, Alert
 

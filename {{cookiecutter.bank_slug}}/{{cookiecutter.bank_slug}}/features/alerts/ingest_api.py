@@ -1,6 +1,6 @@
 """POST /api/core/v1/transactions: the bank's core pushes transactions; each becomes an alert.
 
-Signed like the core-banking contract (banking/core_api.py): HMAC-SHA256 keyed with CORE_API_SECRET
+Signed like the core-banking contract (core_banking/http/wire.py): HMAC-SHA256 keyed with CORE_API_SECRET
 over "<timestamp>\\n<METHOD>\\n<path>\\n" + body, hex in X-Core-Signature, Unix seconds in
 X-Core-Timestamp, which must be within CORE_API_TIMESTAMP_WINDOW_SECONDS of this server's clock.
 

@@ -1,10 +1,14 @@
-"""Operations on alerts for staff (the admin panel): retrying undeliverable ones."""
+"""Operations on alerts for staff (the admin panel): retrying undeliverable ones; and what other features use of
+alerts (the balance page labels its transactions as the alerts do: `kind_label`)."""
 
 from sqlalchemy import update
 
 from ...extensions import db
 from ...shared.timeutil import utcnow
+from .message import kind_label
 from .models import PENDING, UNDELIVERABLE, Alert
+
+__all__ = ["kind_label", "retry_undeliverable"]
 
 
 def retry_undeliverable(alert_ids: list[int]) -> int:

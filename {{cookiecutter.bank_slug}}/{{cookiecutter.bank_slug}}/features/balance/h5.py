@@ -22,9 +22,8 @@ from ...shared.i18n import _
 from ...shared.masking import mask_name, mask_openid, scrub
 from ...shared.money import format_yuan
 from ...shared.timeutil import local_time, utcnow
-from ..alerts.message import kind_label
-from ..binding.models import CardBinding
-from ..binding.service import active_bindings
+from ..alerts.service import kind_label
+from ..binding.service import CardBinding, active_bindings
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """/h5/bind (card, name, ID number, phone -> SMS code -> bound) and /h5/cards (the bound cards, unbind).
 
 Every page is for the customer identified through OAuth2 (`g.openid`); a binding id from the browser
-only ever selects among that customer's own bindings. Rules live in banking/bindings.py; refusals
+only ever selects among that customer's own bindings. Rules live in service.py; refusals
 are Chinese messages on the page.
 """
 

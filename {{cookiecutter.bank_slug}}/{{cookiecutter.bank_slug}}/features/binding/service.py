@@ -8,7 +8,8 @@ a new code may be asked for after 60 seconds. The right code binds the card.
 One openid may bind several cards; an account is bound to one openid at a time. Unbinding keeps the
 row (status "unbound") for the record. Unfollowing suspends alerts but keeps the bindings.
 
-The H5 pages (h5/binding.py) only collect input and show outcomes; every rule lives here.
+The H5 pages (h5.py) only collect input and show outcomes; every rule lives here. Other features use
+binding through this module only: the CardBinding model, the bindings of an openid, the branch-scope helpers.
 """
 
 import hashlib

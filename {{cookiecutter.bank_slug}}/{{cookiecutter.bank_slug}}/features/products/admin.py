@@ -1,5 +1,5 @@
 """Wealth products (理财产品), head office only: list, create and edit with the products package's rules
-(products/forms.py ProductForm), publish (在售) or close (停售), and a preview of the 理财 news reply exactly
+(forms.py ProductForm), publish (在售) or close (停售), and a preview of the 理财 news reply exactly
 as the chat builds it. Products are never deleted (群发 jobs and the audit log refer to them): close them."""
 
 from flask import current_app, flash, redirect, request

@@ -1,7 +1,7 @@
 """理财 / 理财产品 / the PRODUCTS menu key: a news (图文) reply of the wealth products on sale today.
 
 The articles link to the public H5 pages (/h5/products/<code>); with nothing on sale a text reply says
-so. Both carry the notice 理财非存款、产品有风险、投资须谨慎 (see products/news.py).
+so. Both carry the notice 理财非存款、产品有风险、投资须谨慎 (see news.py).
 """
 
 from flask import current_app

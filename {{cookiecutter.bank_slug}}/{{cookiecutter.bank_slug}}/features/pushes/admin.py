@@ -16,7 +16,7 @@ from ...admin.base import CATEGORY_CONTENT, MAX_ROW_ID, StaffView, current_staff
 from ...extensions import db
 from ...shared.i18n import _, _l
 from ...shared.masking import mask_openid
-from ..products.models import WealthProduct, bank_today, products_on_sale
+from ..products.service import WealthProduct, bank_today, products_on_sale
 from .models import TARGET_ALL, MassPush
 from .service import (
     PREVIEW_VALID_HOURS,

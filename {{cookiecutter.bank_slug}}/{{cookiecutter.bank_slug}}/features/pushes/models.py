@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ...shared.timeutil import utcnow
-from ..products.models import WealthProduct
+from ..products.service import WealthProduct
 
 TARGET_ALL = "all"
 TAG_PREFIX = "tag:"  # "tag:12": the followers with WeChat user tag 12

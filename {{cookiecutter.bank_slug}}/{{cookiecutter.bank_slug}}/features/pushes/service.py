@@ -19,8 +19,7 @@ from ...extensions import db
 from ...shared.i18n import _
 from ...shared.timeutil import utcnow
 from ...wechat.client import get_client
-from ..products.models import WealthProduct, bank_today
-from ..products.news import product_url, risk_notice
+from ..products.service import WealthProduct, bank_today, product_url, risk_notice
 from .models import TAG_PREFIX, TARGET_ALL, MassPush
 
 log = logging.getLogger(__name__)

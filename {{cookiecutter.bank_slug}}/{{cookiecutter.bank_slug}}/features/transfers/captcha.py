@@ -1,4 +1,4 @@
-"""The graphic captcha asked with the PIN after 3 wrong PINs in a row (captcha_guard.py)."""
+"""The graphic captcha asked with the PIN after 3 wrong PINs in a row (web/captcha.py)."""
 
 from ...web import captcha as captcha_guard
 from ...web.captcha import new_answer  # noqa: F401  (tests replace it here)

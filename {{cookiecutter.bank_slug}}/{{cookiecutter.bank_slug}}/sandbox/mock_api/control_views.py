@@ -117,7 +117,7 @@ def unsubscribe(openid: str):
 
 @bp.post("/sms")
 def sms():
-    """A text message the service's sandbox SMS adapter sends (banking/sms.py). Recorded as kind "sms"
+    """A text message the service's sandbox SMS adapter sends (sms.py). Recorded as kind "sms"
     with the phone masked, for the simulator's 短信 cards and for tests."""
     data = _body()
     if data is None:
