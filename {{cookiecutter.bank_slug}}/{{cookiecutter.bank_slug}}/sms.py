@@ -23,6 +23,7 @@ from flask import current_app
 
 from .shared.masking import mask_phone
 from .shared.timeutil import utcnow
+from .wechat.client.base import sandbox_url
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class SandboxSmsSender:
 
     @property
     def url(self) -> str:
-        return self.config["WECHAT_SANDBOX_API_URL"].rstrip("/") + MOCK_SMS_PATH
+        return sandbox_url(self.config) + MOCK_SMS_PATH
 
     def send(self, phone: str, text: str) -> None:
         if not self.config["WECHAT_SANDBOX"]:

@@ -1,4 +1,4 @@
-"""The service's own client (wechat/client.py: make_client, wechatpy underneath) against the mock
+"""The service's own client (wechat/client/sync.py: make_client, wechatpy underneath) against the mock
 served on a real loopback port, as in sandbox mode. Nothing may leave 127.0.0.1."""
 
 import threading

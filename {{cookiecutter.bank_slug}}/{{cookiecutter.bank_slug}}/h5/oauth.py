@@ -5,34 +5,27 @@ authorize URL (scope snsapi_base: silent, no consent screen) with a random `stat
 session. WeChat sends the browser back to /h5/oauth/callback?code=&state=; the state must match,
 the code is exchanged server to server at sns/oauth2/access_token, and the openid WeChat returns
 goes into the session. Then the browser goes on to the page it asked for (a same-site path only).
+The protocol itself (URLs, the exchange, WeChat's errcodes) is wechat/oauth.py; this module is the
+H5 side: the session, the views and what the customer is told.
 """
 
 import hmac
-import logging
-import re
 import secrets
 import time
 from functools import wraps
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-import requests
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from ..shared.i18n import _
-
-log = logging.getLogger(__name__)
+from ..wechat import oauth as wechat_oauth
+from ..wechat.oauth import OPENID
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 
-REAL_AUTHORIZE_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
-REAL_API_URL = "https://api.weixin.qq.com"
 SESSION_CUSTOMER = "h5_customer"  # {"openid": ..., "at": unix time}
 SESSION_PENDING = "h5_oauth"  # {"state": ..., "next": ...} while WeChat is asked
 DEFAULT_NEXT = "/h5/"
-SCOPE = "snsapi_base"
-# WeChat's errcodes for a code that is wrong, expired (40029), already used (40163) or missing (41008).
-CODE_ERRCODES = {40029, 40163, 41008}
-OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class OAuthError(Exception):
@@ -44,28 +37,13 @@ class OAuthError(Exception):
         self.reason = reason
 
 
-def _urls(config) -> tuple[str, str]:
-    """(authorize URL, API base): WeChat's own, or the local mock API in sandbox mode."""
-    if config["WECHAT_SANDBOX"]:
-        base = config["WECHAT_SANDBOX_API_URL"].rstrip("/")
-        return f"{base}/connect/oauth2/authorize", base
-    return REAL_AUTHORIZE_URL, REAL_API_URL
-
-
 def callback_url(config) -> str:
     return config["PUBLIC_BASE_URL"] + url_for("h5.oauth.callback")
 
 
 def authorize_url(config, state: str) -> str:
-    """WeChat insists on this parameter order and on the #wechat_redirect fragment."""
-    query = urlencode([
-        ("appid", config["WECHAT_APP_ID"]),
-        ("redirect_uri", callback_url(config)),
-        ("response_type", "code"),
-        ("scope", SCOPE),
-        ("state", state),
-    ])
-    return f"{_urls(config)[0]}?{query}#wechat_redirect"
+    """WeChat's authorize page (snsapi_base), coming back to our callback."""
+    return wechat_oauth.authorize_url(config, callback_url(config), state)
 
 
 def safe_next(target: str | None) -> str:
@@ -114,23 +92,15 @@ def customer_required(view):
 
 
 def exchange_code(config, code: str) -> str:
-    """The openid for an OAuth2 code (sns/oauth2/access_token); OAuthError when WeChat says no."""
-    url = _urls(config)[1] + "/sns/oauth2/access_token"
-    params = {"appid": config["WECHAT_APP_ID"], "secret": config["WECHAT_APP_SECRET"], "code": code,
-              "grant_type": "authorization_code"}
+    """The openid for an OAuth2 code; OAuthError, with what the customer is told, when WeChat says no."""
     try:
-        data = requests.get(url, params=params, timeout=5).json()
-    except (requests.RequestException, ValueError) as exc:
-        log.warning("oauth2 code exchange failed: %s", type(exc).__name__)
+        return wechat_oauth.exchange_code(config, code)
+    except wechat_oauth.CodeRejected:
+        raise OAuthError(400, _("授权已失效（授权码无效、已使用或已过期），请重新进入。")) from None
+    except wechat_oauth.WeChatUnreachable:
         raise OAuthError(503, _("微信授权服务暂时无法访问，请稍后重试。")) from None
-    errcode = data.get("errcode") if isinstance(data, dict) else -1
-    if errcode in CODE_ERRCODES:
-        raise OAuthError(400, _("授权已失效（授权码无效、已使用或已过期），请重新进入。"))
-    openid = data.get("openid") if isinstance(data, dict) else None
-    if errcode or not isinstance(openid, str) or not OPENID.fullmatch(openid):
-        log.warning("oauth2 code exchange refused: errcode=%s", errcode)
-        raise OAuthError(503, _("微信授权服务暂时不可用，请稍后重试。"))
-    return openid
+    except wechat_oauth.ExchangeRefused:
+        raise OAuthError(503, _("微信授权服务暂时不可用，请稍后重试。")) from None
 
 
 def error_page(reason: str, status: int, retry: str = DEFAULT_NEXT):

@@ -43,7 +43,7 @@ def token_command(refresh: bool) -> None:
     except WeChatClientException as exc:
         detail = exc.errmsg if exc.errcode is None else f"errcode {exc.errcode}: {exc.errmsg}"
         raise click.ClickException(f"微信接口错误 WeChat API error: {detail}") from None
-    except requests.RequestException as exc:  # its text names no URL (wechat/client.py strips it)
+    except requests.RequestException as exc:  # its text names no URL (wechat/client/sync.py strips it)
         raise click.ClickException(f"无法连接微信接口 cannot reach the WeChat API: {exc}") from None
     except TokenStoreError as exc:
         raise click.ClickException(f"令牌存储错误 token store error: {exc}") from None

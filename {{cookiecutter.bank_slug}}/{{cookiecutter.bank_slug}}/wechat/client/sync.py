@@ -1,7 +1,7 @@
-"""The WeChat API client (wechatpy) for this account.
+"""The synchronous WeChat API client (wechatpy) for this account: pushes, menu, token CLI, late replies.
 
-In sandbox mode (WECHAT_SANDBOX=1) it talks to the local mock WeChat API instead of
-api.weixin.qq.com, so every outbound call is exercised without a real account.
+Its base URL comes from the one rule in base.py: in sandbox mode (WECHAT_SANDBOX=1) it talks to
+the local mock WeChat API, so every outbound call is exercised without a real account.
 
 The access token is not kept in process memory (wechatpy's default): it comes from the shared
 token store (token_store.py), and a token WeChat rejects (40001/40014/42001) is replaced by one
@@ -16,21 +16,11 @@ from flask import current_app
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from .token_store import AccessTokenStore, FetchedToken, TokenStoreError, mask_token, token_store
+from ..token_store import AccessTokenStore, FetchedToken, TokenStoreError, mask_token, token_store
+from .base import TOKEN_ERRCODES, api_base_url
 
 log = logging.getLogger(__name__)
 
-REAL_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
-
-
-def api_base_url(config) -> str:
-    if config["WECHAT_SANDBOX"]:
-        return config["WECHAT_SANDBOX_API_URL"].rstrip("/") + "/cgi-bin/"
-    return REAL_API_BASE_URL
-
-
-# WeChat's "invalid credential", "invalid access_token" and "access_token expired": the codes wechatpy retries on.
-TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 # A retried call can meet a token replaced once more meanwhile; past this, the error goes to the caller.
 MAX_TOKEN_RETRIES = 2
 DEFAULT_EXPIRES_IN = 7200
@@ -140,4 +130,5 @@ def make_client(config, store: AccessTokenStore | None = None) -> SharedTokenWeC
 
 
 def get_client() -> SharedTokenWeChatClient:
+    """The current app's client."""
     return make_client(current_app.config)
