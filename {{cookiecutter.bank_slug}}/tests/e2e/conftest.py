@@ -23,8 +23,10 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module: playwright's sync API keeps an asyncio loop running in this thread while it
+    is open, so it must end before the worker runs other tests that start a loop of their own (asyncio.run)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
