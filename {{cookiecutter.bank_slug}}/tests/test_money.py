@@ -25,7 +25,8 @@ from {{ cookiecutter.bank_slug }}.shared.money import (
 PROPERTY = settings(max_examples=200, deadline=None, database=None)  # bounded CI time; no .hypothesis/ in the bake
 TRANSFER = "转账金额"
 FEN = st.integers(min_value=1, max_value=MAX_FEN)
-TEMPLATE = "{{ 123456|yuan }} {{ -12345|signed_yuan }} {{ 315|percent }}"  # baked: raw
+OPEN, CLOSE = "{" * 2, "}" * 2  # spelled out: this file is itself a Jinja template at bake time
+TEMPLATE = f"{OPEN} 123456|yuan {CLOSE} {OPEN} -12345|signed_yuan {CLOSE} {OPEN} 315|percent {CLOSE}"
 FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 
