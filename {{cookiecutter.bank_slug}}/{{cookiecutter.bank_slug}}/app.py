@@ -15,6 +15,7 @@ from .extensions import csrf, db, login_manager, migrate
 from .features import alerts, balance, binding, info, menu, products, pushes, replies, staff, transfers
 from .settings import load_config
 from .shared.logs import configure_logging
+from .shared.money import register_filters
 from .web import errors, health, language, security
 
 # Chat keywords, H5 pages, admin views, CLI commands and demo data are installed in this order.
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None, features: list | None = None) ->
     language.init_app(app)  # Flask-Babel: zh_CN by default, English on request (web/language.py)
     security.init_app(app)  # cookie flags, security headers, no caching of pages
     errors.install(app)  # 403/404/405 answered by the family of the URL (H5, admin) or Flask's default
+    register_filters(app)  # yuan, signed_yuan, percent for every template (shared/money.py)
     _import_shell_models()
     app.register_blueprint(health.bp)
     cli.register_cli(app)

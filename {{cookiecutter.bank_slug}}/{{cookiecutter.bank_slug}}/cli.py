@@ -14,6 +14,7 @@ from .feature import demo_seeders
 from .sandbox.cli import sandbox_group
 from .shared import demo_data
 from .shared.masking import mask_card, mask_id_number, mask_name, mask_phone
+from .shared.money import format_yuan
 from .web.i18n_catalogs import i18n_group
 from .wechat.cli import wechat_group
 
@@ -59,8 +60,7 @@ def _seed_demo_ledger() -> None:
     accounts = seed_demo_ledger(db.session, db.engine)
     for account in accounts:
         if account.added:
-            yuan, fen = divmod(account.opening_fen, 100)
-            click.echo(f"  {mask_card(account.card_number)}  {yuan:,}.{fen:02d} 元")
+            click.echo(f"  {mask_card(account.card_number)}  {format_yuan(account.opening_fen)} 元")
     opened = sum(account.added for account in accounts)
     click.echo(f"演示账户已就绪：新开户 {opened} 个 Demo ledger ready: {opened} accounts opened.")
     click.echo(f"演示交易密码（仅用于演示）Demo transaction PIN (demo only): {demo_data.DEMO_PIN}")

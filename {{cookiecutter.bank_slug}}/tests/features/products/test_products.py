@@ -1,5 +1,5 @@
-"""Wealth products: every rule (Chinese messages, nothing stored on bad input), exact money and percent,
-the on-sale query, the database's own checks, and the demo products of seed-demo."""
+"""Wealth products: every rule (Chinese messages, nothing stored on bad input), the form's figures read exactly
+(the readers themselves: test_money.py), the on-sale query, the database's own checks, and the demo products."""
 
 from datetime import date, timedelta
 
@@ -15,14 +15,6 @@ from {{ cookiecutter.bank_slug }}.features.products.models import (
     WealthProduct,
     bank_today,
     products_on_sale,
-)
-from {{ cookiecutter.bank_slug }}.features.products.money import (
-    FigureError,
-    format_percent,
-    format_yield_range,
-    format_yuan_amount,
-    percent_to_bp,
-    yuan_to_fen,
 )
 from {{ cookiecutter.bank_slug }}.features.products.service import ProductInvalid, save_product
 
@@ -41,47 +33,6 @@ def _count(app) -> int:
 
 def test_the_risk_notice_is_the_regulators_wording():
     assert RISK_NOTICE == "理财非存款、产品有风险、投资须谨慎"
-
-
-# -- exact figures ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text,fen", [
-    ("1", 100), ("0.01", 1), ("1000", 100_000), ("1000.5", 100_050), ("1,000.50", 100_050), ("１０００元", 100_000),
-    (" 50000 ", 5_000_000), ("0.1", 10), ("19.99", 1999), ("123456789.99", 12_345_678_999),
-])
-def test_yuan_to_fen_is_exact(app, text, fen):
-    with app.app_context():
-        assert yuan_to_fen(text) == fen
-
-
-@pytest.mark.parametrize("text,reason", [
-    ("", "请输入"), ("-100", "不能为负数"), ("1.001", "最多保留两位小数"), ("abc", "格式不正确"), ("1e3", "格式不正确"),
-    ("NaN", "格式不正确"), ("Infinity", "格式不正确"), ("1,00", "格式不正确"), ("1.", "格式不正确"),
-    ("9" * 30, "过长"), ("0x10", "格式不正确"), ("1_000", "格式不正确"),
-])
-def test_bad_amounts_are_refused_with_a_reason(app, text, reason):
-    with app.app_context(), pytest.raises(FigureError) as caught:
-        yuan_to_fen(text, "起购金额")
-    assert reason in caught.value.message
-
-
-@pytest.mark.parametrize("text,bp", [("2.8", 280), ("2.80", 280), ("2.80%", 280), ("２.８％", 280), ("0", 0),
-                                     ("20", 2000), ("3.15", 315), ("0.01", 1)])
-def test_percent_to_basis_points_is_exact(app, text, bp):
-    with app.app_context():
-        assert percent_to_bp(text) == bp
-
-
-def test_percent_with_more_than_two_decimals_is_refused(app):
-    with app.app_context(), pytest.raises(FigureError) as caught:
-        percent_to_bp("3.155")
-    assert "最多保留两位小数" in caught.value.message
-
-
-def test_figures_are_formatted_without_float():
-    assert format_percent(280) == "2.80%" and format_percent(5) == "0.05%" and format_percent(2000) == "20.00%"
-    assert format_yield_range(280, 320) == "2.80%-3.20%" and format_yield_range(300, 300) == "3.00%"
-    assert format_yuan_amount(100) == "1" and format_yuan_amount(1_000_000) == "10,000"
-    assert format_yuan_amount(100_050) == "1,000.50" and format_yuan_amount(10**14 + 1) == "1,000,000,000,000.01"
 
 
 # -- the rules ----------------------------------------------------------------------------------------

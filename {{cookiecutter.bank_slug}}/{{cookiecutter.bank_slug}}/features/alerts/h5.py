@@ -9,6 +9,7 @@ from ...h5.errors import error_page
 from ...h5.oauth import customer_required
 from ...shared.i18n import _
 from ...shared.masking import mask_openid, mask_phone
+from ...shared.money import yuan_text
 from ...shared.timeutil import local_time
 from ..binding.service import CardBinding, active_bindings
 from .forms import AlertSettingsForm
@@ -37,7 +38,7 @@ def _page(form: AlertSettingsForm, saved: bool = False, status: int = 200):
 def settings():
     rules = load_rules(g.openid, current_app.config)
     form = AlertSettingsForm(formdata=None, enabled=rules.enabled, sms_fallback=rules.sms_fallback,
-                             min_amount=f"{rules.min_amount_fen // 100}.{rules.min_amount_fen % 100:02d}")
+                             min_amount=yuan_text(rules.min_amount_fen))
     return _page(form)
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from ...shared.i18n import _, _l
+from ...shared.money import yuan_text
 
 # What the transaction was, by kind; "other" (and unknown kinds) go by the sign. Lazy: in DEFAULT_LOCALE for
 # messages the dispatcher sends, in the page's language on the H5 pages.
@@ -27,9 +28,8 @@ def kind_label(kind: str, amount_fen: int) -> str:
 
 
 def yuan(fen: int) -> str:
-    """12345 -> "123.45" (integer arithmetic; the sign is shown by the type, never here)."""
-    fen = abs(int(fen))
-    return f"{fen // 100}.{fen % 100:02d}"
+    """12345 -> "123.45": no separators (WeChat's amount keyword takes none); the sign is shown by the type."""
+    return yuan_text(abs(fen))
 
 
 def card_tail(card_mask: str) -> str:

@@ -13,7 +13,7 @@ from ...core_banking.current import get_core
 from ...core_banking.port import AccountNotFound, CoreBankingError
 from ...h5.links import public_url
 from ...shared.i18n import _, _l
-from ...shared.money import format_yuan
+from ...shared.money import format_cny
 from ...shared.timeutil import local_time, utcnow
 from ..binding.service import active_bindings
 
@@ -34,12 +34,6 @@ def balance_page_url() -> str:
     return public_url("h5.balance.page")
 
 
-def money(fen: int) -> str:
-    """123456 -> ¥1,234.56; -500 -> -¥5.00."""
-    text = format_yuan(fen)
-    return f"-¥{text[1:]}" if text.startswith("-") else f"¥{text}"
-
-
 def balance_text(openid: str) -> str:
     bindings = active_bindings(openid)
     if not bindings:
@@ -58,7 +52,8 @@ def balance_text(openid: str) -> str:
         except CoreBankingError as exc:
             log.warning("balance query failed: %s", exc.code)
             return CORE_DOWN.format(hotline=hotline)
-        lines.append(_("%(card)s\n可用余额 %(amount)s", card=binding.card_mask, amount=money(balance.available_fen)))
+        amount = format_cny(balance.available_fen)
+        lines.append(_("%(card)s\n可用余额 %(amount)s", card=binding.card_mask, amount=amount))
         as_of = balance.as_of if as_of is None else max(as_of, balance.as_of)
     lines.append(_("查询时间：%(time)s", time=f"{local_time(as_of or utcnow()):%Y-%m-%d %H:%M}"))
     lines.append(DETAIL_LINK.format(url=balance_page_url()))  # the H5 page: ledger balance, recent transactions

@@ -14,9 +14,9 @@ from ...admin.base import CATEGORY_CONTENT, StaffModelView
 from ...admin.formatting import labelled, local_datetime
 from ...extensions import db
 from ...shared.i18n import _, _l
+from ...shared.money import format_yield_range, format_yuan_compact
 from .forms import ProductForm
 from .models import STATUS_CLOSED, STATUS_LABELS, STATUS_ON_SALE, WealthProduct, bank_today, products_on_sale
-from .money import format_yield_range, format_yuan_amount
 from .news import news_articles, news_reply, risk_notice
 
 
@@ -25,7 +25,7 @@ def yields(view, context, model, name):
 
 
 def yuan_amount(view, context, model, name):
-    return format_yuan_amount(model.min_purchase_fen)
+    return format_yuan_compact(model.min_purchase_fen)
 
 
 def sale_window(view, context, model, name):

@@ -2,7 +2,7 @@
 
 Two steps, both reusable without the form:
 - `clean_product_input(raw)` turns what staff type (percent, yuan, dates as text) into the model's values
-  (basis points, fen, dates) exactly, with Decimal; it reports what cannot be read.
+  (basis points, fen, dates) exactly (shared/money.py: never float); it reports what cannot be read.
 - `validate_product(values, existing_id)` checks the model's values: bounds, min <= max, the sale window,
   the code's shape and uniqueness. Both return {model field: Chinese message}.
 Text (name, description) is kept as the plain text typed, script or not; pages and replies escape it.
@@ -18,6 +18,7 @@ from wtforms import SelectField, StringField, TextAreaField
 
 from ...extensions import db
 from ...shared.i18n import _, _l
+from ...shared.money import AmountError, format_percent, parse_percent, parse_yuan
 from .models import (
     CODE_PATTERN,
     DESCRIPTION_MAX,
@@ -35,7 +36,6 @@ from .models import (
     YIELD_MIN_BP,
     WealthProduct,
 )
-from .money import FigureError, format_percent, percent_to_bp, yuan_to_fen
 
 # The model's fields, in form order. The form names the three figures typed in other units differently.
 PRODUCT_FIELDS = ("code", "name", "risk_grade", "yield_min_bp", "yield_max_bp", "term_days", "min_purchase_fen",
@@ -46,6 +46,10 @@ CODE = re.compile(CODE_PATTERN)
 MAX_TEXT_INPUT = 20
 DATE_FLOOR = date(2000, 1, 1)
 DATE_CEILING = date(2099, 12, 31)
+
+
+class FigureError(AmountError):
+    """A term or a date that cannot be read; amounts and rates raise AmountError (shared/money.py) itself."""
 
 
 # -- reading what staff typed -----------------------------------------------------------------------
@@ -108,17 +112,18 @@ def clean_product_input(raw: dict) -> tuple[dict, dict]:
     }
     errors: dict = {}
     readers = {
-        "yield_min_bp": (lambda v: percent_to_bp(v, _("预期年化收益率下限")), raw.get("yield_min_percent")),
-        "yield_max_bp": (lambda v: percent_to_bp(v, _("预期年化收益率上限")), raw.get("yield_max_percent")),
+        "yield_min_bp": (lambda v: parse_percent(v, _("预期年化收益率下限")), raw.get("yield_min_percent")),
+        "yield_max_bp": (lambda v: parse_percent(v, _("预期年化收益率上限")), raw.get("yield_max_percent")),
         "term_days": (_parse_days, raw.get("term_days")),
-        "min_purchase_fen": (lambda v: yuan_to_fen(v, _("起购金额")), raw.get("min_purchase_yuan")),
+        "min_purchase_fen": (lambda v: parse_yuan(v, _("起购金额"), allow_zero=True, grouping=True),
+                             raw.get("min_purchase_yuan")),
         "sale_start": (_parse_date, raw.get("sale_start")),
         "sale_end": (_parse_date, raw.get("sale_end")),
     }
     for field, (read, value) in readers.items():
         try:
             values[field] = read(value)
-        except FigureError as exc:
+        except AmountError as exc:
             errors[field] = exc.message
     return values, errors
 

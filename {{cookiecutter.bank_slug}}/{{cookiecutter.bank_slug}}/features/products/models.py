@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
 from ...shared.i18n import _l
+from ...shared.money import format_yield_range, format_yuan_compact, percent_text, yuan_text
 from ...shared.timeutil import local_time, utcnow
-from .money import format_yield_range, format_yuan_amount, percent_text, yuan_text
 
 # The notice regulators require next to every wealth product shown to the public.
 RISK_NOTICE = "理财非存款、产品有风险、投资须谨慎"
@@ -94,7 +94,7 @@ class WealthProduct(db.Model):
     @property
     def min_purchase_text(self) -> str:
         """"1,000" (yuan)."""
-        return format_yuan_amount(self.min_purchase_fen)
+        return format_yuan_compact(self.min_purchase_fen)
 
     @property
     def risk_label(self) -> str:

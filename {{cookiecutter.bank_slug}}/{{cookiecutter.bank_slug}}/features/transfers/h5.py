@@ -7,7 +7,6 @@ from ...h5.errors import error_page
 from ...h5.oauth import customer_required
 from ...shared.i18n import _
 from ...shared.masking import mask_openid
-from ...shared.money import format_yuan
 from ...web.language import bank_name as language_bank_name
 from ..binding.service import active_bindings
 from .banks import OTHER_BANKS, bank_name
@@ -29,13 +28,6 @@ from .service import (
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 
 FORM_FIELDS = ("binding_id", "payee_number", "payee_name", "payee_bank", "amount", "memo")
-
-
-@bp.app_template_filter("yuan")
-def _yuan(fen: int) -> str:
-    return format_yuan(fen)
-
-
 
 
 def _error(title: str, reason: str, status: int, retry: str | None = None):

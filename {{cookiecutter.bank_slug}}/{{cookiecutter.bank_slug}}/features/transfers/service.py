@@ -158,7 +158,7 @@ def place_order(openid: str, data: TransferInput) -> TransferOrder:
     if not is_known_bank(bank):
         raise TransferRefused(_("请选择收款银行"))
     try:
-        fen = parse_yuan(data.amount)
+        fen = parse_yuan(data.amount, _("转账金额"))
     except AmountError as exc:
         raise TransferRefused(exc.message) from None
     memo = _memo(data.memo)
