@@ -3,11 +3,16 @@
 Every money movement is one journal entry whose postings sum to zero. An account's `balance_fen`
 is kept in the same transaction as its postings, so it always equals the sum of its postings and
 the `balance_after_fen` of its latest one (`flask ledger check` verifies this).
+
+The database enforces what one row can say (CHECK constraints below: known kinds and statuses, no zero
+posting, positive entry amounts, no negative customer balance) and, on PostgreSQL, that each entry's
+postings sum to zero (a deferred constraint trigger, migration 0011). `flask ledger check` stays the audit
+of what spans rows and tables.
 """
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
@@ -23,19 +28,34 @@ ACCOUNT_KINDS = (KIND_CUSTOMER, KIND_SETTLEMENT, KIND_CAPITAL)
 STATUS_ACTIVE = "active"
 STATUS_FROZEN = "frozen"
 STATUS_CLOSED = "closed"
+ACCOUNT_STATUSES = (STATUS_ACTIVE, STATUS_FROZEN, STATUS_CLOSED)
 
 ENTRY_TRANSFER = "transfer"  # inside this bank
 ENTRY_INTERBANK = "interbank_transfer"  # to another bank, through the settlement account
 ENTRY_OPENING = "opening_deposit"  # from the capital account when an account is opened
+ENTRY_KINDS = (ENTRY_TRANSFER, ENTRY_INTERBANK, ENTRY_OPENING)
 
 ENTRY_POSTED = "posted"
 ENTRY_PENDING_SETTLEMENT = "pending_settlement"
+ENTRY_STATUSES = (ENTRY_POSTED, ENTRY_PENDING_SETTLEMENT)
+
+# A posting's kind is a port.Transaction.kind; the ledger writes transfer_in, transfer_out and deposit.
+POSTING_KINDS = ("transfer_in", "transfer_out", "deposit", "withdrawal", "fee", "interest", "other")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class LedgerAccount(db.Model):
     """An account of the ledger: a customer's card account, or one of the bank's internal accounts."""
 
     __tablename__ = "ledger_account"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind"),
+        CheckConstraint(_in("status", ACCOUNT_STATUSES), name="status"),
+        CheckConstraint(f"kind <> '{KIND_CUSTOMER}' OR balance_fen >= 0", name="customer_not_negative"),
+    )
 
     account_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # A0000001; never shown to customers
     card_number: Mapped[str | None] = mapped_column(String(19), unique=True)  # customer accounts only
@@ -59,6 +79,11 @@ class JournalEntry(db.Model):
     """One money movement (a transfer or an opening deposit), applied at most once per idempotency key."""
 
     __tablename__ = "ledger_journal_entry"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),
+        CheckConstraint(_in("status", ENTRY_STATUSES), name="status"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -75,7 +100,11 @@ class Posting(db.Model):
     """One leg of a journal entry: a signed amount on one account (+ credit, - debit)."""
 
     __tablename__ = "ledger_posting"
-    __table_args__ = (Index("ix_ledger_posting_account_id_id", "account_id", "id"),)  # an account's history
+    __table_args__ = (
+        Index("ix_ledger_posting_account_id_id", "account_id", "id"),  # an account's history
+        CheckConstraint("amount_fen <> 0", name="amount_nonzero"),
+        CheckConstraint(_in("kind", POSTING_KINDS), name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_journal_entry.id"), index=True)
