@@ -21,8 +21,8 @@ from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry
 from {{ cookiecutter.bank_slug }}.core_banking.port import TransferRequest
 from {{ cookiecutter.bank_slug }}.extensions import db
 
-from .conftest import DEFAULT_POSTGRES_URL, make_config, scratch_postgres_or_skip
-from .ledger_helpers import check, seed
+from ..conftest import DEFAULT_POSTGRES_URL, make_config, scratch_postgres_or_skip
+from ..ledger_helpers import check, seed
 
 LEDGER_TABLES = (LedgerAccount, JournalEntry, Posting)
 
