@@ -10,24 +10,17 @@ forced refresh shared by all processes, then the call is retried.
 
 import logging
 import threading
+from collections.abc import Mapping
 
 import requests
-from flask import current_app
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from .. import settings
+from ..settings.sections import WeChat
 from .token_store import AccessTokenStore, FetchedToken, TokenStoreError, mask_token, token_store
 
 log = logging.getLogger(__name__)
-
-REAL_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
-
-
-def api_base_url(config) -> str:
-    if config["WECHAT_SANDBOX"]:
-        return config["WECHAT_SANDBOX_API_URL"].rstrip("/") + "/cgi-bin/"
-    return REAL_API_BASE_URL
-
 
 # WeChat's "invalid credential", "invalid access_token" and "access_token expired": the codes wechatpy retries on.
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
@@ -131,13 +124,21 @@ def _errcode(result) -> int | None:
         return None
 
 
-def make_client(config, store: AccessTokenStore | None = None) -> SharedTokenWeChatClient:
-    """A client of this account's API; its token comes from `store` (default: the current app's store)."""
-    client = SharedTokenWeChatClient(config["WECHAT_APP_ID"], config["WECHAT_APP_SECRET"],
+def api_base_url(config: Mapping) -> str:
+    """The API base URL for a flat config (the alerts dispatcher's); sections have `WeChat.api_base_url`."""
+    return WeChat.from_config(config).api_base_url
+
+
+def make_client(wechat: WeChat | Mapping, store: AccessTokenStore | None = None) -> SharedTokenWeChatClient:
+    """A client of this account's API (the WeChat section; a flat config is still taken from the alerts
+    dispatcher); its token comes from `store` (default: the current app's store)."""
+    if not isinstance(wechat, WeChat):
+        wechat = WeChat.from_config(wechat)
+    client = SharedTokenWeChatClient(wechat.app_id, wechat.app_secret,
                                      store if store is not None else token_store(), timeout=5)
-    client.API_BASE_URL = api_base_url(config)
+    client.API_BASE_URL = wechat.api_base_url
     return client
 
 
 def get_client() -> SharedTokenWeChatClient:
-    return make_client(current_app.config)
+    return make_client(settings.of().wechat)
