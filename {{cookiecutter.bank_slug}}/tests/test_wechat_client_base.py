@@ -14,10 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import {{ cookiecutter.bank_slug }} as package
+from {{ cookiecutter.bank_slug }}.settings import load_config
 from {{ cookiecutter.bank_slug }}.wechat import oauth
 from {{ cookiecutter.bank_slug }}.wechat.client import OPEN, api_base_url, base_url, make_client
 from {{ cookiecutter.bank_slug }}.wechat.client.aio import TRANSPORT, AsyncWeChatClient, CachedTokenStore
 from {{ cookiecutter.bank_slug }}.wechat.token_store import FetchedToken
+
+from .conftest import make_config
 
 pytestmark = pytest.mark.smoke
 
@@ -27,8 +30,10 @@ READS_SANDBOX_URL = re.compile(r"""\[\s*["']WECHAT_SANDBOX_API_URL["']\s*\]|\.ge
 
 
 def config(sandbox: bool, url: str = MOCK + "/") -> dict:
-    return {"WECHAT_SANDBOX": sandbox, "WECHAT_SANDBOX_API_URL": url, "WECHAT_APP_ID": "wx0123456789abcdef",
-            "WECHAT_APP_SECRET": "s" * 32, "PUBLIC_BASE_URL": "https://wx.bank.example.cn"}
+    """A whole checked configuration, as the app would have it."""
+    return load_config(make_config("sqlite://", WECHAT_SANDBOX="1" if sandbox else "0", WECHAT_SANDBOX_API_URL=url,
+                                   WECHAT_APP_ID="wx0123456789abcdef", WECHAT_APP_SECRET="s" * 32,
+                                   PUBLIC_BASE_URL="https://wx.bank.example.cn"))
 
 
 class StandInWeChat:

@@ -13,6 +13,7 @@ from . import cli, feature, h5, wechat
 from . import db as database
 from .extensions import csrf, db, login_manager, migrate
 from .features import alerts, balance, binding, info, menu, products, pushes, replies, staff, transfers
+from .settings import install as install_settings
 from .settings import load_config
 from .shared.logs import configure_logging
 from .shared.money import register_filters
@@ -47,9 +48,10 @@ def create_app(test_config: dict | None = None, features: list | None = None) ->
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(settings)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
-    if proxies := app.config["TRUSTED_PROXIES"]:  # behind nginx: the client's address and scheme as they saw them
+    sections = install_settings(app)  # the frozen sections, checked now: app.extensions["settings"]
+    if proxies := sections.web.trusted_proxies:  # behind nginx: the client's address and scheme as they saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-    configure_logging(app.config["LOG_LEVEL"])
+    configure_logging(sections.web.log_level)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -69,11 +71,11 @@ def create_app(test_config: dict | None = None, features: list | None = None) ->
     h5_bp = h5.make_blueprint()
     feature.install_all(app, FEATURES if features is None else features, router=router, h5_bp=h5_bp, csrf=csrf)
     h5.init_app(app, h5_bp)
-    if app.config["ADMIN_PANEL_ENABLED"]:  # a public instance may leave /admin to an internal one
+    if sections.admin.enabled:  # a public instance may leave /admin to an internal one
         from .admin import panel
 
         panel.init_app(app)  # /admin: staff login, dashboard and the features' Flask-Admin views
-    logging.getLogger(__name__).debug("app created for %s", app.config["BANK_NAME_EN"])
+    logging.getLogger(__name__).debug("app created for %s", sections.brand.name_en)
     return app
 
 

@@ -21,6 +21,8 @@ from typing import Protocol, runtime_checkable
 import requests
 from flask import current_app
 
+from . import settings
+from .settings.sections import Sms
 from .shared.masking import mask_phone
 from .shared.timeutil import utcnow
 from .wechat.client.base import sandbox_url
@@ -101,9 +103,10 @@ class SandboxSmsSender:
             log.info("mock WeChat server did not take the SMS to %s: kept in the sandbox outbox", mask_phone(phone))
 
 
-def load_sender(config) -> SmsSender:
-    """The adapter SMS_SENDER names (`sandbox` or `package.module:Factory`)."""
-    name = config.get("SMS_SENDER") or SANDBOX
+def load_sender(sms: Sms, config) -> SmsSender:
+    """The adapter the Sms section names (`sandbox` or `package.module:Factory`); a factory gets the app's
+    flat config (docs/sms.md), the sandbox sender reads it at each send."""
+    name = sms.sender or SANDBOX
     if name == SANDBOX:
         return SandboxSmsSender(config)
     module_name, _, attribute = name.partition(":")
@@ -121,5 +124,5 @@ def get_sms_sender() -> SmsSender:
     """The current app's sender, built on first use."""
     extensions = current_app.extensions
     if "sms_sender" not in extensions:
-        extensions["sms_sender"] = load_sender(current_app.config)
+        extensions["sms_sender"] = load_sender(settings.of().sms, current_app.config)
     return extensions["sms_sender"]

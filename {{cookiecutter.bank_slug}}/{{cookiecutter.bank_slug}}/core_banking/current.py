@@ -6,26 +6,27 @@
 
 from flask import Flask, current_app
 
+from .. import settings
 from ..extensions import db
+from ..settings.sections import Core
 from .port import CoreBanking
 
 ADAPTERS = ("ledger", "http")
 EXTENSION_KEY = "core_banking"
 
 
-def build_core(app: Flask) -> CoreBanking:
-    adapter = app.config.get("CORE_BANKING_ADAPTER", "ledger")
-    if adapter == "http":
+def build_core(core: Core, app: Flask) -> CoreBanking:
+    """The adapter the Core section names; the ledger works on `app`'s database."""
+    if core.adapter == "http":
         from .http.client import HttpCoreBanking  # imported only when configured
 
-        return HttpCoreBanking(app.config.get("CORE_BANKING_URL", ""), app.config.get("CORE_API_SECRET", ""),
-                               timeout=app.config.get("CORE_BANKING_TIMEOUT_SECONDS", 5))
-    if adapter == "ledger":
+        return HttpCoreBanking(core.url, core.api_secret, timeout=core.timeout_seconds)
+    if core.adapter == "ledger":
         from .ledger.core import LedgerCore
 
         with app.app_context():
             return LedgerCore(db.engine)
-    raise ValueError(f"unknown CORE_BANKING_ADAPTER {adapter!r}")
+    raise ValueError(f"unknown CORE_BANKING_ADAPTER {core.adapter!r}")
 
 
 def get_core() -> CoreBanking:
@@ -33,5 +34,5 @@ def get_core() -> CoreBanking:
     app = current_app._get_current_object()
     core = app.extensions.get(EXTENSION_KEY)
     if core is None:
-        core = app.extensions[EXTENSION_KEY] = build_core(app)
+        core = app.extensions[EXTENSION_KEY] = build_core(settings.of(app).core, app)
     return core

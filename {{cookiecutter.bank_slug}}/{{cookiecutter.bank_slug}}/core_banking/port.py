@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from ..shared.errors import DomainError
 from ..shared.i18n import _l
 
 THIS_BANK = ""  # `to_bank` of a transfer inside this bank; otherwise the payee bank's name or code
@@ -70,17 +71,13 @@ class TransferResult:
     replayed: bool = False  # True when the idempotency key had already been applied
 
 
-class CoreBankingError(Exception):
-    """A refusal by the core. `code` is stable (used by the HTTP contract); `message` is text fit for the
-    customer's page: the class default is lazy (_l, the page's language), a core's own message is as sent."""
+class CoreBankingError(DomainError):
+    """A refusal by the core. `code` is stable (used by the HTTP contract, core_banking/http/wire.py maps it
+    to the wire's status); `message` is text fit for the customer's page: the class default is lazy (_l, the
+    page's language), a core's own message is as sent."""
 
     code = "core_error"
     message = _l("核心系统处理失败，请稍后再试")
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
 
 
 class AccountNotFound(CoreBankingError):

@@ -1,15 +1,44 @@
 """The H5 pages' error answers, once for every feature's pages: a page with a title, a reason a customer
-understands and a way back, never a traceback."""
+understands and a way back, never a traceback.
+
+Domain errors (shared/errors.py) carry a stable code and no HTTP status: STATUS_BY_CODE gives the H5 pages'
+status for a code, once for every feature, DEFAULT_STATUS (400) for any code it does not list."""
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from ..shared.errors import DomainError
 from ..shared.i18n import _
 from ..web import errors
 
 HALL = "/h5/"
+
+DEFAULT_STATUS = 400  # a refusal the customer can act on: the form again, with the reason
+STATUS_BY_CODE = {
+    "core_unavailable": 503,  # the core (or a provider) cannot be reached: try again later
+    "sms_not_sent": 503,
+    "challenge_not_found": 404,
+    "card_bound_elsewhere": 409,
+    "order_conflict": 409,
+    "idempotency_conflict": 409,
+    "card_not_owned": 403,
+    "too_many_attempts": 429,
+    "resend_too_soon": 429,
+    "too_many_sends": 429,
+    "pin_locked": 423,
+}
+
+
+def status_of(error: DomainError) -> int:
+    """The H5 status of a domain error, by its code."""
+    return STATUS_BY_CODE.get(error.code, DEFAULT_STATUS)
+
+
+def refusal_page(title: str, error: DomainError, retry: str | None = None):
+    """The error page for a domain refusal: its message, its code's status."""
+    return error_page(title, error.message, status_of(error), retry)
 
 
 def error_page(title: str, reason: str, status: int, retry: str | None = None):

@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .. import settings
 from ..features.menu.service import menu_to_publish
 from ..web import security as web_security
 from ..wechat.client import get_client
@@ -63,7 +64,7 @@ def serve_in_background(app: Flask, host: str, port: int,
 def point_at_sandbox(service: Flask, service_url: str, mock_url: str) -> None:
     """The service in sandbox mode whatever .env says: WeChat is the mock, links and OAuth2 on this machine
     (plain http, so the cookie flags follow the new PUBLIC_BASE_URL)."""
-    service.config.update(WECHAT_SANDBOX=True, WECHAT_SANDBOX_API_URL=mock_url, PUBLIC_BASE_URL=service_url)
+    settings.update(service, WECHAT_SANDBOX=True, WECHAT_SANDBOX_API_URL=mock_url, PUBLIC_BASE_URL=service_url)
     web_security.apply_cookie_flags(service)
 
 

@@ -24,6 +24,7 @@ from {{ cookiecutter.bank_slug }}.features.binding.service import (
     active_bindings,
     binding_for,
 )
+from {{ cookiecutter.bank_slug }}.h5.errors import status_of
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event_message
 from {{ cookiecutter.bank_slug }}.settings import ConfigError
 from {{ cookiecutter.bank_slug }}.shared.identity import (
@@ -231,7 +232,7 @@ def test_a_card_bound_elsewhere_is_refused(app):
     bind(ALICE)
     with pytest.raises(CardBoundElsewhere) as refused:
         start(BOB)
-    assert "其他微信号" in refused.value.message and refused.value.status == 409
+    assert "其他微信号" in refused.value.message and status_of(refused.value) == 409
     assert len(OUTBOX.messages()) == 1  # no code for Bob
     with pytest.raises(CardAlreadyBound):
         start(ALICE)
@@ -289,7 +290,7 @@ def test_nothing_is_stored_when_the_sms_fails(app, monkeypatch):
     monkeypatch.setattr(get_sms_sender(), "send", broken)
     with pytest.raises(SmsNotSent) as refused:
         start()
-    assert refused.value.status == 503 and "短信发送失败" in refused.value.message
+    assert status_of(refused.value) == 503 and "短信发送失败" in refused.value.message
     assert count(BindingChallenge) == 0
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
+from {{ cookiecutter.bank_slug }} import settings
 from {{ cookiecutter.bank_slug }}.core_banking.current import get_core
 from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import SETTLEMENT_ACCOUNT_ID
 from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting
@@ -222,7 +223,7 @@ def test_a_double_tap_or_a_retried_request_posts_once(bank):
 def test_the_outcome_message_failing_is_not_fatal(bank, caplog):
     service = browser(bank)
     placed, csrf, key = submit(service, bank)
-    bank.app.config["WECHAT_SANDBOX_API_URL"] = f"http://127.0.0.1:{free_port()}"
+    settings.update(bank.app, WECHAT_SANDBOX_API_URL=f"http://127.0.0.1:{free_port()}")
     done = confirm(service, key, csrf)
     assert done.status_code == 303
     assert "转账成功" in service.get(done.headers["Location"]).get_data(as_text=True)

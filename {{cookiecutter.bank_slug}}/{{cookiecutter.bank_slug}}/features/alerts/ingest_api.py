@@ -16,11 +16,13 @@ import json
 import logging
 import time
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
+from ... import settings
 from ...core_banking.http.wire import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from ...db import write_transaction
 from ...extensions import db
+from ...settings.sections import Core
 from ...shared.timeutil import utcnow
 from .ingest import DUPLICATE, REFUSED, STORED, store_core_transactions
 
@@ -38,14 +40,13 @@ def _error(status: int, code: str, message: str):
     return response
 
 
-def _signature_problem(body: bytes) -> str | None:
-    secret = current_app.config.get("CORE_API_SECRET") or ""
+def _signature_problem(body: bytes, core: Core) -> str | None:
+    secret = core.api_secret
     timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not timestamp or not signature:
         return f"{TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required"
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > current_app.config[
-            "CORE_API_TIMESTAMP_WINDOW_SECONDS"]:
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > core.api_timestamp_window_seconds:
         return f"{TIMESTAMP_HEADER} is not a Unix time within the allowed window (check the clocks)"
     path = request.full_path if request.query_string else request.path
     expected = sign(secret, timestamp, request.method, path, body)
@@ -56,16 +57,17 @@ def _signature_problem(body: bytes) -> str | None:
 
 @bp.post("/transactions")
 def push_transactions():
-    secret = current_app.config.get("CORE_API_SECRET") or ""
+    core = settings.of().core
+    secret = core.api_secret
     if len(secret) < MIN_SECRET_LENGTH or secret == "change-me":
         return _error(503, "not_configured", "CORE_API_SECRET is not set on this server; ingestion is disabled")
-    limit = current_app.config["CORE_API_MAX_BODY_BYTES"]
+    limit = core.api_max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         return _error(413, "too_large", f"body larger than {limit} bytes; send at most {MAX_BATCH} transactions")
     body = request.stream.read(limit + 1)
     if len(body) > limit:
         return _error(413, "too_large", f"body larger than {limit} bytes; send at most {MAX_BATCH} transactions")
-    problem = _signature_problem(body)
+    problem = _signature_problem(body, core)
     if problem:
         log.warning("core transaction push refused: %s", problem)
         return _error(401, "unauthorized", problem)
@@ -78,7 +80,7 @@ def push_transactions():
         return _error(400, "invalid_request", "body must be a JSON object with a non-empty `transactions` array")
     if len(items) > MAX_BATCH:
         return _error(413, "too_many", f"at most {MAX_BATCH} transactions per request, got {len(items)}")
-    ledger = current_app.config["CORE_BANKING_ADAPTER"] == "ledger"
+    ledger = core.adapter == "ledger"
     results = write_transaction(
         db.engine, lambda connection: store_core_transactions(connection, list(enumerate(items)), utcnow(), ledger))
     counts = {status: sum(1 for r in results if r.status == status) for status in (STORED, DUPLICATE, REFUSED)}

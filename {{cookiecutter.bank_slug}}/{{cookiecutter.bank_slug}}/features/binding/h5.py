@@ -7,10 +7,11 @@ are Chinese messages on the page.
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
-from ...core_banking.port import CoreBankingError, CoreUnavailable
+from ... import settings
 from ...extensions import db
-from ...h5.errors import error_page
+from ...h5.errors import error_page, refusal_page, status_of
 from ...h5.oauth import customer_required
+from ...shared.errors import DomainError
 from ...shared.i18n import _
 from ...shared.masking import mask_openid, mask_phone
 from . import service as bindings
@@ -21,13 +22,6 @@ from .service import BindingError, active_bindings, binding_for
 bp = Blueprint("binding", __name__)
 
 SESSION_CHALLENGE = "bind_challenge"  # id of the binding waiting for its SMS code
-
-
-
-
-
-def _core_refusal(exc: CoreBankingError) -> int:
-    return 503 if isinstance(exc, CoreUnavailable) else 400
 
 
 # -- bind: the form ------------------------------------------------------------------------------
@@ -50,11 +44,9 @@ def submit():
         return _form_page(form, status=400)
     try:
         challenge = bindings.start_binding(g.openid, form.card_number.data, form.holder_name.data,
-                                           form.id_number.data, form.phone.data)
-    except BindingError as exc:
-        return _form_page(form, exc.message, exc.status)
-    except CoreBankingError as exc:
-        return _form_page(form, exc.message, _core_refusal(exc))
+                                           form.id_number.data, form.phone.data, settings.of().brand)
+    except DomainError as exc:  # the binding's refusals and the core's (CoreUnavailable: 503)
+        return _form_page(form, exc.message, status_of(exc))
     session[SESSION_CHALLENGE] = challenge.id
     return redirect(url_for("h5.binding.verify"))
 
@@ -103,9 +95,9 @@ def confirm():
     except (bindings.TooManyAttempts, bindings.ChallengeNotFound, bindings.CardBoundElsewhere,
             bindings.CardAlreadyBound) as exc:
         session.pop(SESSION_CHALLENGE, None)
-        return error_page(_("绑定未完成"), exc.message, exc.status, url_for("h5.binding.form"))
+        return refusal_page(_("绑定未完成"), exc, url_for("h5.binding.form"))
     except BindingError as exc:
-        return _verify_page(challenge, error=exc.message, status=exc.status)
+        return _verify_page(challenge, error=exc.message, status=status_of(exc))
     session.pop(SESSION_CHALLENGE, None)
     return redirect(url_for("h5.binding.cards", bound=binding.id))
 
@@ -119,12 +111,12 @@ def resend():
     if not ResendForm().validate():
         return _verify_page(challenge, error=_("页面已过期，请刷新后重试。"), status=400)
     try:
-        bindings.resend_code(g.openid, challenge.id)
+        bindings.resend_code(g.openid, challenge.id, settings.of().brand)
     except bindings.TooManySends as exc:
         session.pop(SESSION_CHALLENGE, None)
-        return error_page(_("绑定未完成"), exc.message, exc.status, url_for("h5.binding.form"))
+        return refusal_page(_("绑定未完成"), exc, url_for("h5.binding.form"))
     except BindingError as exc:
-        return _verify_page(challenge, error=exc.message, status=exc.status)
+        return _verify_page(challenge, error=exc.message, status=status_of(exc))
     return redirect(url_for("h5.binding.verify", resent=1))
 
 

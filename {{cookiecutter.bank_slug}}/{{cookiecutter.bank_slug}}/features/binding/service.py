@@ -22,9 +22,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ... import settings
 from ...core_banking.current import get_core
 from ...core_banking.port import AccountNotActive
 from ...extensions import db
+from ...settings.sections import Brand
+from ...shared.errors import DomainError
 from ...shared.i18n import _, _l
 from ...shared.masking import mask_card, mask_phone
 from ...shared.timeutil import utcnow
@@ -50,54 +53,49 @@ SMS_TEXT = _l("【{bank}】您正在绑定尾号{tail}的银行卡，验证码 {
               "请勿将验证码告诉任何人，本行工作人员不会索要。")
 
 
-class BindingError(Exception):
-    """A refusal; `message` is text for the customer's page (lazy: the page's language), `status` the page's
-    HTTP status."""
+class BindingError(DomainError):
+    """A refusal; `message` is text for the customer's page (lazy: the page's language). The H5 status comes
+    from the code (h5/errors.py)."""
 
+    code = "binding_refused"
     message = _l("绑定失败，请稍后再试")
-    status = 400
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
 
 
 class IdentityMismatch(BindingError):
-    message = _l("您输入的卡号、姓名、身份证号或手机号与本行开户信息不符，请核对后重试。")
+    code, message = "identity_mismatch", _l("您输入的卡号、姓名、身份证号或手机号与本行开户信息不符，请核对后重试。")
 
 
 class CardAlreadyBound(BindingError):
-    message = _l("该卡已绑定在您的微信上，无需重复绑定。")
+    code, message = "card_already_bound", _l("该卡已绑定在您的微信上，无需重复绑定。")
 
 
 class CardBoundElsewhere(BindingError):
+    code = "card_bound_elsewhere"
     message = _l("该卡已绑定在其他微信号上。如需改绑，请先在原微信号中解绑，或携带身份证到开户网点办理。")
-    status = 409
 
 
 class ChallengeNotFound(BindingError):
-    message = _l("绑定申请不存在或已结束，请重新填写绑卡信息。")
-    status = 404
+    code, message = "challenge_not_found", _l("绑定申请不存在或已结束，请重新填写绑卡信息。")
 
 
 class CodeExpired(BindingError):
-    message = _l("验证码已过期，请重新获取。")
+    code, message = "code_expired", _l("验证码已过期，请重新获取。")
 
 
 class CodeWrong(BindingError):
+    code = "code_wrong"
+
     def __init__(self, attempts_left: int) -> None:
         super().__init__(_("验证码不正确，还可以再试 %(count)s 次。", count=attempts_left))
         self.attempts_left = attempts_left
 
 
 class TooManyAttempts(BindingError):
-    message = _l("验证码错误次数过多，本次绑定已取消，请重新填写绑卡信息。")
-    status = 429
+    code, message = "too_many_attempts", _l("验证码错误次数过多，本次绑定已取消，请重新填写绑卡信息。")
 
 
 class ResendTooSoon(BindingError):
-    status = 429
+    code = "resend_too_soon"
 
     def __init__(self, seconds_left: int) -> None:
         super().__init__(_("验证码已发送，请 %(seconds)s 秒后再重新获取。", seconds=seconds_left))
@@ -105,13 +103,11 @@ class ResendTooSoon(BindingError):
 
 
 class TooManySends(BindingError):
-    message = _l("验证码发送次数过多，本次绑定已取消，请稍后重新填写绑卡信息。")
-    status = 429
+    code, message = "too_many_sends", _l("验证码发送次数过多，本次绑定已取消，请稍后重新填写绑卡信息。")
 
 
 class SmsNotSent(BindingError):
-    message = _l("短信发送失败，请稍后再试。")
-    status = 503
+    code, message = "sms_not_sent", _l("短信发送失败，请稍后再试。")
 
 
 # -- what transfers, balances and alerts build on ------------------------------------------------
@@ -168,8 +164,9 @@ def _set_code(challenge: BindingChallenge, code: str) -> None:
     challenge.sent_at, challenge.expires_at = now, now + CODE_LIFETIME
 
 
-def _send_code(challenge: BindingChallenge, code: str) -> None:
-    text = SMS_TEXT.format(bank=current_app.config["BANK_SHORT_NAME"], tail=challenge.card_mask[-4:], code=code,
+def _send_code(challenge: BindingChallenge, code: str, brand: Brand | None) -> None:
+    brand = brand or settings.of().brand  # the SMS signature: the bank's short name
+    text = SMS_TEXT.format(bank=brand.short_name, tail=challenge.card_mask[-4:], code=code,
                            minutes=int(CODE_LIFETIME.total_seconds() // 60))
     try:
         get_sms_sender().send(challenge.phone, text)
@@ -191,7 +188,8 @@ def _close(challenge: BindingChallenge, status: str) -> None:
 
 
 # -- the binding flow --------------------------------------------------------------------------------
-def start_binding(openid: str, card_number: str, name: str, id_number: str, phone: str) -> BindingChallenge:
+def start_binding(openid: str, card_number: str, name: str, id_number: str, phone: str,
+                  brand: Brand | None = None) -> BindingChallenge:
     """Check the card and the holder through the core, then send a code. Raises BindingError, or the
     core's CoreBankingError (e.g. CoreUnavailable); nothing is stored on any refusal."""
     core = get_core()
@@ -213,7 +211,7 @@ def start_binding(openid: str, card_number: str, name: str, id_number: str, phon
     db.session.add(challenge)
     try:
         db.session.flush()
-        _send_code(challenge, code)
+        _send_code(challenge, code, brand)
     except BaseException:
         db.session.rollback()
         raise
@@ -221,7 +219,7 @@ def start_binding(openid: str, card_number: str, name: str, id_number: str, phon
     return challenge
 
 
-def resend_code(openid: str, challenge_id: int | None) -> BindingChallenge:
+def resend_code(openid: str, challenge_id: int | None, brand: Brand | None = None) -> BindingChallenge:
     """A new code for a pending challenge, no sooner than RESEND_AFTER after the last one."""
     challenge = _pending_challenge(openid, challenge_id)
     waited = utcnow() - challenge.sent_at
@@ -235,7 +233,7 @@ def resend_code(openid: str, challenge_id: int | None) -> BindingChallenge:
     _set_code(challenge, code)
     challenge.sends += 1
     try:
-        _send_code(challenge, code)
+        _send_code(challenge, code, brand)
     except BaseException:
         db.session.rollback()  # the previous code stays valid
         raise

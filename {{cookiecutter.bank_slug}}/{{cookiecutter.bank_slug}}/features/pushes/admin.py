@@ -11,6 +11,7 @@ from flask_admin import expose
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from ... import settings
 from ...admin import audit
 from ...admin.base import CATEGORY_CONTENT, MAX_ROW_ID, StaffView, current_staff
 from ...extensions import db
@@ -85,7 +86,7 @@ class PushView(StaffView):
         product = db.session.get(WealthProduct, product_key) if product_key is not None else None
         try:
             target = parse_target(form["target"], form["tag_id"])
-            job = create_job(product, target, current_staff().username)
+            job = create_job(product, target, current_staff().username, settings.of().brand)
         except PushError as exc:
             db.session.rollback()
             return self._index_page(str(exc), 400, form)
@@ -136,7 +137,7 @@ class PushView(StaffView):
     @expose("/send/", methods=("POST",))
     def send(self):
         def step(job):
-            send_for_real(job)
+            send_for_real(job, settings.of().brand)
             flash(_("已提交群发：%(target)s。微信会在几分钟内完成推送。", target=target_label(job.target)), "success")
 
         return self._act("mass_send", step)

@@ -10,13 +10,14 @@ import logging
 from datetime import timedelta
 
 import requests
-from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import update
 from wechatpy.exceptions import WeChatClientException
 
 from ...extensions import db
-from ...shared.i18n import _
+from ...settings.sections import Brand
+from ...shared.errors import DomainError
+from ...shared.i18n import _, _l
 from ...shared.timeutil import utcnow
 from ...wechat.client import get_client
 from ..products.service import WealthProduct, bank_today, product_url, risk_notice
@@ -31,15 +32,17 @@ DUPLICATE_CLIENT_MSG_ID = 45065
 RESULT_SENT = "ok"
 
 
-class PushError(Exception):
+class PushError(DomainError):
     """Why a preview or a send cannot go ahead; the message is Chinese, for the page."""
 
+    code, message = "push_refused", _l("群发未完成")
 
-def compose(product: WealthProduct) -> str:
+
+def compose(product: WealthProduct, brand: Brand) -> str:
     """The announcement as a WeChat text message (a news message would need uploaded media), in the
     customers' language (DEFAULT_LOCALE), whatever language the staff member's page is in."""
-    with force_locale(current_app.config["DEFAULT_LOCALE"]):
-        return _compose(product)
+    with force_locale(brand.default_locale):
+        return _compose(product, brand.public_base_url)
 
 
 def as_text(value: str) -> str:
@@ -48,8 +51,8 @@ def as_text(value: str) -> str:
     return str(value).replace("<", "＜").replace(">", "＞")
 
 
-def _compose(product: WealthProduct) -> str:
-    url = product_url(current_app.config["PUBLIC_BASE_URL"], product.code)
+def _compose(product: WealthProduct, base_url: str) -> str:
+    url = product_url(base_url, product.code)
     lines = [
         _("【理财产品推荐】%(name)s", name=as_text(product.name)),
         _("产品代码：%(code)s", code=product.code),
@@ -91,9 +94,9 @@ def check_on_sale(product: WealthProduct | None) -> WealthProduct:
     return product
 
 
-def create_job(product: WealthProduct | None, target: str, staff_username: str) -> MassPush:
+def create_job(product: WealthProduct | None, target: str, staff_username: str, brand: Brand) -> MassPush:
     product = check_on_sale(product)
-    job = MassPush(product=product, product_id=product.id, target=target, content=compose(product),
+    job = MassPush(product=product, product_id=product.id, target=target, content=compose(product, brand),
                    created_by=staff_username)
     db.session.add(job)
     db.session.flush()
@@ -125,7 +128,7 @@ def send_preview(job: MassPush, openid: str | None) -> None:
     job.result = _("预览已发送")
 
 
-def _check_sendable(job: MassPush) -> None:
+def _check_sendable(job: MassPush, brand: Brand) -> None:
     if job.sent_at is not None:
         raise PushError(_("该群发已发送，不会重复发送"))
     if job.previewed_at is None:
@@ -133,13 +136,13 @@ def _check_sendable(job: MassPush) -> None:
     if utcnow() - job.previewed_at > timedelta(hours=PREVIEW_VALID_HOURS):
         raise PushError(_("预览已超过 %(n)s 小时，请重新预览后再群发", n=PREVIEW_VALID_HOURS))
     product = check_on_sale(db.session.get(WealthProduct, job.product_id))
-    if compose(product) != job.content:
+    if compose(product, brand) != job.content:
         raise PushError(_("产品信息在预览后有变更，请新建群发并重新预览"))
 
 
-def send_for_real(job: MassPush) -> None:
+def send_for_real(job: MassPush, brand: Brand) -> None:
     """群发 the previewed text to the job's target; commits. PushError when refused or WeChat fails."""
-    _check_sendable(job)
+    _check_sendable(job, brand)
     claimed = db.session.execute(
         update(MassPush).where(MassPush.id == job.id, MassPush.sent_at.is_(None), MassPush.previewed_at.is_not(None))
         .values(sent_at=utcnow(), result=_("发送中"))

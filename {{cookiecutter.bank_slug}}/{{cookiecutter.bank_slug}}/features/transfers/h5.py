@@ -3,8 +3,10 @@ the result. Every page is for the customer identified through OAuth2; every refu
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
-from ...h5.errors import error_page
+from ... import settings
+from ...h5.errors import error_page, refusal_page, status_of
 from ...h5.oauth import customer_required
+from ...shared.errors import DomainError
 from ...shared.i18n import _
 from ...shared.masking import mask_openid
 from ...web.language import bank_name as language_bank_name
@@ -15,9 +17,9 @@ from .limits import TransferLimits
 from .models import AWAITING_PIN, TransferOrder
 from .service import (
     IDEMPOTENCY_KEY,
+    OrderConflict,
     PinRejected,
     TransferInput,
-    TransferRefused,
     confirm_order,
     customer_order,
     new_idempotency_key,
@@ -40,7 +42,7 @@ def _form_page(values: dict, key: str, error: str | None = None, status: int = 2
         return render_template("h5/transfer/no_card.html", customer=mask_openid(g.openid)), status
     return render_template(
         "h5/transfer/form.html", bindings=bindings, values=values, key=key, error=error,
-        other_banks=OTHER_BANKS, limits=TransferLimits.from_config(current_app.config),
+        other_banks=OTHER_BANKS, limits=TransferLimits.of(settings.of().transfers),
         customer=mask_openid(g.openid),
     ), status
 
@@ -56,12 +58,12 @@ def form():
 def submit():
     data = TransferInput.from_form(request.form)
     try:
-        order = place_order(g.openid, data)
-    except TransferRefused as exc:
+        order = place_order(g.openid, data, settings.of().transfers)
+    except DomainError as exc:  # TransferRefused, LimitExceeded, CoreUnavailable
         values = {name: request.form.get(name, "") for name in FORM_FIELDS}
-        keep = exc.status != 409 and IDEMPOTENCY_KEY.fullmatch(data.idempotency_key)
+        keep = not isinstance(exc, OrderConflict) and IDEMPOTENCY_KEY.fullmatch(data.idempotency_key)
         key = data.idempotency_key if keep else new_idempotency_key()
-        return _form_page(values, key, exc.message, exc.status)
+        return _form_page(values, key, exc.message, status_of(exc))
     return redirect(url_for("h5.transfer.confirm", key=order.idempotency_key), 303)
 
 
@@ -77,7 +79,7 @@ def _confirm_page(order: TransferOrder, error: str | None = None, status: int = 
     pin = pin_status_of(order)
     return render_template(
         "h5/transfer/confirm.html", order=order, pin=pin, error=error,
-        bank=_bank(order), lock_minutes=current_app.config["TRANSFER_LOCK_MINUTES"],
+        bank=_bank(order), lock_minutes=settings.of().transfers.lock_minutes,
     ), status
 
 
@@ -108,11 +110,11 @@ def confirm_submit(key: str):
     if pin.captcha_required and not pin.locked and not check_answer(request.form.get("captcha", "")):
         return _confirm_page(order, _("图形验证码错误，请重新输入"), 400)
     try:
-        order = confirm_order(g.openid, order, request.form.get("pin", ""))
-    except PinRejected as exc:
-        return _confirm_page(order, exc.message, 423 if exc.pin_status.locked else 400)
-    except TransferRefused as exc:
-        return _error(_("无法转账"), exc.message, exc.status)
+        order = confirm_order(g.openid, order, request.form.get("pin", ""), settings.of().transfers)
+    except PinRejected as exc:  # PinLocked: 423
+        return _confirm_page(order, exc.message, status_of(exc))
+    except DomainError as exc:
+        return refusal_page(_("无法转账"), exc, url_for("h5.transfer.form"))
     return redirect(url_for("h5.transfer.result", key=key), 303)
 
 

@@ -11,15 +11,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...shared.i18n import _
+from ...settings.sections import Transfers
+from ...shared.errors import DomainError
+from ...shared.i18n import _, _l
 from ...shared.money import format_yuan
 from .models import COUNTED_STATUSES, TransferOrder
 
 
-class LimitExceeded(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class LimitExceeded(DomainError):
+    """The amount breaks a limit; the message says which (translated)."""
+
+    code, message = "limit_exceeded", _l("超过转账限额")
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,8 @@ class TransferLimits:
     daily_count: int
 
     @classmethod
-    def from_config(cls, config) -> "TransferLimits":
-        return cls(config["SINGLE_TRANSFER_LIMIT_FEN"], config["DAILY_TRANSFER_LIMIT_FEN"],
-                   config["DAILY_TRANSFER_COUNT_LIMIT"])
+    def of(cls, transfers: Transfers) -> "TransferLimits":
+        return cls(transfers.single_limit_fen, transfers.daily_limit_fen, transfers.daily_count_limit)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ payee number, name, bank, amount, limits, not to the same account) and records t
 form's idempotency key: the same key again returns the same order. `confirm_order` verifies the PIN
 (counting wrong ones per card), claims the order atomically (awaiting_pin -> processing) so a double
 tap posts once, checks the day's limits again and posts with the same key as the port's idempotency key.
+Both take the Transfers settings section (limits, PIN lock, the bank's day). Refusals are domain errors
+(TransferRefused and its kinds, LimitExceeded, CoreUnavailable); the H5 pages map their codes to statuses.
 """
 
 import logging
@@ -13,15 +15,16 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...core_banking.current import get_core
 from ...core_banking.port import CoreBankingError, CoreUnavailable, IdempotencyConflict, SameAccount, TransferRequest
 from ...extensions import db
+from ...settings.sections import Transfers
 from ...shared.cards import luhn_valid, normalise_card
-from ...shared.i18n import _
+from ...shared.errors import DomainError
+from ...shared.i18n import _, _l
 from ...shared.masking import mask_openid
 from ...shared.money import AmountError, parse_yuan
 from ...shared.timeutil import utcnow
@@ -42,21 +45,38 @@ MAX_NAME_CHARS = 30
 MAX_MEMO_CHARS = 20
 
 
-class TransferRefused(Exception):
-    """The order cannot go on; `message` (translated) goes on the page, `status` is the page's HTTP status."""
+class TransferRefused(DomainError):
+    """The order cannot go on; `message` (translated) goes on the page."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    code, message = "transfer_refused", _l("无法转账")
+
+
+class CardNotOwned(TransferRefused):
+    """The paying card is not an active binding of this customer."""
+
+    code = "card_not_owned"
+
+
+class OrderConflict(TransferRefused):
+    """The form's idempotency key belongs to another customer or to an order with other content."""
+
+    code = "order_conflict"
 
 
 class PinRejected(TransferRefused):
-    """The PIN step refused (wrong, malformed, or the card is locked); nothing was posted."""
+    """The PIN step refused (wrong or malformed); nothing was posted."""
+
+    code = "pin_rejected"
 
     def __init__(self, message: str, pin_status: pin_guard.PinStatus) -> None:
-        super().__init__(message, 400)
+        super().__init__(message)
         self.pin_status = pin_status
+
+
+class PinLocked(PinRejected):
+    """Too many wrong PINs: transfers from the card are locked for a while."""
+
+    code = "pin_locked"
 
 
 @dataclass(frozen=True)
@@ -128,12 +148,8 @@ def own_binding(openid: str, binding_id):
     if binding is None:
         log.warning("transfer refused: binding %r is not an active binding of %s", str(binding_id)[:32],
                     mask_openid(openid))
-        raise TransferRefused(_("付款卡不是您已绑定的银行卡，请重新选择"), 403)
+        raise CardNotOwned(_("付款卡不是您已绑定的银行卡，请重新选择"))
     return binding
-
-
-def _limits() -> TransferLimits:
-    return TransferLimits.from_config(current_app.config)
 
 
 def order_by_key(key: str) -> TransferOrder | None:
@@ -145,12 +161,12 @@ def _same_intent(order: TransferOrder, binding_id: int, payee: str, name: str, b
             order.memo) == (binding_id, payee, name, bank, fen, memo)
 
 
-def place_order(openid: str, data: TransferInput) -> TransferOrder:
+def place_order(openid: str, data: TransferInput, transfers: Transfers) -> TransferOrder:
     """Validate the form and record (or find again) the order for its idempotency key."""
     key = _key(data.idempotency_key)
     existing = order_by_key(key)
     if existing is not None and existing.openid != openid:
-        raise TransferRefused(_("页面已失效，请重新发起转账"), 409)
+        raise OrderConflict(_("页面已失效，请重新发起转账"))
     binding = own_binding(openid, data.binding_id)
     payee = payee_number_of(data.payee_number)
     name = _payee_name(data.payee_name)
@@ -165,19 +181,18 @@ def place_order(openid: str, data: TransferInput) -> TransferOrder:
     if existing is not None:
         if _same_intent(existing, binding.id, payee, name, bank, fen, memo):
             return existing
-        raise TransferRefused(IdempotencyConflict.message, 409)
+        raise OrderConflict(IdempotencyConflict.message)
 
     core = get_core()
     try:
         account = core.get_account(binding.account_id)
+    except CoreUnavailable:
+        raise
     except CoreBankingError as exc:
-        raise TransferRefused(exc.message, 503 if isinstance(exc, CoreUnavailable) else 400) from None
+        raise TransferRefused(exc.message) from None
     if payee in (normalise_card(account.card_number), account.account_id):
         raise TransferRefused(SameAccount.message)
-    try:
-        check_limits(_limits(), fen, day_usage(account.account_id, utcnow(), current_app.config["TIMEZONE"]))
-    except LimitExceeded as exc:
-        raise TransferRefused(exc.message) from None
+    check_limits(TransferLimits.of(transfers), fen, day_usage(account.account_id, utcnow(), transfers.timezone))
 
     order = TransferOrder(
         idempotency_key=key, openid=openid, binding_id=binding.id, from_account_id=binding.account_id,
@@ -191,9 +206,9 @@ def place_order(openid: str, data: TransferInput) -> TransferOrder:
         db.session.rollback()
         existing = order_by_key(key)
         if existing is None or existing.openid != openid:
-            raise TransferRefused(_("页面已失效，请重新发起转账"), 409) from None
+            raise OrderConflict(_("页面已失效，请重新发起转账")) from None
         if not _same_intent(existing, binding.id, payee, name, bank, fen, memo):
-            raise TransferRefused(IdempotencyConflict.message, 409) from None
+            raise OrderConflict(IdempotencyConflict.message) from None
         return existing
     return order
 
@@ -208,46 +223,47 @@ def pin_status_of(order: TransferOrder) -> pin_guard.PinStatus:
     return pin_guard.pin_status(order.from_account_id, utcnow())
 
 
-def _locked_message(status: pin_guard.PinStatus) -> str:
-    minutes = current_app.config["TRANSFER_LOCK_MINUTES"]
-    return _("交易密码错误次数过多，该卡转账功能已锁定 %(minutes)s 分钟，请稍后再试或致电客服热线", minutes=minutes)
+def _locked(status: pin_guard.PinStatus, lock_minutes: int) -> PinLocked:
+    return PinLocked(_("交易密码错误次数过多，该卡转账功能已锁定 %(minutes)s 分钟，请稍后再试或致电客服热线",
+                       minutes=lock_minutes), status)
 
 
-def confirm_order(openid: str, order: TransferOrder, pin: str) -> TransferOrder:
+def confirm_order(openid: str, order: TransferOrder, pin: str, transfers: Transfers) -> TransferOrder:
     """Verify the PIN and post the order once. Returns the order (already handled ones unchanged);
-    raises PinRejected or TransferRefused with nothing posted."""
+    raises PinRejected (PinLocked), TransferRefused or CoreUnavailable with nothing posted."""
     if order.status != AWAITING_PIN:
         return order
     binding = own_binding(openid, order.binding_id)
     if binding.account_id != order.from_account_id:
-        raise TransferRefused(_("付款卡不是您已绑定的银行卡，请重新发起转账"), 403)
-    now = utcnow()
+        raise CardNotOwned(_("付款卡不是您已绑定的银行卡，请重新发起转账"))
+    now, lock_minutes = utcnow(), transfers.lock_minutes
     status = pin_guard.pin_status(order.from_account_id, now)
     if status.locked:
-        raise PinRejected(_locked_message(status), status)
+        raise _locked(status, lock_minutes)
     if not PIN.fullmatch(pin or ""):
         raise PinRejected(_("请输入 6 位数字交易密码"), status)
-    lock_minutes = current_app.config["TRANSFER_LOCK_MINUTES"]
     attempt = pin_guard.begin_attempt(order.from_account_id, now, lock_minutes)
     if attempt is None:
         status = pin_guard.pin_status(order.from_account_id, now)
-        raise PinRejected(_locked_message(status), status)
+        raise _locked(status, lock_minutes)
     try:
         right = get_core().verify_pin(order.from_account_id, pin)
     except CoreBankingError as exc:  # not the customer's fault: the attempt does not count
         pin_guard.attempt_not_made(order.from_account_id)
-        raise TransferRefused(exc.message, 503 if isinstance(exc, CoreUnavailable) else 400) from None
+        if isinstance(exc, CoreUnavailable):
+            raise
+        raise TransferRefused(exc.message) from None
     if not right:
         status = pin_guard.attempt_was_wrong(order.from_account_id, attempt, now, lock_minutes)
         log.info("wrong transaction PIN for order %s (%s in a row)", order.id, status.failures)
         if status.locked:
-            raise PinRejected(_locked_message(status), status)
+            raise _locked(status, lock_minutes)
         message = _("交易密码错误，还可尝试 %(count)s 次", count=status.attempts_before_lock)
         if status.captcha_required:
             message += _("，请同时输入图形验证码")
         raise PinRejected(message, status)
     pin_guard.attempt_was_right(order.from_account_id)
-    return _post(order)
+    return _post(order, transfers)
 
 
 def _claim(order: TransferOrder) -> bool:
@@ -270,14 +286,14 @@ def _finish(order: TransferOrder, status: str, *, code: str | None = None, messa
     db.session.commit()
 
 
-def _post(order: TransferOrder) -> TransferOrder:
+def _post(order: TransferOrder, transfers: Transfers) -> TransferOrder:
     if not _claim(order):
         return order
     try:  # claimed first, then counted: two orders racing each other can never both slip past a limit
-        check_limits(_limits(), order.amount_fen, day_usage(order.from_account_id, order.submitted_at,
-                                                             current_app.config["TIMEZONE"], exclude_order_id=order.id))
+        used = day_usage(order.from_account_id, order.submitted_at, transfers.timezone, exclude_order_id=order.id)
+        check_limits(TransferLimits.of(transfers), order.amount_fen, used)
     except LimitExceeded as exc:
-        _finish(order, FAILED, code="limit_exceeded", message=exc.message)
+        _finish(order, FAILED, code=exc.code, message=exc.message)
     else:
         _send_to_core(order)
     log.info("transfer order %s: %s", order.id, order.status)

@@ -8,6 +8,8 @@ the sandbox SMS gateway all ask `base_url`; nothing else in the package names a 
 WECHAT_SANDBOX_API_URL (tests/test_wechat_client_base.py keeps it that way).
 """
 
+from collections.abc import Mapping
+
 API = "api"
 OPEN = "open"
 REAL_HOSTS = {API: "https://api.weixin.qq.com", OPEN: "https://open.weixin.qq.com"}
@@ -16,16 +18,24 @@ REAL_HOSTS = {API: "https://api.weixin.qq.com", OPEN: "https://open.weixin.qq.co
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 
 
+def _sandbox(config) -> tuple[bool, str]:
+    """(sandbox mode, the mock's URL) from a flat config or the WeChat settings section."""
+    if isinstance(config, Mapping):
+        return bool(config["WECHAT_SANDBOX"]), config["WECHAT_SANDBOX_API_URL"]
+    return config.sandbox, config.sandbox_api_url
+
+
 def sandbox_url(config) -> str:
     """The mock WeChat server's URL, no trailing slash (it also takes the sandbox's SMS)."""
-    return config["WECHAT_SANDBOX_API_URL"].rstrip("/")
+    return _sandbox(config)[1].rstrip("/")
 
 
 def base_url(config, host: str = API) -> str:
-    """WeChat's `host` (API or OPEN), or the mock in sandbox mode; no trailing slash."""
+    """WeChat's `host` (API or OPEN), or the mock in sandbox mode; no trailing slash. `config` is the flat
+    configuration or the WeChat settings section."""
     if host not in REAL_HOSTS:
         raise ValueError(f"unknown WeChat host {host!r}")
-    return sandbox_url(config) if config["WECHAT_SANDBOX"] else REAL_HOSTS[host]
+    return sandbox_url(config) if _sandbox(config)[0] else REAL_HOSTS[host]
 
 
 def api_base_url(config) -> str:

@@ -10,12 +10,14 @@ forced refresh shared by all processes, then the call is retried.
 
 import logging
 import threading
+from collections.abc import Mapping
 
 import requests
-from flask import current_app
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from ... import settings
+from ...settings.sections import WeChat
 from ..token_store import AccessTokenStore, FetchedToken, TokenStoreError, mask_token, token_store
 from .base import TOKEN_ERRCODES, api_base_url
 
@@ -121,14 +123,17 @@ def _errcode(result) -> int | None:
         return None
 
 
-def make_client(config, store: AccessTokenStore | None = None) -> SharedTokenWeChatClient:
-    """A client of this account's API; its token comes from `store` (default: the current app's store)."""
-    client = SharedTokenWeChatClient(config["WECHAT_APP_ID"], config["WECHAT_APP_SECRET"],
+def make_client(wechat: WeChat | Mapping, store: AccessTokenStore | None = None) -> SharedTokenWeChatClient:
+    """A client of this account's API (the WeChat section; a flat config is still taken from the alerts
+    dispatcher); its token comes from `store` (default: the current app's store)."""
+    if not isinstance(wechat, WeChat):
+        wechat = WeChat.from_config(wechat)
+    client = SharedTokenWeChatClient(wechat.app_id, wechat.app_secret,
                                      store if store is not None else token_store(), timeout=5)
-    client.API_BASE_URL = api_base_url(config)
+    client.API_BASE_URL = api_base_url(wechat)
     return client
 
 
 def get_client() -> SharedTokenWeChatClient:
     """The current app's client."""
-    return make_client(current_app.config)
+    return make_client(settings.of().wechat)

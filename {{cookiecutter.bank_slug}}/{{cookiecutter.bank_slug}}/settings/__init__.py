@@ -2,6 +2,8 @@
 
 `load_config()` returns a plain dict for `app.config`; `ConfigError` names the variable that is
 missing or wrong so a misconfigured deployment fails at start-up, not on the first message.
+The factory then builds the frozen sections (sections.py) from that dict once: `install(app)`;
+domain code gets them passed in, edges fetch them with `of()`.
 """
 
 import os
@@ -10,7 +12,9 @@ import zoneinfo
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from .bank_profile import BAKED_DEFAULTS
+from flask import Flask, current_app
+
+from ..bank_profile import BAKED_DEFAULTS
 
 ENCRYPT_MODES = ("plain", "compat", "safe")
 CORE_BANKING_ADAPTERS = ("ledger", "http")  # built-in double-entry ledger | the bank's core over HTTP
@@ -265,3 +269,26 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CORE_BANKING_TIMEOUT_SECONDS": _float(env, "CORE_BANKING_TIMEOUT_SECONDS", 5.0, minimum=0.1),
         "LOG_LEVEL": _log_level(env),
     }
+
+
+EXTENSION_KEY = "settings"
+
+
+def install(app: Flask):
+    """Build the sections from the app's (flat) config, check them, and keep them on the app."""
+    from .sections import build
+
+    app.extensions[EXTENSION_KEY] = build(app.config)
+    return app.extensions[EXTENSION_KEY]
+
+
+def update(app: Flask, **values) -> None:
+    """Change flat settings after start-up (`sandbox run` pointing the service at its mock, tests pointing
+    WeChat elsewhere): app.config and the sections are rebuilt together, so they never disagree."""
+    app.config.update(values)
+    install(app)
+
+
+def of(app: Flask | None = None):
+    """The sections (sections.Sections) of `app`, by default the current app."""
+    return (app or current_app).extensions[EXTENSION_KEY]
