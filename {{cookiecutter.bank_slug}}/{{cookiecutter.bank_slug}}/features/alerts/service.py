@@ -1,10 +1,11 @@
-"""Operations on alerts for staff (the admin panel): retrying undeliverable ones."""
+"""Operations on alerts for staff (the admin panel): retrying undeliverable ones; and, for other features' notices,
+who opted in to SMS when WeChat cannot deliver."""
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ...extensions import db
 from ...shared.timeutil import utcnow
-from .models import PENDING, UNDELIVERABLE, Alert
+from .models import PENDING, UNDELIVERABLE, Alert, AlertPreference
 
 
 def retry_undeliverable(alert_ids: list[int]) -> int:
@@ -20,3 +21,12 @@ def retry_undeliverable(alert_ids: list[int]) -> int:
         .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount or 0
+
+
+def sms_fallback_openids(connection, openids) -> set[str]:
+    """The openids among these whose alert rules ask for SMS when WeChat cannot deliver (one query)."""
+    openids = set(openids)
+    if not openids:
+        return set()
+    return set(connection.scalars(select(AlertPreference.openid).where(
+        AlertPreference.openid.in_(openids), AlertPreference.sms_fallback.is_(True))))

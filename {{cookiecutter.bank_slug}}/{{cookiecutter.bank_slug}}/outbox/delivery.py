@@ -1,9 +1,10 @@
-"""Sending one alert and classifying what happened, so the dispatcher knows what to do next.
+"""Sending one notice and classifying what happened, so the dispatcher knows what to do next.
 
-WeChat's answers that matter here (template message send):
+WeChat's answers that matter here (template message send, customer-service message send):
 - errcode 0: delivered; the msgid is kept.
 - 43004 (the user does not follow the account) and 40003 (invalid openid): WeChat cannot deliver,
   now or later: SMS if the customer opted in, else undeliverable. Never both channels.
+- 45015 (customer-service message outside the 48-hour window): likewise (channels.py).
 - 45009 (daily API quota reached): pause all sending and retry later.
 - 40001 / 40014 / 42001 (token): the client already replaced the shared token once and retried;
   if that failed too, retry later like a transient error.
@@ -23,16 +24,18 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from ...wechat.client import TOKEN_ERRCODES
+from ..wechat.client import TOKEN_ERRCODES
 
 NOT_FOLLOWING = 43004
 INVALID_OPENID = 40003
 QUOTA_REACHED = 45009
 SYSTEM_BUSY = -1
+WINDOW_CLOSED = 45015
 TEMPLATE_SEND_PATH = "message/template/send"
+CUSTOM_SEND_PATH = "message/custom/send"
 
 SENT = "sent"
-NO_WECHAT = "no_wechat"  # 43004 / 40003: try SMS
+NO_WECHAT = "no_wechat"  # 43004 / 40003 / 45015: try SMS
 RETRY = "retry"
 PAUSE = "pause"  # 45009
 REJECTED = "rejected"
@@ -49,9 +52,10 @@ class SendResult:
 
 
 class TemplateSender:
-    """POST message/template/send with aiohttp on an event loop of its own thread: `concurrency` calls
-    at once over keep-alive connections, without a thread per call (a thread pool with urllib3 cost
-    twice the CPU per message, and at a thousand messages a second the dispatcher's CPU is the limit).
+    """POST message/template/send (or message/custom/send: `send(payload, path)`) with aiohttp on an event
+    loop of its own thread: `concurrency` calls at once over keep-alive connections, without a thread per
+    call (a thread pool with urllib3 cost twice the CPU per message, and at a thousand messages a second
+    the dispatcher's CPU is the limit).
 
     `send` is a coroutine run on that loop; `submit` schedules one from another thread. The access
     token comes from the shared store (through its short cache; a read that has to go to the
@@ -60,11 +64,11 @@ class TemplateSender:
 
     def __init__(self, api_base_url: str, store: "CachedTokenStore", fetch_token: Callable, timeout: float,
                  concurrency: int) -> None:
-        self.url = api_base_url.rstrip("/") + "/" + TEMPLATE_SEND_PATH
+        self.base_url = api_base_url.rstrip("/") + "/"
         self.store = store
         self.fetch_token = fetch_token
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="alert-send", daemon=True)
+        self._thread = threading.Thread(target=self.loop.run_forever, name="outbox-send", daemon=True)
         self._thread.start()
         self.session = asyncio.run_coroutine_threadsafe(self._open(timeout, concurrency), self.loop).result()
 
@@ -84,7 +88,8 @@ class TemplateSender:
         """A blocking call (token store, SMS gateway) on a worker thread, so the loop keeps sending."""
         return await self.loop.run_in_executor(None, function, *args)
 
-    async def send(self, payload: dict) -> SendResult:
+    async def send(self, payload: dict, path: str = TEMPLATE_SEND_PATH) -> SendResult:
+        url = self.base_url + path
         body = json.dumps(payload, ensure_ascii=False).encode()
         try:
             token = self.store.fresh() or await self.in_thread(self.store.get, self.fetch_token)
@@ -92,7 +97,7 @@ class TemplateSender:
             return token_failure(exc)
         for attempt in range(2):
             try:
-                async with self.session.post(URL(f"{self.url}?access_token={quote(token)}", encoded=True),
+                async with self.session.post(URL(f"{url}?access_token={quote(token)}", encoded=True),
                                              data=body, headers=JSON_HEADERS) as response:
                     status, data = response.status, await response.read()
             except (aiohttp.ClientError, TimeoutError) as exc:  # timeout, refused, reset: never the URL (token)
@@ -143,7 +148,7 @@ def classify_errcode(errcode, errmsg) -> SendResult:
     except (TypeError, ValueError):
         code = None
     error = f"errcode {code}: {errmsg}"[:200] if code is not None else "HTTP error from WeChat"
-    if code in (NOT_FOLLOWING, INVALID_OPENID):
+    if code in (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED):
         return SendResult(NO_WECHAT, errcode=code, error=error)
     if code == QUOTA_REACHED:
         return SendResult(PAUSE, errcode=code, error=error)
