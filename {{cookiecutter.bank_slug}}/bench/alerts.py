@@ -42,9 +42,9 @@ sys.path.insert(0, str(PROJECT))
 
 from {{ cookiecutter.bank_slug }} import create_app  # noqa: E402
 from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
-from {{ cookiecutter.bank_slug }}.features.alerts.dispatcher import Dispatcher  # noqa: E402
 from {{ cookiecutter.bank_slug }}.features.alerts.models import DELIVERED, SOURCE_CORE, Alert  # noqa: E402
 from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding  # noqa: E402
+from {{ cookiecutter.bank_slug }}.outbox.dispatcher import Dispatcher  # noqa: E402
 from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow  # noqa: E402
 
 CEILING_SECONDS = 5.0

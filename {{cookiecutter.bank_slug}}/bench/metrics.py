@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from {{ cookiecutter.bank_slug }} import create_app  # noqa: E402
 from {{ cookiecutter.bank_slug }}.extensions import db  # noqa: E402
-from {{ cookiecutter.bank_slug }}.features.alerts.metrics import alert_counts  # noqa: E402
+from {{ cookiecutter.bank_slug }}.outbox.metrics import alert_counts  # noqa: E402
 
 FILL = """
 INSERT INTO alert (source, source_txn_id, request_hash, account_id, kind, amount_fen, balance_after_fen, occurred_at,

@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, feature, h5, wechat
+from . import cli, feature, h5, outbox, wechat
 from . import db as database
 from .extensions import csrf, db, login_manager, migrate
 from .features import alerts, balance, binding, info, menu, products, pushes, replies, staff, transfers
@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None, features: list | None = None) ->
     _import_shell_models()
     app.register_blueprint(health.bp)
     cli.register_cli(app)
+    outbox.install(app)  # `flask alerts ...` and /metrics: the dispatcher of every feature's notices
 
     router = wechat.init_app(app)  # /wechat; csrf-exempt: WeChat signs its pushes
     csrf.exempt(wechat.bp)
@@ -85,4 +86,5 @@ def _import_shell_models() -> None:
     from .admin import models as _staff  # noqa: F401
     from .core_banking import models as _core  # noqa: F401
     from .core_banking.ledger import models as _ledger  # noqa: F401
+    from .outbox import models as _outbox  # noqa: F401
     from .wechat import models as _wechat  # noqa: F401

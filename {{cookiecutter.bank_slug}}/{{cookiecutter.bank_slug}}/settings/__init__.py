@@ -130,21 +130,44 @@ DEFAULT_ALERT_TEMPLATE_FIELDS = "type=thing1,amount=amount2,time=time3,card=char
 SANDBOX_ALERT_TEMPLATE_ID = "sandbox_tmpl_account_change"  # the mock WeChat API's account-change template
 
 
-def alert_template_fields(env: Mapping[str, str]) -> dict[str, str]:
-    """ALERT_TEMPLATE_FIELDS: which keyword of the account's template shows what, e.g.
-    type=thing1,amount=amount2,time=time3,card=character_string4,balance=amount5."""
-    raw = str(_get(env, "ALERT_TEMPLATE_FIELDS", DEFAULT_ALERT_TEMPLATE_FIELDS) or DEFAULT_ALERT_TEMPLATE_FIELDS)
+TRANSFER_FIELD_ROLES = ("payee", "amount", "status", "time", "card")  # transfers/notify.py: the outcome notice
+DEFAULT_TRANSFER_TEMPLATE_FIELDS = "payee=thing1,amount=amount2,status=phrase3,time=time4,card=character_string5"
+SANDBOX_TRANSFER_TEMPLATE_ID = "sandbox_tmpl_transfer_result"  # the mock WeChat API's transfer-result template
+
+
+def _template_fields(env: Mapping[str, str], name: str, roles: tuple[str, ...], default: str,
+                     required: tuple[str, ...]) -> dict[str, str]:
+    """role=keyword pairs separated by commas: which keyword of the account's template shows what."""
+    raw = str(_get(env, name, default) or default)
     fields = {}
     for part in raw.split(","):
         role, _, keyword = part.strip().partition("=")
-        if role not in ALERT_FIELD_ROLES or not re.fullmatch(r"[a-z_]+\d*", keyword.strip()) or role in fields:
-            raise ConfigError("ALERT_TEMPLATE_FIELDS must be role=keyword pairs separated by commas, roles from "
-                              f"{', '.join(ALERT_FIELD_ROLES)}, e.g. {DEFAULT_ALERT_TEMPLATE_FIELDS}")
+        if role not in roles or not re.fullmatch(r"[a-z_]+\d*", keyword.strip()) or role in fields:
+            raise ConfigError(f"{name} must be role=keyword pairs separated by commas, roles from "
+                              f"{', '.join(roles)}, e.g. {default}")
         fields[role] = keyword.strip()
-    missing = [role for role in ("type", "amount", "time") if role not in fields]
+    missing = [role for role in required if role not in fields]
     if missing:
-        raise ConfigError(f"ALERT_TEMPLATE_FIELDS must map {', '.join(missing)} to a keyword of the template")
+        raise ConfigError(f"{name} must map {', '.join(missing)} to a keyword of the template")
     return fields
+
+
+def alert_template_fields(env: Mapping[str, str]) -> dict[str, str]:
+    """ALERT_TEMPLATE_FIELDS, e.g. type=thing1,amount=amount2,time=time3,card=character_string4,balance=amount5."""
+    return _template_fields(env, "ALERT_TEMPLATE_FIELDS", ALERT_FIELD_ROLES, DEFAULT_ALERT_TEMPLATE_FIELDS,
+                            ("type", "amount", "time"))
+
+
+def transfer_template_fields(env: Mapping[str, str]) -> dict[str, str]:
+    """TRANSFER_TEMPLATE_FIELDS, e.g. payee=thing1,amount=amount2,status=phrase3,time=time4,card=character_string5."""
+    return _template_fields(env, "TRANSFER_TEMPLATE_FIELDS", TRANSFER_FIELD_ROLES, DEFAULT_TRANSFER_TEMPLATE_FIELDS,
+                            ("amount", "status"))
+
+
+def _sandbox_default(env: Mapping[str, str], name: str, sandbox_value: str) -> str:
+    """The configured value, else in sandbox mode the mock WeChat API's built-in one, else empty."""
+    sandbox = _flag(env, "WECHAT_SANDBOX", default=not _get(env, "WECHAT_APP_SECRET"))
+    return str(_get(env, name, "") or (sandbox_value if sandbox else "")).strip()
 
 
 def _core_banking_adapter(env) -> str:
@@ -243,10 +266,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "TRANSFER_LOCK_MINUTES": _int(env, "TRANSFER_LOCK_MINUTES", 30, minimum=1),
         "ALERT_MIN_AMOUNT_FEN": _int(env, "ALERT_MIN_AMOUNT_YUAN", 0) * 100,
         "ALERTS_DEFAULT_ON": _flag(env, "ALERTS_DEFAULT_ON", default=True),
-        "ALERT_TEMPLATE_ID": str(_get(env, "ALERT_TEMPLATE_ID", "") or (
-            SANDBOX_ALERT_TEMPLATE_ID if _flag(env, "WECHAT_SANDBOX", default=not _get(env, "WECHAT_APP_SECRET"))
-            else "")).strip(),
+        "ALERT_TEMPLATE_ID": _sandbox_default(env, "ALERT_TEMPLATE_ID", SANDBOX_ALERT_TEMPLATE_ID),
         "ALERT_TEMPLATE_FIELDS": alert_template_fields(env),
+        "TRANSFER_TEMPLATE_ID": _sandbox_default(env, "TRANSFER_TEMPLATE_ID", SANDBOX_TRANSFER_TEMPLATE_ID),
+        "TRANSFER_TEMPLATE_FIELDS": transfer_template_fields(env),
         "ALERT_MAX_AGE_MINUTES": max_age_minutes,
         "ALERT_RETENTION_DAYS": retention_days,
         "ALERT_MAX_ATTEMPTS": _int(env, "ALERT_MAX_ATTEMPTS", 8, minimum=1),

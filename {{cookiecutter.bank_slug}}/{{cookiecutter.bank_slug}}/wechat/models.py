@@ -78,3 +78,13 @@ class AccessToken(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC, as WeChat's expires_in says
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # UTC, when it was fetched
     version: Mapped[int] = mapped_column(Integer, default=0)  # number of refreshes so far
+
+
+class Interaction(db.Model):
+    """When a WeChat user last opened the 48-hour customer-service window (a message, a menu click, a follow,
+    a scan: wechat/window.py); `last_at` is None once WeChat answered 45015 (the window is closed)."""
+
+    __tablename__ = "wechat_interaction"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -15,8 +15,9 @@ from flask import Flask
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 
+from ..extensions import db
 from ..shared.i18n import _l
-from . import dedup
+from . import dedup, window
 from .inbound import dedup_key
 from .router import Router
 
@@ -56,6 +57,7 @@ class MessageProcessor:
         if not claim.owned:
             log.info("retry of %s from %s: answering from the first request", key[:20], message.source)
             return dedup.wait_for_reply(key, claim, deadline)
+        window.record_if_opening(db.engine, message)  # the 48-hour customer-service window (wechat/window.py)
         ticket = _Ticket()
         future = self.executor.submit(self._run, claim.row_id, message, ticket)
         try:

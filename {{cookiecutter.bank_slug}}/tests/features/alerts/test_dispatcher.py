@@ -8,8 +8,6 @@ import pytest
 from sqlalchemy import update
 
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.features.alerts import claims
-from {{ cookiecutter.bank_slug }}.features.alerts.dispatcher import Dispatcher
 from {{ cookiecutter.bank_slug }}.features.alerts.models import (
     DELIVERED,
     EXPIRED,
@@ -20,6 +18,8 @@ from {{ cookiecutter.bank_slug }}.features.alerts.models import (
     Alert,
 )
 from {{ cookiecutter.bank_slug }}.features.alerts.preferences import Rules, save_rules
+from {{ cookiecutter.bank_slug }}.outbox import claims
+from {{ cookiecutter.bank_slug }}.outbox.dispatcher import Dispatcher
 from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from ...ledger_helpers import seed

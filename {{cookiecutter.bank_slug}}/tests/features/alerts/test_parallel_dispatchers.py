@@ -9,9 +9,9 @@ from sqlalchemy import delete, func, insert, select
 
 from {{ cookiecutter.bank_slug }} import create_app
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.features.alerts.dispatcher import Dispatcher
 from {{ cookiecutter.bank_slug }}.features.alerts.models import DELIVERED, SOURCE_CORE, Alert
 from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
+from {{ cookiecutter.bank_slug }}.outbox.dispatcher import Dispatcher
 from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from ...conftest import make_config

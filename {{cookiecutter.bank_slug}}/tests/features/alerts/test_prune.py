@@ -5,7 +5,6 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.features.alerts.dispatcher import Dispatcher
 from {{ cookiecutter.bank_slug }}.features.alerts.models import (
     DELIVERED,
     EXPIRED,
@@ -16,7 +15,8 @@ from {{ cookiecutter.bank_slug }}.features.alerts.models import (
     UNDELIVERABLE,
     Alert,
 )
-from {{ cookiecutter.bank_slug }}.features.alerts.retention import prune
+from {{ cookiecutter.bank_slug }}.outbox.dispatcher import Dispatcher
+from {{ cookiecutter.bank_slug }}.outbox.retention import prune
 from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 
 from .support import alerts, bind, item, push

@@ -1,6 +1,7 @@
 """Transfers end to end: the customer logs in through the mock WeChat OAuth2, fills the form, confirms
-with the transaction PIN, and the built-in ledger posts it; the outcome goes to the chat through the
-mock's customer-service API. Every bad input is a Chinese page with nothing posted."""
+with the transaction PIN, and the built-in ledger posts it; the outcome is an outbox notice, delivered by
+`flask alerts drain` as the mock's transfer-result template message (never by WeChat during the PIN request).
+Every bad input is a Chinese page with nothing posted."""
 
 import re
 import time
@@ -21,6 +22,7 @@ from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
 from {{ cookiecutter.bank_slug }}.features.transfers import captcha as captcha_check
 from {{ cookiecutter.bank_slug }}.features.transfers import pin_guard
 from {{ cookiecutter.bank_slug }}.features.transfers.models import PinGuard, TransferOrder
+from {{ cookiecutter.bank_slug }}.outbox.models import Notice
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
 from {{ cookiecutter.bank_slug }}.shared import demo_data
 from {{ cookiecutter.bank_slug }}.shared.cards import with_check_digit
@@ -106,6 +108,18 @@ def custom_messages(bank: Bank, openid: str = ALICE) -> list[str]:
     return [r.payload["text"]["content"] for r in bank.live.state.records_since(0, "custom", openid)]
 
 
+def outcome_notices(bank: Bank, openid: str = ALICE) -> list[dict]:
+    """Deliver the outbox (`flask alerts drain`); the transfer-result template messages the mock got for
+    `openid`, keyword -> value, plus "rendered" (the message as the customer's WeChat shows it)."""
+    drained = bank.app.test_cli_runner().invoke(args=["alerts", "drain"])
+    assert drained.exit_code == 0, drained.output
+    assert custom_messages(bank, openid) == []  # a notice goes as a template message, never also as 客服消息
+    template_id = bank.app.config["TRANSFER_TEMPLATE_ID"]
+    return [{**{keyword: value["value"] for keyword, value in r.payload["data"].items()},
+             "rendered": r.extra["rendered"]}
+            for r in bank.live.state.records_since(0, "template", openid) if r.payload["template_id"] == template_id]
+
+
 def open_form(service) -> tuple[str, str]:
     page = service.get("/h5/transfer")
     assert page.status_code == 200, page.get_data(as_text=True)
@@ -160,6 +174,7 @@ def test_a_transfer_inside_the_bank_end_to_end(bank):
 
     done = confirm(service, key, csrf)
     assert done.status_code == 303 and done.headers["Location"] == f"/h5/transfer/result/{key}"
+    assert bank.live.state.records_since(0, "custom") == []  # the PIN request sent WeChat nothing
     result = service.get(done.headers["Location"]).get_data(as_text=True)
     assert "转账成功" in result and "123.45" in result
 
@@ -176,8 +191,10 @@ def test_a_transfer_inside_the_bank_end_to_end(bank):
                                   .where(Posting.entry_id == entry.id)).all()
     assert sorted(legs) == sorted([(bank.accounts[1], -12345), (bank.accounts[3], 12345)])
 
-    (message,) = custom_messages(bank)
-    assert "转账成功" in message and "123.45" in message and mask_card(bank.cards[3]) in message
+    (notice,) = outcome_notices(bank)
+    assert notice["phrase3"] == "转账成功" and notice["amount2"] == "¥123.45" and notice["thing1"] == mask_name("李娜")
+    assert notice["character_string5"] == bank.cards[1][-4:]
+    message = notice["rendered"]
     assert bank.cards[3] not in message and "李娜" not in message and PIN not in message
 
 
@@ -194,7 +211,7 @@ def test_to_another_bank_is_processing_through_the_settlement_account(bank):
     assert after[bank.accounts[1]] == before[bank.accounts[1]] - 100000
     assert after[SETTLEMENT_ACCOUNT_ID] == before.get(SETTLEMENT_ACCOUNT_ID, 0) + 100000
     assert orders(bank)[0].status == "pending_settlement"
-    assert "转账已受理" in custom_messages(bank)[0]
+    assert outcome_notices(bank)[0]["phrase3"] == "转账已受理"
 
 
 def test_a_double_tap_or_a_retried_request_posts_once(bank):
@@ -213,14 +230,14 @@ def test_a_double_tap_or_a_retried_request_posts_once(bank):
 
     assert balances(bank)[bank.accounts[1]] == before[bank.accounts[1]] - 12345
     assert len(orders(bank)) == 1 and journal_entries(bank) == len(demo_data.ACCOUNTS) + 1
-    assert len(custom_messages(bank)) == 1
+    assert len(outcome_notices(bank)) == 1
 
     changed = service.post("/h5/transfer", data={**form, "amount": "200"})  # same key, other content
     assert changed.status_code == 409 and "内容不同" in reason(changed)
     assert len(orders(bank)) == 1
 
 
-def test_the_outcome_message_failing_is_not_fatal(bank, caplog):
+def test_wechat_being_down_does_not_touch_the_pin_request(bank):
     service = browser(bank)
     placed, csrf, key = submit(service, bank)
     settings.update(bank.app, WECHAT_SANDBOX_API_URL=f"http://127.0.0.1:{free_port()}")
@@ -228,7 +245,9 @@ def test_the_outcome_message_failing_is_not_fatal(bank, caplog):
     assert done.status_code == 303
     assert "转账成功" in service.get(done.headers["Location"]).get_data(as_text=True)
     assert orders(bank)[0].status == "posted"
-    assert "outcome message" in caplog.text and "not sent" in caplog.text
+    with bank.app.app_context():  # the notice waits in the outbox for the dispatcher
+        notice = db.session.scalar(select(Notice).where(Notice.topic == "transfer_outcome"))
+        assert notice.state == "pending" and notice.openid == ALICE
 
 
 # -- the PIN ---------------------------------------------------------------------------------------------
@@ -444,8 +463,11 @@ def test_the_cores_refusals_are_shown_in_chinese_and_post_nothing(bank, fields, 
     assert balances(bank) == before and journal_entries(bank) == entries
     (order,) = orders(bank)
     assert order.status == "failed" and text in order.failure_message
-    (message,) = custom_messages(bank)
-    assert "转账失败" in message and text in message
+    (notice,) = outcome_notices(bank)
+    assert notice["phrase3"] == "转账失败"
+    with bank.app.app_context():
+        stored = db.session.scalar(select(Notice.payload).where(Notice.topic == "transfer_outcome"))
+    assert text in stored  # the reason, for the SMS / customer-service text
 
 
 def test_a_core_that_does_not_answer_leaves_the_transfer_unconfirmed_not_failed(bank, monkeypatch):
@@ -461,7 +483,7 @@ def test_a_core_that_does_not_answer_leaves_the_transfer_unconfirmed_not_failed(
     result = service.get(confirm(service, key, csrf).headers["Location"]).get_data(as_text=True)
     assert "处理中" in result and "切勿重复转账" in result and "转账失败" not in result
     assert orders(bank)[0].status == "unconfirmed" and balances(bank) == before
-    assert "转账处理中" in custom_messages(bank)[0]
+    assert outcome_notices(bank)[0]["phrase3"] == "处理中"
 
 
 def test_an_expired_oauth_code_is_refused_and_nothing_is_posted(bank):

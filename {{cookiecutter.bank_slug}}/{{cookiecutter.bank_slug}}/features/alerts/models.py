@@ -1,95 +1,44 @@
-"""The alert outbox (动账提醒): one row per customer-account transaction, written in the same database
-transaction as the posting (built-in ledger) or as the core's push / end-of-day file that reported it.
-
-An alert is `pending` until a dispatcher claims it (`sending`, with a lease: `next_attempt_at` is then
-the lease's end, so a killed dispatcher's batch is claimed again once the lease runs out). It ends in
-one final state: `delivered` (WeChat template message), `sms` (sent by SMS instead), `undeliverable`
-(with `final_reason`) or `expired` (older than ALERT_MAX_AGE_MINUTES before it could go out).
-"""
+"""The alerts feature's own table (the customer's alert rules) and its names for the outbox's table and states:
+a transaction alert is an outbox row (outbox/models.py) of topic `transaction_alert`."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
-from ...shared.i18n import _l
+from ...outbox.models import (  # noqa: F401 - re-exported: the alerts' names for the outbox's table
+    CHANNEL_CUSTOMER_SERVICE,
+    CHANNEL_SMS,
+    CHANNEL_WECHAT,
+    DELIVERED,
+    EXPIRED,
+    FINAL_STATES,
+    KINDS,
+    OPEN_STATES,
+    PENDING,
+    REASON_ALERTS_OFF,
+    REASON_BELOW_MINIMUM,
+    REASON_INVALID_OPENID,
+    REASON_LABELS,
+    REASON_NOT_BOUND,
+    REASON_NOT_FOLLOWING,
+    REASON_REJECTED,
+    REASON_RETRIES_EXHAUSTED,
+    REASON_SMS_FAILED,
+    REASON_UNKNOWN_TOPIC,
+    REASON_WINDOW_CLOSED,
+    SENDING,
+    SMS,
+    SOURCE_CORE,
+    SOURCE_LEDGER,
+    STATES,
+    TOPIC_TRANSACTION_ALERT,
+    UNDELIVERABLE,
+    Alert,
+    Notice,
+)
 from ...shared.timeutil import utcnow
-
-SOURCE_LEDGER = "ledger"  # a posting of the built-in ledger
-SOURCE_CORE = "core"  # pushed by the bank's core (API) or imported from its end-of-day file
-
-PENDING = "pending"
-SENDING = "sending"
-DELIVERED = "delivered"
-SMS = "sms"
-UNDELIVERABLE = "undeliverable"
-EXPIRED = "expired"
-STATES = (PENDING, SENDING, DELIVERED, SMS, UNDELIVERABLE, EXPIRED)
-OPEN_STATES = (PENDING, SENDING)
-FINAL_STATES = (DELIVERED, SMS, UNDELIVERABLE, EXPIRED)
-
-CHANNEL_WECHAT = "wechat"
-CHANNEL_SMS = "sms"
-
-# Why an alert ended undeliverable (final_reason); the admin panel and metrics show these.
-REASON_NOT_BOUND = "not_bound"  # no WeChat user has this account bound
-REASON_ALERTS_OFF = "alerts_off"  # the customer switched alerts off
-REASON_BELOW_MINIMUM = "below_minimum"  # under the customer's minimum amount
-REASON_NOT_FOLLOWING = "not_following"  # 43004 / unsubscribed, and no SMS opt-in
-REASON_INVALID_OPENID = "invalid_openid"  # 40003, and no SMS opt-in
-REASON_SMS_FAILED = "sms_failed"
-REASON_RETRIES_EXHAUSTED = "retries_exhausted"
-REASON_REJECTED = "wechat_rejected"  # another errcode: the message itself is unfit (47003, 40037 ...)
-REASON_LABELS = {  # lazy (_l): shown to staff in their language
-    REASON_NOT_BOUND: _l("账户未绑定微信"),
-    REASON_ALERTS_OFF: _l("客户已关闭提醒"),
-    REASON_BELOW_MINIMUM: _l("低于客户设置的提醒金额"),
-    REASON_NOT_FOLLOWING: _l("客户已取消关注，且未开通短信提醒"),
-    REASON_INVALID_OPENID: _l("微信用户无效，且未开通短信提醒"),
-    REASON_SMS_FAILED: _l("短信发送失败"),
-    REASON_RETRIES_EXHAUSTED: _l("多次重试仍未送达"),
-    REASON_REJECTED: _l("微信拒绝了该消息"),
-}
-
-# What the transaction was, as the core reports it; the alert's 交易类型 is derived from kind and sign.
-KINDS = ("transfer_in", "transfer_out", "deposit", "withdrawal", "purchase", "refund", "fee", "interest",
-         "salary", "other")
-
-
-class Alert(db.Model):
-    __tablename__ = "alert"
-    __table_args__ = (
-        UniqueConstraint("source", "source_txn_id", name="uq_alert_source_txn"),
-        Index("ix_alert_due", "state", "next_attempt_at"),  # what a dispatcher claims next
-        Index("ix_alert_finished_at", "finished_at"),  # what `alerts prune` deletes
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    source: Mapped[str] = mapped_column(String(8))
-    source_txn_id: Mapped[str] = mapped_column(String(64))  # the core's transaction id; ledger: J0000000042:1
-    request_hash: Mapped[str] = mapped_column(String(64), default="")  # core items: same id, other content = conflict
-    account_id: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    amount_fen: Mapped[int] = mapped_column(BigInteger)  # signed: + money in, - money out
-    balance_after_fen: Mapped[int | None] = mapped_column(BigInteger)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
-    counterparty: Mapped[str] = mapped_column(String(64), default="")  # masked before it is stored
-    memo: Mapped[str] = mapped_column(String(140), default="")
-    state: Mapped[str] = mapped_column(String(16), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # sending: the lease's end
-    lease_owner: Mapped[str | None] = mapped_column(String(32))
-    openid: Mapped[str | None] = mapped_column(String(64))
-    channel: Mapped[str | None] = mapped_column(String(8))
-    final_reason: Mapped[str | None] = mapped_column(String(32))
-    last_error: Mapped[str | None] = mapped_column(String(200))
-    msgid: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-    def __repr__(self) -> str:
-        return f"<Alert {self.id} {self.source}:{self.source_txn_id} {self.state}>"
 
 
 class AlertPreference(db.Model):

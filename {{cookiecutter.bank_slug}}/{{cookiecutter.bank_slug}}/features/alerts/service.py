@@ -1,12 +1,13 @@
 """Operations on alerts for staff (the admin panel): retrying undeliverable ones; and what other features use of
-alerts (the balance page labels its transactions as the alerts do: `kind_label`)."""
+alerts: the balance page labels its transactions as the alerts do (`kind_label`), other features' notices ask who
+opted in to SMS when WeChat cannot deliver."""
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ...extensions import db
 from ...shared.timeutil import utcnow
 from .message import kind_label
-from .models import PENDING, UNDELIVERABLE, Alert
+from .models import PENDING, UNDELIVERABLE, Alert, AlertPreference
 
 __all__ = ["kind_label", "retry_undeliverable"]
 
@@ -24,3 +25,12 @@ def retry_undeliverable(alert_ids: list[int]) -> int:
         .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount or 0
+
+
+def sms_fallback_openids(connection, openids) -> set[str]:
+    """The openids among these whose alert rules ask for SMS when WeChat cannot deliver (one query)."""
+    openids = set(openids)
+    if not openids:
+        return set()
+    return set(connection.scalars(select(AlertPreference.openid).where(
+        AlertPreference.openid.in_(openids), AlertPreference.sms_fallback.is_(True))))

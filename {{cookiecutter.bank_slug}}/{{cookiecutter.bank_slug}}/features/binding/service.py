@@ -118,6 +118,15 @@ def active_bindings(openid: str) -> list[CardBinding]:
     return list(db.session.execute(query).scalars())
 
 
+def active_bindings_of_accounts(connection, account_ids) -> list:
+    """Rows (account_id, openid, card_mask, alerts_suspended, sms_phone) of the active bindings of these accounts,
+    in one query on `connection` (the outbox dispatcher's batch, outside the ORM session)."""
+    return list(connection.execute(
+        select(CardBinding.account_id, CardBinding.openid, CardBinding.card_mask, CardBinding.alerts_suspended,
+               CardBinding.sms_phone)
+        .where(CardBinding.account_id.in_(set(account_ids)), CardBinding.status == STATUS_ACTIVE)))
+
+
 MAX_ROW_ID = 2**31 - 1
 
 

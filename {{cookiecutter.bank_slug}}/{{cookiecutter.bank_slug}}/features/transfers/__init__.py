@@ -1,5 +1,5 @@
 """Transfers (转账汇款): the order table, limits, the PIN guard, posting through the core-banking port, the
-outcome notice; the H5 form -> confirmation -> result pages and the admin's read-only list."""
+outcome notice (an outbox topic); the H5 form -> confirmation -> result pages and the admin's read-only list."""
 
 from ...feature import Feature, HallTile
 from ...shared.i18n import _l
@@ -13,4 +13,5 @@ feature = Feature(
     hall=(HallTile("transfer", _l("转账汇款"), _l("向本行及他行账户转账"), _l("转")),),
     admin=(".admin",),
     dashboard=(".dashboard",),
+    setup=(".notify:install",),  # the outbox topic `transfer_outcome`
 )

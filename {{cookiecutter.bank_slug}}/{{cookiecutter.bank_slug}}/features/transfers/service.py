@@ -7,6 +7,7 @@ form's idempotency key: the same key again returns the same order. `confirm_orde
 tap posts once, checks the day's limits again and posts with the same key as the port's idempotency key.
 Both take the Transfers settings section (limits, PIN lock, the bank's day). Refusals are domain errors
 (TransferRefused and its kinds, LimitExceeded, CoreUnavailable); the H5 pages map their codes to statuses.
+The order's final status and its outcome notice (an outbox row, notify.py) are stored by one commit.
 """
 
 import logging
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ...core_banking.current import get_core
 from ...core_banking.port import CoreBankingError, CoreUnavailable, IdempotencyConflict, SameAccount, TransferRequest
 from ...extensions import db
+from ...outbox.writer import add_notice
 from ...settings.sections import Transfers
 from ...shared.cards import luhn_valid, normalise_card
 from ...shared.errors import DomainError
@@ -33,7 +35,7 @@ from . import pin_guard
 from .banks import is_known_bank
 from .limits import LimitExceeded, TransferLimits, check_limits, day_usage
 from .models import AWAITING_PIN, FAILED, PROCESSING, UNCONFIRMED, TransferOrder
-from .notify import send_outcome
+from .notify import outcome_row
 
 log = logging.getLogger(__name__)
 
@@ -279,10 +281,12 @@ def _claim(order: TransferOrder) -> bool:
 
 
 def _finish(order: TransferOrder, status: str, *, code: str | None = None, message: str | None = None) -> None:
+    """The final status and the outcome notice for the customer, in one commit (both or neither)."""
     order.status = status
     order.failure_code = code
     order.failure_message = str(message)[:200] if message is not None else None  # the request's language
     order.finished_at = utcnow()
+    add_notice(db.session, outcome_row(order, order.finished_at))
     db.session.commit()
 
 
@@ -297,7 +301,6 @@ def _post(order: TransferOrder, transfers: Transfers) -> TransferOrder:
     else:
         _send_to_core(order)
     log.info("transfer order %s: %s", order.id, order.status)
-    send_outcome(order)
     return order
 
 

@@ -48,6 +48,7 @@ ERRMSG = {
     45002: "content size out of limit",
     45008: "article size out of limit",
     45009: "reach max api daily quota limit",
+    45015: "response out of time limit or subscription is canceled",
     45065: "clientmsgid exist",
     46003: "menu no exist",
     47001: "data format error",

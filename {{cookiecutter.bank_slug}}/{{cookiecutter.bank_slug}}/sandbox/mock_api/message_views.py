@@ -44,7 +44,8 @@ def send_custom():
     state = mock_state()
     body = json_body()
     openid = body.get("touser")
-    state.follower(openid)
+    if state.window_closed(state.follower(openid)):  # only when it saw the user's last interaction
+        raise WeChatError(45015)
     msgtype = body.get("msgtype")
     if msgtype not in CUSTOM_TYPES:
         raise WeChatError(40008)

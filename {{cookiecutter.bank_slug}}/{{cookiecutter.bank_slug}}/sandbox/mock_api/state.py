@@ -18,6 +18,7 @@ from .settings import MockSettings
 
 RECORD_KINDS = ("token", "template", "custom", "mass_send", "mass_preview", "menu_create", "menu_delete", "sms")
 OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+CUSTOMER_SERVICE_WINDOW = 48 * 3600  # seconds after the user's last interaction a 客服消息 is accepted
 BEIJING_OFFSET_SECONDS = 8 * 3600  # WeChat's daily quotas reset at midnight Beijing time
 
 
@@ -34,6 +35,7 @@ class MockUser:
     subscribe_time: int | None = None
     language: str = "zh_CN"
     tags: list[int] = field(default_factory=list)  # user tag ids (用户标签), for mass sends by tag
+    last_interaction: int | None = None  # epoch seconds of the last message/click/follow relayed; None: unknown
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -148,6 +150,17 @@ class MockState:
                 user.subscribed = subscribed
                 user.subscribe_time = int(self.clock()) if subscribed else None
             return user
+
+    def touch(self, openid: str) -> None:
+        """The user interacted (a message, a menu click, a follow): the 48-hour customer-service window opens."""
+        with self.lock:
+            user = self.users.get(openid)
+            if user is not None:
+                user.last_interaction = int(self.clock())
+
+    def window_closed(self, user: MockUser) -> bool:
+        """True when the mock knows the user's last interaction and it is more than 48 hours ago (45015)."""
+        return user.last_interaction is not None and self.clock() - user.last_interaction > CUSTOMER_SERVICE_WINDOW
 
     def follower(self, openid) -> MockUser:
         """The user a message goes to: 40003 when unknown, 43004 when not following."""

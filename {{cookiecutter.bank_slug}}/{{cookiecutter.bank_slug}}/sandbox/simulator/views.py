@@ -33,6 +33,7 @@ MAX_TEXT_BYTES = 2048
 MAX_KEY_BYTES = 128
 MAX_URL_BYTES = 1024
 ACTIONS = ("text", "subscribe", "unsubscribe", "click", "view")
+WINDOW_OPENING = ("text", "subscribe", "click")  # what opens WeChat's 48-hour customer-service window
 
 
 class SimulatorError(Exception):
@@ -130,6 +131,8 @@ def send():
         xml = event_message(user.openid, action, account=ACCOUNT)
     if action in ("subscribe", "unsubscribe"):
         user = state.set_subscribed(user.openid, action == "subscribe")
+    if action in WINDOW_OPENING:
+        state.touch(user.openid)
     try:
         relayed = relay(state.settings.service_url, state.settings.pusher(), xml)
     except RelayError as exc:

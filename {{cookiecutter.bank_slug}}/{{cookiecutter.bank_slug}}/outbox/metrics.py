@@ -16,9 +16,9 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import func, select
 
-from ...extensions import db
-from ...shared.timeutil import utcnow
-from .models import FINAL_STATES, OPEN_STATES, STATES, Alert
+from ..extensions import db
+from ..shared.timeutil import utcnow
+from .models import FINAL_STATES, OPEN_STATES, STATES, Notice
 
 bp = Blueprint("metrics", __name__)
 
@@ -26,18 +26,18 @@ FINISHED_WINDOW = timedelta(hours=24)
 
 
 def _counts_by_state(states: tuple[str, ...], *where) -> dict[str, int]:
-    rows = db.session.execute(select(Alert.state, func.count()).where(*where).group_by(Alert.state))
+    rows = db.session.execute(select(Notice.state, func.count()).where(*where).group_by(Notice.state))
     return {**dict.fromkeys(states, 0), **dict(rows.tuples().all())}
 
 
 def open_counts() -> dict[str, int]:
-    """Alerts not yet in a final state, by state."""
-    return _counts_by_state(OPEN_STATES, Alert.state.in_(OPEN_STATES))
+    """Notices not yet in a final state, by state."""
+    return _counts_by_state(OPEN_STATES, Notice.state.in_(OPEN_STATES))
 
 
 def finished_counts(since) -> dict[str, int]:
-    """Alerts that reached a final state since `since` (naive UTC), by state."""
-    return _counts_by_state(FINAL_STATES, Alert.finished_at >= since, Alert.state.in_(FINAL_STATES))
+    """Notices that reached a final state since `since` (naive UTC), by state."""
+    return _counts_by_state(FINAL_STATES, Notice.finished_at >= since, Notice.state.in_(FINAL_STATES))
 
 
 def alert_counts() -> dict[str, int]:
@@ -46,7 +46,7 @@ def alert_counts() -> dict[str, int]:
 
 
 def oldest_open_age_seconds() -> float:
-    oldest = db.session.scalar(select(func.min(Alert.created_at)).where(Alert.state.in_(OPEN_STATES)))
+    oldest = db.session.scalar(select(func.min(Notice.created_at)).where(Notice.state.in_(OPEN_STATES)))
     return max(0.0, (utcnow() - oldest).total_seconds()) if oldest else 0.0
 
 

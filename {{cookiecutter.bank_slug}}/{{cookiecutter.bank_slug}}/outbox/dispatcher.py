@@ -1,6 +1,7 @@
-"""The dispatcher: claims due alerts, applies the customer's rules, sends template messages
-concurrently (an asyncio loop with keep-alive connections, delivery.TemplateSender), falls back to
-SMS where the customer opted in, and records every outcome. `flask alerts run` keeps going;
+"""The dispatcher: claims due notices of every topic, resolves their recipients through the topic (one
+call per topic and batch), picks one channel by rule (channels.py), sends template and customer-service
+messages concurrently (an asyncio loop with keep-alive connections, delivery.TemplateSender), falls back
+to SMS where the customer opted in, and records every outcome. `flask alerts run` keeps going;
 `flask alerts drain` stops when nothing is left to do now.
 
 The main thread claims, decides and records (the database); the send loop's thread only talks to
@@ -24,62 +25,54 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 
-from ...extensions import db
-from ...shared.masking import mask_openid
-from ...shared.timeutil import utcnow
-from ...sms import SmsError, get_sms_sender
-from ...wechat.client import api_base_url, make_client
-from ...wechat.token_store import token_store
-from ..binding.models import CardBinding
-from . import claims
-from .delivery import NO_WECHAT, PAUSE, RETRY, SENT, CachedTokenStore, TemplateSender
-from .message import AlertView, sms_text, template_payload
+from ..extensions import db
+from ..shared.masking import mask_openid
+from ..shared.timeutil import utcnow
+from ..sms import SmsError, get_sms_sender
+from ..wechat.client import api_base_url, make_client
+from ..wechat.token_store import token_store
+from ..wechat.window import close_window, open_windows
+from . import channels, claims
+from .delivery import (
+    CUSTOM_SEND_PATH,
+    NO_WECHAT,
+    PAUSE,
+    RETRY,
+    SENT,
+    TEMPLATE_SEND_PATH,
+    WINDOW_CLOSED,
+    CachedTokenStore,
+    TemplateSender,
+)
 from .models import (
+    CHANNEL_CUSTOMER_SERVICE,
     CHANNEL_SMS,
-    CHANNEL_WECHAT,
     DELIVERED,
     EXPIRED,
     PENDING,
-    REASON_ALERTS_OFF,
-    REASON_BELOW_MINIMUM,
-    REASON_INVALID_OPENID,
     REASON_NOT_BOUND,
     REASON_NOT_FOLLOWING,
     REASON_REJECTED,
     REASON_RETRIES_EXHAUSTED,
+    REASON_UNKNOWN_TOPIC,
+    REASON_WINDOW_CLOSED,
     SMS,
     UNDELIVERABLE,
-    AlertPreference,
 )
-from .preferences import Rules, rules_of
+from .topics import Recipient, Topic, topic_named
 
 log = logging.getLogger(__name__)
 
-ACTIVE = "active"
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where an alert's account is bound, and that customer's rules."""
-
-    openid: str
-    card_mask: str
-    following: bool
-    sms_phone: str | None
-    rules: Rules
-
-    @property
-    def sms_possible(self) -> bool:
-        return self.rules.sms_fallback and bool(self.sms_phone)
 
 
 @dataclass(frozen=True)
 class Job:
     row: Row  # claims.CLAIMED_COLUMNS
-    target: Target
-    channel: str  # wechat | sms
+    topic: Topic
+    target: Recipient
+    channel: str  # channels: wechat (template) | kefu (customer service) | sms
 
 
 def dispatcher_name() -> str:
@@ -109,8 +102,6 @@ class Dispatcher:
         token_client = make_client(config, store=self.tokens)  # fetches tokens (wechatpy), under the store's lock
         self.sender = TemplateSender(api_base_url(config), self.tokens, token_client.request_new_token,
                                      config["ALERT_SEND_TIMEOUT_SECONDS"], self.concurrency)
-        self.template_id = config["ALERT_TEMPLATE_ID"]
-        self.fields = config["ALERT_TEMPLATE_FIELDS"]
         self.max_age = timedelta(minutes=config["ALERT_MAX_AGE_MINUTES"])
 
     # --- loops ---------------------------------------------------------------------------------
@@ -168,9 +159,9 @@ class Dispatcher:
                 self._wait_some(timeout=0.05)
             return 0
         decided = []
-        targets = self._targets([row.account_id for row in rows])
+        targets, windows = self._targets(rows, now)
         for row in rows:
-            job_or_update = self._decide(row, targets.get(row.account_id), now)
+            job_or_update = self._decide(row, targets.get(row.id), windows, now)
             if isinstance(job_or_update, Job):
                 self.in_flight += 1
                 self.sender.submit(self._deliver(job_or_update), self._on_done)
@@ -217,68 +208,81 @@ class Dispatcher:
 
     # --- deciding ------------------------------------------------------------------------------
 
-    def _targets(self, account_ids: list[str]) -> dict[str, Target]:
+    def _targets(self, rows: list[Row], now: datetime) -> tuple[dict, set[str]]:
+        """Row id -> (topic, Recipient or a reason) for the rows of known topics, and the openids whose
+        48-hour window is open (asked only for topics without a template)."""
+        by_topic: dict[str, list[Row]] = {}
+        for row in rows:
+            by_topic.setdefault(row.topic, []).append(row)
+        targets, windowless = {}, set()
         with self.engine.connect() as connection:
-            bindings = list(connection.execute(
-                select(CardBinding.account_id, CardBinding.openid, CardBinding.card_mask,
-                       CardBinding.alerts_suspended, CardBinding.sms_phone)
-                .where(CardBinding.account_id.in_(set(account_ids)), CardBinding.status == ACTIVE)))
-            openids = {binding.openid for binding in bindings}
-            preferences = {p.openid: p for p in connection.execute(
-                select(AlertPreference.openid, AlertPreference.enabled, AlertPreference.min_amount_fen,
-                       AlertPreference.sms_fallback).where(AlertPreference.openid.in_(openids)))} if openids else {}
-        return {b.account_id: Target(b.openid, b.card_mask, not b.alerts_suspended, b.sms_phone,
-                                     rules_of(preferences.get(b.openid), self.config)) for b in bindings}
+            for name, topic_rows in by_topic.items():
+                topic = topic_named(name)
+                if topic is None:
+                    continue
+                resolved = topic.resolve(connection, topic_rows, self.config)
+                has_template = bool(topic.template_id(self.config))
+                for row in topic_rows:
+                    target = resolved.get(row.id, REASON_NOT_BOUND)
+                    targets[row.id] = (topic, target)
+                    if not has_template and isinstance(target, Recipient):
+                        windowless.add(target.openid)
+            windows = open_windows(connection, windowless, now) if windowless else set()
+        return targets, windows
 
-    def _decide(self, row: Row, target: Target | None, now: datetime) -> Job | claims.Update:
+    def _decide(self, row: Row, resolved, windows: set[str], now: datetime) -> Job | claims.Update:
         if now - row.occurred_at > self.max_age:
             return claims.Update(row.id, EXPIRED, now, finished_at=now, final_reason="too_old")
-        if target is None:
-            return self._final(row, UNDELIVERABLE, now, REASON_NOT_BOUND)
-        if not target.rules.enabled:
-            return self._final(row, UNDELIVERABLE, now, REASON_ALERTS_OFF, target)
-        if not target.rules.wants(row.amount_fen):
-            return self._final(row, UNDELIVERABLE, now, REASON_BELOW_MINIMUM, target)
-        if not target.following:  # unsubscribed: WeChat would answer 43004
-            if target.sms_possible:
-                return Job(row, target, CHANNEL_SMS)
-            return self._final(row, UNDELIVERABLE, now, REASON_NOT_FOLLOWING, target)
-        return Job(row, target, CHANNEL_WECHAT)
+        if resolved is None:  # no installed feature registered this topic: say so, keep going
+            log.warning("notice %s: unknown topic %r", row.id, row.topic[:32])
+            return self._final(row, UNDELIVERABLE, now, REASON_UNKNOWN_TOPIC)
+        topic, target = resolved
+        if isinstance(target, str):
+            return self._final(row, UNDELIVERABLE, now, target)
+        if target.refused:  # the customer's own rules (alerts off, below the minimum)
+            return self._final(row, UNDELIVERABLE, now, target.refused, target)
+        channel = channels.first_channel(bool(topic.template_id(self.config)), target, target.openid in windows)
+        if isinstance(channel, tuple):
+            return self._final(row, UNDELIVERABLE, now, channel[1], target)
+        return Job(row, topic, target, channel)
 
     @staticmethod
-    def _final(row: Row, state: str, now: datetime, reason: str | None = None, target: Target | None = None,
+    def _final(row: Row, state: str, now: datetime, reason: str | None = None, target: Recipient | None = None,
                **extra) -> claims.Update:
-        return claims.Update(row.id, state, now, openid=target.openid if target else None, final_reason=reason,
+        return claims.Update(row.id, state, now, openid=target.openid if target else row.openid, final_reason=reason,
                              finished_at=now, **extra)
 
     # --- delivering (coroutines on the send loop) ----------------------------------------------
 
-    def _view(self, job: Job) -> AlertView:
-        row = job.row
-        return AlertView(row.id, row.kind, row.amount_fen, row.balance_after_fen, row.occurred_at,
-                         job.target.card_mask)
-
     async def _deliver(self, job: Job) -> claims.Update:
         try:
             if job.channel == CHANNEL_SMS:
-                return await self.sender.in_thread(self._send_sms, job, 0, REASON_NOT_FOLLOWING)
+                cause = REASON_NOT_FOLLOWING if not job.target.following else REASON_WINDOW_CLOSED
+                return await self.sender.in_thread(self._send_sms, job, 0, cause)
             return await self._send_wechat(job)
         except Exception as exc:  # a bug must not stall the pipeline: retry later, and say so
-            log.exception("alert %s: delivery failed unexpectedly", job.row.id)
+            log.exception("notice %s: delivery failed unexpectedly", job.row.id)
             return self._retry(job, tries=1, error=f"internal error: {type(exc).__name__}")
+
+    def _message(self, job: Job) -> tuple[dict, str]:
+        """The body and API path of the WeChat message for the job's channel."""
+        if job.channel == CHANNEL_CUSTOMER_SERVICE:
+            text = job.topic.text(job.row, job.target, self.config)
+            return {"touser": job.target.openid, "msgtype": "text", "text": {"content": text}}, CUSTOM_SEND_PATH
+        return job.topic.template_payload(job.row, job.target, self.config), TEMPLATE_SEND_PATH
 
     async def _send_wechat(self, job: Job) -> claims.Update:
         config = self.config
-        payload = template_payload(
-            self._view(job), openid=job.target.openid, template_id=self.template_id, fields=self.fields,
-            timezone=config["TIMEZONE"], url=f"{config['PUBLIC_BASE_URL']}/h5/alerts/{job.row.id}")
-        result = await self.sender.send(payload)
+        payload, path = self._message(job)
+        result = await self.sender.send(payload, path)
         now = self.clock()
         if result.outcome == SENT:
-            return self._final(job.row, DELIVERED, now, target=job.target, channel=CHANNEL_WECHAT,
+            return self._final(job.row, DELIVERED, now, target=job.target, channel=job.channel,
                                msgid=result.msgid, tries=1)
         if result.outcome == NO_WECHAT:
-            cause = REASON_NOT_FOLLOWING if result.errcode == 43004 else REASON_INVALID_OPENID
+            cause = channels.no_wechat_reason(result.errcode)
+            if result.errcode == WINDOW_CLOSED:  # what we recorded was wrong or late: closed until they interact
+                await self.sender.in_thread(close_window, self.engine, job.target.openid)
             if job.target.sms_possible:  # the SMS gateway is a blocking port: on a worker thread
                 return await self.sender.in_thread(self._send_sms, job, 1, cause, result.error)
             return self._final(job.row, UNDELIVERABLE, now, cause, job.target, tries=1, last_error=result.error)
@@ -292,14 +296,13 @@ class Dispatcher:
         return self._final(job.row, UNDELIVERABLE, now, REASON_REJECTED, job.target, tries=1, last_error=result.error)
 
     def _send_sms(self, job: Job, tries: int, cause: str, wechat_error: str | None = None) -> claims.Update:
-        text = sms_text(self._view(job), bank_short_name=self.config["BANK_SHORT_NAME"],
-                        timezone=self.config["TIMEZONE"])
+        text = job.topic.text(job.row, job.target, self.config)
         try:
             with self.app.app_context():
                 get_sms_sender().send(job.target.sms_phone, text)
         except SmsError as exc:
             return self._retry(job, tries=tries + 1, error=f"SMS: {exc}"[:200])
-        log.info("alert %s sent by SMS to %s's phone (%s)", job.row.id, mask_openid(job.target.openid), cause)
+        log.info("notice %s sent by SMS to %s's phone (%s)", job.row.id, mask_openid(job.target.openid), cause)
         return self._final(job.row, SMS, self.clock(), target=job.target, channel=CHANNEL_SMS, tries=tries + 1,
                            last_error=wechat_error)
 

@@ -1,12 +1,13 @@
-"""Sending one alert and classifying what happened, so the dispatcher knows what to do next.
+"""Sending one notice and classifying what happened, so the dispatcher knows what to do next.
 
 The HTTP, the event loop and the shared token are the async WeChat client's (wechat/client/aio.py);
-this module says what WeChat's answer means for an alert.
+this module says what WeChat's answer means for a notice.
 
-WeChat's answers that matter here (template message send):
+WeChat's answers that matter here (template message send, customer-service message send):
 - errcode 0: delivered; the msgid is kept.
 - 43004 (the user does not follow the account) and 40003 (invalid openid): WeChat cannot deliver,
   now or later: SMS if the customer opted in, else undeliverable. Never both channels.
+- 45015 (customer-service message outside the 48-hour window): likewise (channels.py).
 - 45009 (daily API quota reached): pause all sending and retry later.
 - 40001 / 40014 / 42001 (token): the client already replaced the shared token once and retried;
   if that failed too, retry later like a transient error.
@@ -17,17 +18,19 @@ WeChat's answers that matter here (template message send):
 
 from dataclasses import dataclass
 
-from ...wechat.client import TOKEN_ERRCODES
-from ...wechat.client.aio import TOKEN, ApiAnswer, AsyncWeChatClient
-from ...wechat.client.aio import CachedTokenStore as CachedTokenStore  # the dispatcher's, from here
+from ..wechat.client import TOKEN_ERRCODES
+from ..wechat.client.aio import TEMPLATE_SEND_PATH, TOKEN, ApiAnswer, AsyncWeChatClient
+from ..wechat.client.aio import CachedTokenStore as CachedTokenStore  # the dispatcher's, from here
 
 NOT_FOLLOWING = 43004
 INVALID_OPENID = 40003
 QUOTA_REACHED = 45009
 SYSTEM_BUSY = -1
+WINDOW_CLOSED = 45015
+CUSTOM_SEND_PATH = "message/custom/send"
 
 SENT = "sent"
-NO_WECHAT = "no_wechat"  # 43004 / 40003: try SMS
+NO_WECHAT = "no_wechat"  # 43004 / 40003 / 45015: try SMS
 RETRY = "retry"
 PAUSE = "pause"  # 45009
 REJECTED = "rejected"
@@ -45,12 +48,13 @@ class TemplateSender(AsyncWeChatClient):
     """The async WeChat client (wechat/client/aio.py: its own event loop, `submit`, `in_thread`, the
     shared token replaced once on 40001/40014/42001) answering in the dispatcher's outcomes."""
 
-    async def send(self, payload: dict) -> SendResult:
-        return outcome(await self.send_template(payload))
+    async def send(self, payload: dict, path: str = TEMPLATE_SEND_PATH) -> SendResult:
+        """A template message, or a customer-service message with `path=CUSTOM_SEND_PATH`."""
+        return outcome(await self.post(path, payload))
 
 
 def outcome(answer: ApiAnswer) -> SendResult:
-    """What a template-send answer means for the alert."""
+    """What a send answer means for the notice."""
     if answer.failure == TOKEN:  # the token endpoint is down or refused us: retry the alert later
         return token_failure(answer)
     if answer.failure:  # timeout, refused, reset, HTTP error, not JSON
@@ -74,7 +78,7 @@ def classify_errcode(errcode, errmsg) -> SendResult:
     except (TypeError, ValueError):
         code = None
     error = f"errcode {code}: {errmsg}"[:200] if code is not None else "HTTP error from WeChat"
-    if code in (NOT_FOLLOWING, INVALID_OPENID):
+    if code in (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED):
         return SendResult(NO_WECHAT, errcode=code, error=error)
     if code == QUOTA_REACHED:
         return SendResult(PAUSE, errcode=code, error=error)

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, select
 
-from ...db import write_transaction
-from .models import FINAL_STATES, Alert
+from ..db import write_transaction
+from .models import FINAL_STATES, Notice
 
-_TABLE = Alert.__table__
+_TABLE = Notice.__table__
 
 
 def prune(engine: Engine, before: datetime, batch_size: int = 10_000,

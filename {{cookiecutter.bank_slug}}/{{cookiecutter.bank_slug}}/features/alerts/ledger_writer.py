@@ -1,4 +1,4 @@
-"""The alerts feature's outbox writer for the built-in ledger: one alert per posting on a customer account,
+"""The alerts feature's writer for the built-in ledger: one alert per posting on a customer account,
 inserted in the same database transaction as the postings (core_banking/outbox.py hands them over), so they
 commit or roll back together. Internal accounts (settlement, capital) get none.
 """
@@ -36,5 +36,5 @@ def write_ledger_alerts(connection: Connection, entry_id: int, postings: Sequenc
         connection.execute(insert(Alert), rows)
 
 
-def install(app) -> None:
+def register_ledger_writer() -> None:
     register_posting_writer(write_ledger_alerts)

@@ -1,4 +1,4 @@
-"""Claiming due alerts and recording what became of them.
+"""Claiming due notices (alerts and the other topics alike) and recording what became of them.
 
 A claim marks up to N due alerts `sending` under this dispatcher's name with a lease: their
 `next_attempt_at` becomes the lease's end. Due means pending and scheduled for now or earlier, or
@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, Row, bindparam, func, select, update
 
-from ...db import write_transaction
-from .models import OPEN_STATES, SENDING, Alert
+from ..db import write_transaction
+from .models import OPEN_STATES, SENDING, Notice
 
-_TABLE = Alert.__table__
-CLAIMED_COLUMNS = (Alert.id, Alert.account_id, Alert.kind, Alert.amount_fen, Alert.balance_after_fen,
-                   Alert.occurred_at, Alert.attempts)
+_TABLE = Notice.__table__
+CLAIMED_COLUMNS = (Notice.id, Notice.topic, Notice.account_id, Notice.kind, Notice.amount_fen, Notice.balance_after_fen,
+                   Notice.occurred_at, Notice.attempts, Notice.openid, Notice.payload)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,18 @@
+"""The outbox: every message the bank sends a customer (transaction alerts, transfer outcomes, later service
+notices), written in the same database transaction as the business change and delivered by one dispatcher.
+
+Features register a topic (topics.py) at install time and write rows with `notice_row`/`add_notice`
+(writer.py); the dispatcher picks one channel per notice by rule (channels.py). This package imports no
+feature: features -> outbox only.
+"""
+
+from flask import Flask
+
+
+def install(app: Flask) -> None:
+    """The `flask alerts run|drain|status|prune` commands and GET /metrics (not a feature: always there)."""
+    from .cli import alerts_group
+    from .metrics import bp
+
+    app.cli.add_command(alerts_group)
+    app.register_blueprint(bp)

@@ -1,0 +1,49 @@
+"""The one rule for how a notice reaches the customer, so a notice never goes by two channels.
+
+1. A template message when the topic has a template configured (notices are what templates are for).
+2. Otherwise a customer-service (客服) text message, only while the customer's 48-hour window is open
+   (WeChat accepts those only within 48 h of the customer's last message, menu click, follow or scan;
+   outside it answers 45015).
+3. Otherwise, or when WeChat cannot deliver (43004 not following, 40003 invalid openid, 45015 window
+   closed), SMS where the customer opted in and a phone is known.
+4. Otherwise undeliverable, with the reason.
+
+A fallback happens only after WeChat said it did not deliver: the notice then goes by SMS instead, never
+as well. Retried errors (timeouts, -1, 5xx) retry the same channel.
+"""
+
+from .models import (
+    CHANNEL_CUSTOMER_SERVICE,
+    CHANNEL_SMS,
+    CHANNEL_WECHAT,
+    REASON_INVALID_OPENID,
+    REASON_NOT_FOLLOWING,
+    REASON_WINDOW_CLOSED,
+)
+from .topics import Recipient
+
+NOT_FOLLOWING = 43004
+INVALID_OPENID = 40003
+WINDOW_CLOSED = 45015  # 回复时间超过限制: outside the 48-hour customer-service window
+NO_WECHAT_ERRCODES = (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED)
+
+
+def first_channel(has_template: bool, recipient: Recipient, window_open: bool) -> str | tuple[None, str]:
+    """The channel to try, or (None, reason) when there is none."""
+    if recipient.following:
+        if has_template:
+            return CHANNEL_WECHAT
+        if window_open:
+            return CHANNEL_CUSTOMER_SERVICE
+    if recipient.sms_possible:
+        return CHANNEL_SMS
+    return None, (REASON_NOT_FOLLOWING if not recipient.following else REASON_WINDOW_CLOSED)
+
+
+def no_wechat_reason(errcode: int | None) -> str:
+    """Why WeChat could not deliver, for the notice's final_reason (or the SMS fallback's cause)."""
+    if errcode == NOT_FOLLOWING:
+        return REASON_NOT_FOLLOWING
+    if errcode == WINDOW_CLOSED:
+        return REASON_WINDOW_CLOSED
+    return REASON_INVALID_OPENID
