@@ -33,6 +33,7 @@ def test_three_dispatchers_share_the_work_without_sending_twice(postgres_url):
             bind(app, "oParallel000000000000000001", "PAR-1")
             now = utcnow()
             with app.app_context():
+                db.session.execute(delete(Alert))  # the session's database: earlier tests' postings left alerts
                 db.session.execute(insert(Alert), [{
                     "source": SOURCE_CORE, "source_txn_id": f"P{n:05d}", "request_hash": "", "account_id": "PAR-1",
                     "kind": "purchase", "amount_fen": -(n + 1), "balance_after_fen": 10**6, "occurred_at": now,
