@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cli, feature, h5, outbox, wechat
 from . import db as database
 from .extensions import csrf, db, login_manager, migrate
-from .features import alerts, balance, binding, info, menu, products, pushes, replies, staff, transfers
+from .features import alerts, balance, binding, branches, info, menu, products, pushes, replies, staff, transfers
 from .settings import install as install_settings
 from .settings import load_config
 from .shared.logs import configure_logging
@@ -31,6 +31,7 @@ FEATURES = [
     replies.feature,
     menu.feature,
     staff.feature,
+    branches.feature,
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

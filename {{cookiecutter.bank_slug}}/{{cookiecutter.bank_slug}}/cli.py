@@ -33,10 +33,11 @@ def seed_demo() -> None:
     """Demo data (skips what already exists): the simulated core's branches, customers and accounts, then each
     feature's own (wealth products, ...)."""
     branches = {}
-    for code, name, address, phone in demo_data.BRANCHES:
+    for code, name, address, phone, hours, latitude, longitude in demo_data.BRANCHES:
         branch = db.session.execute(select(Branch).where(Branch.code == code)).scalar_one_or_none()
         if branch is None:
-            branch = Branch(code=code, name=name, address=address, phone=phone)
+            branch = Branch(code=code, name=name, address=address, phone=phone, opening_hours=hours,
+                            latitude=latitude, longitude=longitude)
             db.session.add(branch)
         branches[code] = branch
     added = 0

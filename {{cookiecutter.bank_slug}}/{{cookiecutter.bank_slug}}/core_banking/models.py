@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -11,7 +11,10 @@ from ..shared.timeutil import utcnow
 
 
 class Branch(db.Model):
-    """A branch (网点): customers and branch operators belong to one."""
+    """A branch (网点): customers and branch operators belong to one. Head office keeps them with
+    `flask branches ...` or the admin panel (features/branches); a closed branch keeps its row (customers,
+    staff and the audit log name it) and is no longer listed to customers. Coordinates are GCJ-02 degrees,
+    the system WeChat's location messages and Chinese maps use."""
 
     __tablename__ = "bank_branch"
 
@@ -20,6 +23,17 @@ class Branch(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
+    opening_hours: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
 
     customers: Mapped[list["Customer"]] = relationship(back_populates="branch")
 

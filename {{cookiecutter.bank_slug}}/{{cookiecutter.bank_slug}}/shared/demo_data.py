@@ -6,10 +6,12 @@ from datetime import date
 from .cards import with_check_digit
 from .identity import id_check_char  # GB 11643; also imported from here by older code
 
+# code, name, address, phone, opening hours, latitude, longitude (GCJ-02; fictitious places)
 BRANCHES = [
-    ("0001", "营业部", "人民路 88 号", "0571-8800 0001"),
-    ("0101", "城东支行", "城东大道 16 号", "0571-8800 0101"),
-    ("0201", "河西支行", "河西街 203 号", "0571-8800 0201"),
+    ("0001", "营业部", "人民路 88 号", "0571-8800 0001", "周一至周日 8:30-17:00", 30.274085, 120.155070),
+    ("0101", "城东支行", "城东大道 16 号", "0571-8800 0101", "周一至周五 9:00-17:00，周六 9:00-12:00",
+     30.281940, 120.201362),
+    ("0201", "河西支行", "河西街 203 号", "0571-8800 0201", "周一至周五 9:00-17:00", 30.259244, 120.130633),
 ]
 
 # name, birth date, sequence (3 digits, odd = male), mobile, branch code

@@ -1,26 +1,25 @@
-"""网点 / the BRANCHES menu key: the bank's branches with address and phone."""
+"""网点 / the BRANCHES menu key: the bank's open branches with address, phone and opening hours."""
 
 from flask import current_app
-from sqlalchemy import select
 
-from ...core_banking.models import Branch
-from ...extensions import db
 from ...shared.i18n import _, _l
 from ...web.language import bank_name
+from ..branches.service import open_branches
 
 MENU_KEY = "BRANCHES"
 MAX_LISTED = 10
 
 
 def branches_text() -> str:
-    branches = db.session.execute(select(Branch).order_by(Branch.code).limit(MAX_LISTED + 1)).scalars().all()
+    branches = open_branches(limit=MAX_LISTED + 1)
     hotline = current_app.config["SERVICE_HOTLINE"]
     if not branches:
         return _("网点信息暂未发布，请致电客服热线 %(hotline)s 咨询。", hotline=hotline)
     lines = [_("%(bank)s营业网点：", bank=bank_name(current_app.config, short=True))]
     for branch in branches[:MAX_LISTED]:
         phone = _("电话 %(phone)s", phone=branch.phone) if branch.phone else ""
-        details = _("，").join(part for part in (branch.address, phone) if part)
+        hours = _("营业时间 %(hours)s", hours=branch.opening_hours) if branch.opening_hours else ""
+        details = _("，").join(part for part in (branch.address, phone, hours) if part)
         lines.append(f"· {branch.name}" + (_("：%(details)s", details=details) if details else ""))
     if len(branches) > MAX_LISTED:
         lines.append(_("更多网点请致电客服热线 %(hotline)s 查询。", hotline=hotline))

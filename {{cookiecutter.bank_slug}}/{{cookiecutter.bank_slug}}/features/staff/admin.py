@@ -14,6 +14,7 @@ from ...admin.formatting import labelled, local_datetime
 from ...admin.models import MIN_PASSWORD_LENGTH, ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, StaffUser
 from ...extensions import db
 from ...shared.i18n import _, _l
+from ..branches.service import open_branches
 
 ROLE_LABELS = {ROLE_HEAD_OFFICE: _l("总行管理员"), ROLE_BRANCH_OPERATOR: _l("网点操作员")}
 USERNAME = re.compile(r"[^\s<>\"'&/\\]{2,64}\Z")  # as create-admin allows, less markup and spaces
@@ -52,6 +53,7 @@ class StaffUserView(StaffModelView):
         "display_name": {"label": _l("姓名"), "validators": [DataRequired(message=_l("请填写姓名")), Length(max=64)]},
         "role": {"label": _l("角色"), "choices": list(ROLE_LABELS.items())},
         "branch": {"label": _l("所属网点"), "get_label": lambda branch: f"{branch.code} {branch.name}",
+                   "query_factory": open_branches,
                    "allow_blank": True, "blank_text": _l("（总行，无网点）")},
         "active": {"label": _l("启用")},
     }

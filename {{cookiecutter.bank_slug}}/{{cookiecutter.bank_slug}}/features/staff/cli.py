@@ -29,6 +29,8 @@ def create_admin(username: str, display_name: str, role: str, branch_code: str |
         branch = db.session.execute(select(Branch).where(Branch.code == branch_code)).scalar_one_or_none()
         if branch is None:
             raise click.BadParameter(f"网点 {branch_code} 不存在 no such branch", param_hint="--branch")
+        if not branch.is_open:
+            raise click.BadParameter(f"网点 {branch_code} 已关闭 the branch is closed", param_hint="--branch")
     if role == ROLE_BRANCH_OPERATOR and branch is None:
         raise click.BadParameter("网点操作员须指定 --branch a branch operator needs --branch",
                                  param_hint="--branch")
