@@ -4,10 +4,12 @@ and print the next steps in Chinese and English.
 Secrets are never cookiecutter prompts, because cookiecutter keeps a replay file of every answer.
 """
 
+import json
 import os
 import secrets
 import shutil
 import string
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +17,9 @@ SLUG = {{ cookiecutter.bank_slug | tojson }}
 DATABASE = {{ cookiecutter.database | tojson }}
 APP_ID = {{ cookiecutter.wechat_app_id | tojson }}
 MODE = {{ cookiecutter.wechat_encrypt_mode | tojson }}
+
+# The answers of this bake (never a secret: secrets are not prompts), for `cruft update` (docs/upgrading.md).
+CONTEXT = json.loads({{ cookiecutter | tojson | tojson }})
 
 ALNUM = string.ascii_letters + string.digits
 PROJECT = Path.cwd()
@@ -57,6 +62,38 @@ def write_env(values):
     os.chmod(env_path, 0o600)
 
 
+def template_source():
+    """Where the template came from and at which commit: (template for .cruft.json, commit or None).
+    A local template given as a relative path is made absolute against the directory cookiecutter was
+    started in (the hook itself runs inside the new project)."""
+    raw = str(CONTEXT.get("_repo_dir") or CONTEXT.get("_template") or ".")
+    repo_dir = Path(raw).expanduser()
+    if not repo_dir.is_absolute():
+        repo_dir = Path(os.environ.get("PWD") or os.getcwd()) / repo_dir
+    template = str(CONTEXT.get("_template") or raw)
+    if template.startswith("gh:"):
+        template = f"https://github.com/{template[3:]}.git"
+    elif (repo_dir / "cookiecutter.json").is_file() and "://" not in template and not template.startswith("git@"):
+        template = str(repo_dir.resolve())
+    try:
+        commit = subprocess.run(["git", "-C", str(repo_dir), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = None  # not a git checkout (a zip): `cruft link` records it later
+    return template, commit
+
+
+def write_cruft_state():
+    """.cruft.json as `cruft create` writes it, so a project baked with plain cookiecutter can be upgraded
+    with `cruft update`. (`cruft create` overwrites it with the same content.)"""
+    template, commit = template_source()
+    answers = {key: value for key, value in CONTEXT.items() if not key.startswith("_")}
+    answers.update({"_template": template, "_commit": commit})
+    state = {"template": template, "commit": commit, "checkout": None,
+             "context": {"cookiecutter": answers}, "directory": None}
+    (PROJECT / ".cruft.json").write_text(json.dumps(state, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def remove_unneeded():
     if DATABASE != "postgresql":
         (PROJECT / "deploy" / "postgresql-setup.sql").unlink()
@@ -75,29 +112,46 @@ def write_postgres_setup(db_password):
 
 
 def next_steps(values):
+    """Demo (sandbox) and production get different next steps: production never seeds demo data."""
     sandbox = values["WECHAT_SANDBOX"] == "1"
     steps = [
         "",
         f"✔ 已生成项目 {SLUG}/  Project generated.",
         "",
-        "下一步 Next steps:",
-        f"  cd {SLUG}",
-        "  python3 -m venv .venv && . .venv/bin/activate",
-        "  pip install -e '.[dev]'",
-    ]
-    if DATABASE == "postgresql":
-        steps.append("  sudo -u postgres psql < deploy/postgresql-setup.sql   # 建库建用户 create role and database")
-    steps += [
-        f"  flask --app {SLUG} init-db && flask --app {SLUG} seed-demo",
-        f"  flask --app {SLUG} run      # http://127.0.0.1:5000/healthz",
-        "  make test                    # 运行测试 run the tests",
-        "",
         "密钥已写入 .env（已被 git 忽略）。Secrets are in .env (git-ignored).",
+        "",
+        "下一步 Next steps:",
     ]
     if sandbox:
-        steps.append("未填写 AppID：以沙箱模式运行。No AppID given: running in sandbox mode.")
+        steps += [
+            "未填写 AppID：沙箱模式（模拟微信，无需公众号）。No AppID given: sandbox mode (mock WeChat).",
+            "演示 Demo:",
+            f"  cd {SLUG}",
+            "  python3 -m venv .venv && . .venv/bin/activate",
+            "  pip install -e '.[dev]'",
+        ]
+        if DATABASE == "postgresql":
+            steps.append("  sudo -u postgres psql < deploy/postgresql-setup.sql   # 建库建用户 create role and database")
+        steps += [
+            f"  flask --app {SLUG} init-db && flask --app {SLUG} seed-demo   # 演示数据，交易密码公开 demo data, public PIN",
+            f"  flask --app {SLUG} sandbox run   # 模拟器 simulator: http://127.0.0.1:5001/simulator/",
+            "  make test                       # 运行测试 run the tests",
+        ]
     else:
-        steps.append("请在 .env 中填写 WECHAT_APP_SECRET。Fill in WECHAT_APP_SECRET in .env.")
+        steps += [
+            "生产 Production (docs/deployment.md 逐步说明 step by step):",
+            f"  cd {SLUG}",
+            "  python3 -m venv .venv && .venv/bin/pip install --require-hashes -r requirements.lock"
+            " && .venv/bin/pip install --no-deps .",
+        ]
+        if DATABASE == "postgresql":
+            steps.append("  sudo -u postgres psql < deploy/postgresql-setup.sql   # 建库建用户 create role and database")
+        steps += [
+            "  请在 .env 中填写 WECHAT_APP_SECRET 和短信设置（docs/sms.md）。Fill in WECHAT_APP_SECRET and SMS in .env.",
+            f"  .venv/bin/flask --app {SLUG} init-db        # 不加演示数据 no demo data",
+            f"  .venv/bin/flask --app {SLUG} create-admin   # 第一个总行管理员 the first head-office admin",
+            f"  .venv/bin/flask --app {SLUG} check-deploy   # 仍为演示/沙箱值的设置 what is still at a demo value",
+        ]
     steps += [
         "公众平台服务器配置（URL、Token、EncodingAESKey、加解密方式）请运行：",
         "WeChat platform server settings (URL, Token, EncodingAESKey, mode):",
@@ -111,6 +165,7 @@ def main():
     values, db_password = generated_env()
     write_env(values)
     write_postgres_setup(db_password)
+    write_cruft_state()
     remove_unneeded()
     next_steps(values)
 

@@ -153,3 +153,12 @@ def test_post_gen_hook_prints_next_steps_in_both_languages(cookies, capfd):
     out = capfd.readouterr().out
     assert "下一步" in out and "Next steps" in out and "init-db" in out
     assert "wechat settings" in out
+    assert "seed-demo" in out and "sandbox run" in out  # no AppID: the sandbox demo
+
+
+def test_production_next_steps_never_seed_demo_data(cookies, capfd):
+    result = cookies.bake(extra_context={"wechat_app_id": "wx0123456789abcdef"})
+    assert result.exit_code == 0
+    out = capfd.readouterr().out
+    assert "seed-demo" not in out and "sandbox run" not in out
+    assert "create-admin" in out and "check-deploy" in out and "--require-hashes" in out

@@ -34,6 +34,7 @@ AREAS = {
     "features": "features",  # the namespace package; features.<name> -> "features.<name>"
     "sandbox": "sandbox",
     "app": "app", "cli": "cli", "feature": "feature", "wsgi": "wsgi", "": "__init__",  # the top
+    "deploy_check": "cli",  # `flask check-deploy`, one of the top's commands
 }
 
 

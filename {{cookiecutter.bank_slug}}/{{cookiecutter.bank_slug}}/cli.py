@@ -9,9 +9,11 @@ from sqlalchemy import select
 from .core_banking.ledger.cli import ledger_group
 from .core_banking.ledger.demo import seed_demo_ledger
 from .core_banking.models import Branch, Customer
+from .deploy_check import check_deploy
 from .extensions import db
 from .feature import demo_seeders
 from .sandbox.cli import sandbox_group
+from .settings import of as settings_of
 from .shared import demo_data
 from .shared.masking import mask_card, mask_id_number, mask_name, mask_phone
 from .shared.money import format_yuan
@@ -31,7 +33,10 @@ def init_db() -> None:
 @with_appcontext
 def seed_demo() -> None:
     """Demo data (skips what already exists): the simulated core's branches, customers and accounts, then each
-    feature's own (wealth products, ...)."""
+    feature's own (wealth products, ...). Sandbox only: the demo customers' PIN is published."""
+    if not settings_of(current_app).wechat.sandbox:
+        raise click.ClickException("演示数据只能用于沙箱（WECHAT_SANDBOX=1）：演示客户的交易密码是公开的。"
+                                   " Demo data is for the sandbox only (WECHAT_SANDBOX=1): the demo PIN is published.")
     branches = {}
     for code, name, address, phone, hours, latitude, longitude in demo_data.BRANCHES:
         branch = db.session.execute(select(Branch).where(Branch.code == code)).scalar_one_or_none()
@@ -69,5 +74,5 @@ def _seed_demo_ledger() -> None:
 
 def register_cli(app: Flask) -> None:
     """The app's own commands; each feature adds its own when it is installed (feature.py)."""
-    for command in (init_db, seed_demo, wechat_group, sandbox_group, ledger_group, i18n_group):
+    for command in (init_db, seed_demo, check_deploy, wechat_group, sandbox_group, ledger_group, i18n_group):
         app.cli.add_command(command)
