@@ -15,17 +15,21 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batch mode: bank_branch is referenced by customers and staff, and SQLite's batch
+# "copy and rename" would break those foreign keys (SQLite >= 3.35 drops a column natively).
+COLUMNS = (
+    ('opening_hours', sa.String(length=200)),
+    ('latitude', sa.Float()),
+    ('longitude', sa.Float()),
+    ('closed_at', sa.DateTime()),
+)
+
+
 def upgrade():
-    with op.batch_alter_table('bank_branch') as batch:
-        batch.add_column(sa.Column('opening_hours', sa.String(length=200), nullable=True))
-        batch.add_column(sa.Column('latitude', sa.Float(), nullable=True))
-        batch.add_column(sa.Column('longitude', sa.Float(), nullable=True))
-        batch.add_column(sa.Column('closed_at', sa.DateTime(), nullable=True))
+    for name, type_ in COLUMNS:
+        op.add_column('bank_branch', sa.Column(name, type_, nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('bank_branch') as batch:
-        batch.drop_column('closed_at')
-        batch.drop_column('longitude')
-        batch.drop_column('latitude')
-        batch.drop_column('opening_hours')
+    for name, _ in reversed(COLUMNS):
+        op.drop_column('bank_branch', name)
