@@ -13,7 +13,7 @@ from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_
 from {{ cookiecutter.bank_slug }}.shared.masking import mask_card
 from {{ cookiecutter.bank_slug }}.sms import OUTBOX
 
-from ...binding_support import LI, ZHANG, code_in, seed_demo
+from ...binding_support import LI, ZHANG, age_attempts, code_in, seed_demo
 from ...h5.test_h5_oauth import authorize, callback_path, log_in
 from ...helpers import next_msg_id, push, reply_field
 from ...live_sandbox import live_sandbox
@@ -197,6 +197,7 @@ def test_resend_too_soon_then_allowed(sandbox, alice):
         challenge = db.session.scalars(select(BindingChallenge)).one()
         challenge.sent_at = challenge.sent_at.replace(year=challenge.sent_at.year - 1)
         db.session.commit()
+        age_attempts(seconds=61)
     response = alice.post("/h5/bind/resend", data={"csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == "/h5/bind/verify?resent=1"
     assert len(sms_records(sandbox)) == 2
