@@ -15,7 +15,7 @@ from {{ cookiecutter.bank_slug }}.sms import OUTBOX
 
 from ...binding_support import LI, ZHANG, age_attempts, code_in, seed_demo
 from ...h5.test_h5_oauth import authorize, callback_path, log_in
-from ...helpers import next_msg_id, push, reply_field
+from ...helpers import mock_control_client, next_msg_id, push, reply_field
 from ...live_sandbox import live_sandbox
 
 pytestmark = pytest.mark.smoke
@@ -38,7 +38,7 @@ def sandbox(make_app):
 
 @pytest.fixture
 def wechat(sandbox):
-    return sandbox.mock.test_client()
+    return mock_control_client(sandbox.mock)
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def test_pages_need_the_customer(sandbox):
 def test_mock_sms_endpoint_checks_its_input(wechat):
     assert wechat.post("/_mock/sms", json={"phone": "123", "text": "x"}).status_code == 400
     assert wechat.post("/_mock/sms", json={"phone": "13800138001", "text": ""}).status_code == 400
-    assert wechat.post("/_mock/sms", data="not json").status_code == 400
+    assert wechat.post("/_mock/sms", data="not json").status_code == 415
     created = wechat.post("/_mock/sms", json={"phone": "13800138001", "text": "您好"})
     assert created.status_code == 201 and created.get_json()["record"]["payload"] == {
         "phone": "138****8001", "text": "您好"}

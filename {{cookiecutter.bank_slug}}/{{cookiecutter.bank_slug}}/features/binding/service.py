@@ -7,9 +7,10 @@ a new code may be asked for after 60 seconds. The right code binds the card.
 
 Throttles (docs/security.md, the Security settings section; "a day" is the last 24 hours), counted in the
 database (web/attempts.py, keys stored only as HMACs) so restarting the binding does not reset them:
-refused identity checks per card and per openid; codes sent per phone and the interval between two codes
-to one phone while its last code is unused (whichever binding asked); wrong codes per phone across bindings. A throttled request is
-refused before the core or the SMS gateway is asked, with a Chinese message naming the cool-down.
+refused identity checks per card and per openid; codes sent per phone, and the interval between two codes
+to one phone while its last code is unused (whichever binding asked); wrong codes per phone across
+bindings. A throttled request is refused before the core or the SMS gateway is asked, with a Chinese
+message naming the cool-down.
 
 One openid may bind several cards; an account is bound to one openid at a time. Unbinding keeps the
 row (status "unbound") for the record. Unfollowing suspends alerts but keeps the bindings.

@@ -93,8 +93,9 @@ class StaffUserView(StaffModelView):
             duplicate = db.session.execute(select(StaffUser.username).where(
                 StaffUser.username_key == username_key(model.username), StaffUser.id != (model.id or 0))).first()
         if duplicate:
-            raise ValidationError(_("用户名 %(name)s 与已有账号 %(other)s 相同或过于相似（仅大小写、全角半角或不可见字符不同），"
-                                    "请换一个用户名。", name=model.username, other=duplicate[0]))
+            raise ValidationError(_("用户名 %(name)s 与已有账号 %(other)s 相同或过于相似"
+                                    "（仅大小写、全角半角或不可见字符不同），请换一个用户名。",
+                                    name=model.username, other=duplicate[0]))
         if model.role not in ROLE_LABELS:
             raise ValidationError(_("请选择角色。"))
         if model.role == ROLE_BRANCH_OPERATOR and model.branch is None:
