@@ -41,7 +41,7 @@ from ..shared.i18n import _
 from ..shared.timeutil import utcnow
 from . import audit, throttle
 from .captcha import check_answer, issue_png
-from .models import SESSION_VERSION, StaffUser, username_key
+from .models import SESSION_VERSION, StaffUser, clean_username, username_key
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def login():
 
 @bp.post("/login")
 def login_submit():
-    username = (request.form.get("username") or "").strip()[:MAX_USERNAME]
+    username = clean_username(request.form.get("username"))[:MAX_USERNAME]  # no NUL, zero-width, ...
     password = request.form.get("password") or ""
     ip = _client_ip()
     if not username or not password:

@@ -1,5 +1,6 @@
 """Guessing through the binding: identity checks per card and per WeChat user, codes per phone (however often
 the binding restarts), wrong codes per phone across bindings; and the pages' answers (429, Chinese)."""
+# ruff: noqa: F811  (the fixtures are imported from the feature's main test module)
 
 import pytest
 from sqlalchemy import func, select

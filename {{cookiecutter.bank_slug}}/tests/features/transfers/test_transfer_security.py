@@ -1,5 +1,6 @@
 """Guessing through transfers: a payee's name from an account number (one refusal for both kinds, counted
 and limited per customer and day), and a replayed PIN captcha."""
+# ruff: noqa: F811  (the fixtures are imported from the feature's main test module)
 
 from {{ cookiecutter.bank_slug }}.features.transfers import captcha as captcha_check
 

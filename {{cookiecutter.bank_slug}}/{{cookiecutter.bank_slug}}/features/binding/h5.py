@@ -54,7 +54,8 @@ def submit():
 # -- bind: the SMS code ----------------------------------------------------------------------------
 def _challenge() -> BindingChallenge | None:
     challenge_id = session.get(SESSION_CHALLENGE)
-    challenge = db.session.get(BindingChallenge, challenge_id) if isinstance(challenge_id, int) else None
+    valid = isinstance(challenge_id, int) and 0 < challenge_id <= bindings.MAX_ROW_ID
+    challenge = db.session.get(BindingChallenge, challenge_id) if valid else None
     if challenge is None or challenge.openid != g.openid or challenge.status != bindings.CHALLENGE_PENDING:
         return None
     return challenge

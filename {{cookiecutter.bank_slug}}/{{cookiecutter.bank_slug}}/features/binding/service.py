@@ -216,7 +216,8 @@ def _send_code(challenge: BindingChallenge, code: str, brand: Brand | None) -> N
 
 
 def _pending_challenge(openid: str, challenge_id: int | None) -> BindingChallenge:
-    challenge = db.session.get(BindingChallenge, challenge_id) if isinstance(challenge_id, int) else None
+    valid = isinstance(challenge_id, int) and 0 < challenge_id <= MAX_ROW_ID
+    challenge = db.session.get(BindingChallenge, challenge_id) if valid else None
     if challenge is None or challenge.openid != openid or challenge.status != CHALLENGE_PENDING:
         raise ChallengeNotFound()
     return challenge
