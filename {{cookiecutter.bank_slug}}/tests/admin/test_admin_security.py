@@ -118,6 +118,8 @@ def test_five_wrong_passwords_lock_the_account_alert_and_head_office_unlocks(pan
     assert login(head, panel.head).status_code == 303
     listing = head.get("/admin/staff/").get_data(as_text=True)
     assert "已锁定至" in listing
+    dashboard = head.get("/admin/").get_data(as_text=True)
+    assert "登录锁定中的员工账号" in dashboard and 'data-testid="locked-staff">1<' in dashboard
     assert "账号被锁定" in head.get("/admin/audit_log/").get_data(as_text=True)
     token = csrf_of(head, "/admin/staff/")
     done = head.post("/admin/staff/action/", data={"csrf_token": token, "action": "unlock", "rowid": str(user.id)})
@@ -128,6 +130,7 @@ def test_five_wrong_passwords_lock_the_account_alert_and_head_office_unlocks(pan
 
 def test_a_branch_operator_cannot_unlock(panel):
     operator = logged_in(panel.app, panel.west)
+    assert "登录锁定中的员工账号" not in operator.get("/admin/").get_data(as_text=True)
     token = csrf_of(operator, "/admin/")
     east = staff(panel.app, panel.east)
     response = operator.post("/admin/staff/action/", data={"csrf_token": token, "action": "unlock",
