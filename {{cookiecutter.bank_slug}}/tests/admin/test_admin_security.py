@@ -252,3 +252,28 @@ def test_create_admin_refuses_a_look_alike(app):
         assert result.exit_code != 0 and "过于相似" in result.output, name
     with app.app_context():
         assert [u.username for u in db.session.scalars(select(StaffUser))] == ["zhangsan"]
+
+
+def test_with_redis_the_captcha_is_single_use_there_too(make_app, redis_url, monkeypatch):
+    from {{ cookiecutter.bank_slug }}.web import captcha as captcha_store
+
+    from .conftest import _staff  # noqa: PLC2701
+
+    app = make_app(ADMIN_PANEL_ENABLED="1", REDIS_URL=redis_url)
+    with app.app_context():
+        _staff("redis_admin", "head_office", None)
+        db.session.commit()
+    client = app.test_client()
+    fail_until_captcha(client, "redis_admin")
+    monkeypatch.setattr(captcha, "new_answer", lambda: "AC34")
+    client.get("/admin/login/captcha.png")
+    with app.app_context():
+        assert captcha_store.store().kind == "redis"
+        assert db.session.scalars(select(captcha_store.CaptchaChallenge)).first() is None  # not in the database
+    before_submit = cookie(client)
+    assert login(client, "redis_admin", "wrong-password-r", captcha="AC34").status_code == 401
+    restore(client, before_submit)
+    replayed = login(client, "redis_admin", PASSWORD, captcha="AC34")
+    assert replayed.status_code == 400 and "图形验证码不正确" in replayed.get_data(as_text=True)
+    client.get("/admin/login/captcha.png")
+    assert login(client, "redis_admin", PASSWORD, captcha="AC34").status_code == 303
