@@ -277,3 +277,25 @@ def test_with_redis_the_captcha_is_single_use_there_too(make_app, redis_url, mon
     assert replayed.status_code == 400 and "图形验证码不正确" in replayed.get_data(as_text=True)
     client.get("/admin/login/captcha.png")
     assert login(client, "redis_admin", PASSWORD, captcha="AC34").status_code == 303
+
+
+def test_a_look_alike_from_before_migration_0017_can_still_be_deactivated(panel):
+    from .conftest import FIXTURE_PASSWORD_HASH
+
+    with panel.app.app_context():  # what 0017 leaves for a look-alike created before it: its key gets "#id"
+        twin = StaffUser(username="East_Op", display_name="旧账号", role="branch_operator",
+                         branch_id=panel.east_branch.id, password_hash=FIXTURE_PASSWORD_HASH)
+        twin.username_key = "east_op#dup"
+        db.session.add(twin)
+        db.session.commit()
+        twin_id = twin.id
+    head = logged_in(panel.app, panel.head)
+    token = csrf_of(head, f"/admin/staff/edit/?id={twin_id}")
+    edited = head.post(f"/admin/staff/edit/?id={twin_id}", data={
+        "csrf_token": token, "username": "East_Op", "display_name": "旧账号", "role": "branch_operator",
+        "branch": str(panel.east_branch.id), "password": ""})
+    assert edited.status_code == 302, edited.get_data(as_text=True)[:1000]
+    with panel.app.app_context():
+        twin = db.session.get(StaffUser, twin_id)
+        assert twin.active is False and twin.username_key == "east_op#dup"
+    assert login(panel.app.test_client(), "east_op").status_code == 303  # the name still finds the original

@@ -4,9 +4,9 @@
   removed) and unique: "Admin", "ａｄｍｉｎ" and "ad\u200bmin" are one name, so a look-alike account cannot be
   created beside the real one, and the login finds the account whichever way the name is typed.
 - `session_version` is copied into the staff member's session at login; the Flask-Login loader refuses a
-  session whose copy differs. Logout, a new password, deactivation, a role or branch change and a head-office
-  unlock bump it (a mapper event, whatever code path changes the row), which ends every session of that
-  account server-side, including copies of its cookie taken before.
+  session whose copy differs. Logout, a new password, deactivation, a role or branch change bump it (a mapper
+  event, whatever code path changes the row), which ends every session of that account server-side,
+  including copies of its cookie taken before.
 - `failed_logins` / `locked_until`: the lock-out of auth.py (ADMIN_LOCKOUT_FAILURES wrong passwords in a
   row lock the account for ADMIN_LOCKOUT_MINUTES, until head office unlocks it or the time runs out).
 """
@@ -66,7 +66,9 @@ class StaffUser(UserMixin, db.Model):
 
     @validates("username")
     def _keep_key(self, _name: str, value: str) -> str:
-        self.username_key = username_key(value)[:64]
+        # A name of the same normal form keeps its key (migration 0017 gave pre-existing look-alikes "key#id").
+        if not self.username_key or username_key(value) != username_key(self.username):
+            self.username_key = username_key(value)[:64]
         return value
 
     @property

@@ -25,7 +25,6 @@ from ...admin.models import (
     ROLE_HEAD_OFFICE,
     StaffUser,
     clean_username,
-    username_key,
 )
 from ...extensions import db
 from ...shared.i18n import _, _l
@@ -91,7 +90,7 @@ class StaffUserView(StaffModelView):
             raise ValidationError(_("用户名为 2-64 位，不能含空格及 < > \" ' & / \\ 等字符"))
         with db.session.no_autoflush:  # the new row must not be inserted before the check
             duplicate = db.session.execute(select(StaffUser.username).where(
-                StaffUser.username_key == username_key(model.username), StaffUser.id != (model.id or 0))).first()
+                StaffUser.username_key == model.username_key, StaffUser.id != (model.id or 0))).first()
         if duplicate:
             raise ValidationError(_("用户名 %(name)s 与已有账号 %(other)s 相同或过于相似"
                                     "（仅大小写、全角半角或不可见字符不同），请换一个用户名。",
