@@ -143,3 +143,23 @@ def test_the_limits_come_from_the_settings(make_app):
                 start(BOB, ZHANG, card=LI.cards[0])
         with pytest.raises(BindingThrottled):
             start(BOB, ZHANG, card=LI.cards[0])
+
+
+def test_the_page_says_so_in_chinese_with_a_429(app):
+    import re
+    import time
+
+    from {{ cookiecutter.bank_slug }}.h5.oauth import SESSION_CUSTOMER
+
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session[SESSION_CUSTOMER] = {"openid": BOB, "at": int(time.time())}
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get("/h5/bind").get_data(as_text=True))[1]
+    form = {"csrf_token": token, "card_number": LI.cards[0], "holder_name": "李某", "id_number": ZHANG.id_number,
+            "phone": ZHANG.phone}
+    statuses = [browser.post("/h5/bind", data=form).status_code for _ in range(5)]
+    assert statuses == [400] * 5  # the generic identity refusal
+    throttled = browser.post("/h5/bind", data=form)
+    page = throttled.get_data(as_text=True)
+    assert throttled.status_code == 429 and "今日绑卡信息核对失败次数过多" in page and "24 小时后再试" in page
+    assert LI.cards[0] not in page and ZHANG.id_number not in page
