@@ -32,3 +32,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def mock_control_client(mock_app):
+    """A test client of the mock WeChat API that sends the run's X-Mock-Token, as the simulator page and the
+    service's sandbox SMS sender do (sandbox/mock_api/guard.py)."""
+    client = mock_app.test_client()
+    client.environ_base["HTTP_X_MOCK_TOKEN"] = mock_app.extensions["mock_wechat"].settings.control_token
+    return client

@@ -11,6 +11,8 @@ Adapters raise `SmsError` when a message cannot be sent, with a message free of 
 the code) and of the full phone number. Nothing here logs the text.
 """
 
+import hashlib
+import hmac
 import importlib
 import logging
 import threading
@@ -31,6 +33,13 @@ log = logging.getLogger(__name__)
 
 SANDBOX = "sandbox"
 MOCK_SMS_PATH = "/_mock/sms"
+MOCK_TOKEN_HEADER = "X-Mock-Token"  # the mock's control endpoints want it (sandbox/mock_api/guard.py)
+
+
+def mock_control_token(secret_key: str) -> str:
+    """The token of the mock WeChat API's control endpoints, derived from SECRET_KEY: the service (this sender)
+    and a mock started from the same configuration agree on it; a web page in the browser cannot know it."""
+    return hmac.new(secret_key.encode(), b"sandbox-mock-control", hashlib.sha256).hexdigest()[:40]
 OUTBOX_SIZE = 100
 TIMEOUT_SECONDS = 3
 
@@ -94,7 +103,8 @@ class SandboxSmsSender:
             log.error("SMS_SENDER=sandbox outside sandbox mode: configure the bank's SMS provider (docs/sms.md)")
             raise SmsError("no SMS provider is configured (SMS_SENDER=sandbox outside sandbox mode)")
         try:
-            response = requests.post(self.url, json={"phone": phone, "text": text}, timeout=TIMEOUT_SECONDS)
+            response = requests.post(self.url, json={"phone": phone, "text": text}, timeout=TIMEOUT_SECONDS,
+                                     headers={MOCK_TOKEN_HEADER: mock_control_token(self.config["SECRET_KEY"])})
             delivered = response.status_code == 201
         except requests.RequestException:
             delivered = False

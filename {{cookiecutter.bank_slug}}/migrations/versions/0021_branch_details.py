@@ -1,7 +1,7 @@
 """branches: opening hours, coordinates (GCJ-02) and a closing date on bank_branch
 
 Revision ID: 0021
-Revises: 0012 (re-chained at merge)
+Revises: 0017
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0012'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

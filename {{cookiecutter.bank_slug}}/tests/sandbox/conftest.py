@@ -7,6 +7,7 @@ import pytest
 from {{ cookiecutter.bank_slug }}.sandbox.mock_api import create_mock_app
 from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import MockSettings
 
+from ..helpers import mock_control_client
 from .mock_calls import APP_ID, APP_SECRET, FOLLOWER, NOT_FOLLOWING, fetch_token
 
 
@@ -55,7 +56,7 @@ def state(mock_app):
 
 @pytest.fixture
 def mock_client(mock_app):
-    return mock_app.test_client()
+    return mock_control_client(mock_app)
 
 
 @pytest.fixture
@@ -71,6 +72,6 @@ def make_mock_client(mock_settings, clock, sleeps):
         app = create_mock_app(replace(mock_settings, **overrides))
         state = app.extensions["mock_wechat"]
         state.clock, state.sleep = clock, sleeps.append
-        return app.test_client()
+        return mock_control_client(app)
 
     return factory

@@ -94,4 +94,4 @@ def test_bad_fault_settings_are_400(mock_client, body, reason):
 
 def test_fault_settings_are_not_json(mock_client):
     response = mock_client.put("/_mock/faults", data="latency=5", content_type="text/plain")
-    assert response.status_code == 400
+    assert response.status_code == 415 and "JSON" in response.get_json()["error"]  # guard.py

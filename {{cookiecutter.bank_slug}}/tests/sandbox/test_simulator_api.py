@@ -5,6 +5,7 @@ from wechatpy.replies import ArticlesReply, ImageReply
 
 from {{ cookiecutter.bank_slug }}.wechat.reply_xml import parse_reply
 
+from ..helpers import mock_control_client
 from ..live_sandbox import live_sandbox
 
 MODES = ["plain", "compat", "safe"]
@@ -22,7 +23,7 @@ def sandbox(request, make_app):
 
 @pytest.fixture
 def simulator(sandbox):
-    return sandbox.mock.test_client()
+    return mock_control_client(sandbox.mock)
 
 
 def send(simulator, **body):

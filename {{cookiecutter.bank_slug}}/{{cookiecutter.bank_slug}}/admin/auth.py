@@ -2,13 +2,23 @@
 
 - Username + password (werkzeug hashes). One generic refusal for a wrong username, a wrong password or an
   inactive account: the page never tells which usernames exist.
-- After 3 failures for the username or from the client IP within 15 minutes, a graphic captcha is asked too.
-- ADMIN_SESSION_MINUTES of inactivity end the session; so does deactivating the account.
+- The username is matched by its normalised form (models.username_key): case, full-width forms and
+  zero-width characters do not make another account.
+- After 3 failures for the username or from the client IP within 15 minutes, a graphic captcha is asked too;
+  its answer is single-use on the server (web/captcha.py).
+- ADMIN_LOCKOUT_FAILURES wrong passwords in a row lock the account for ADMIN_LOCKOUT_MINUTES (even the right
+  password is refused meanwhile, with the same generic message). Locking logs a WARNING, writes an
+  `account_locked` audit row, and shows in head office's staff list, where head office can unlock.
+- ADMIN_SESSION_MINUTES of inactivity end the session. Sessions are revocable server-side: each carries the
+  account's session_version (models.py); logout, a new password, deactivation, a role or branch change
+  bump it, so every earlier copy of the cookie stops working.
 - Logout is a POST (CSRF-checked) and clears the whole session.
-- Logins, logouts, failed logins and timeouts are written to the audit log.
+- Logins, logouts, failed logins, lock-outs and timeouts are written to the audit log.
 """
 
+import logging
 import time
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -25,12 +35,15 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import settings
 from ..extensions import db
 from ..shared.i18n import _
 from ..shared.timeutil import utcnow
 from . import audit, throttle
 from .captcha import check_answer, issue_png
-from .models import StaffUser
+from .models import SESSION_VERSION, StaffUser, clean_username, username_key
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 
@@ -76,7 +89,7 @@ def login():
 
 @bp.post("/login")
 def login_submit():
-    username = (request.form.get("username") or "").strip()[:MAX_USERNAME]
+    username = clean_username(request.form.get("username"))[:MAX_USERNAME]  # no NUL, zero-width, ...
     password = request.form.get("password") or ""
     ip = _client_ip()
     if not username or not password:
@@ -87,21 +100,58 @@ def login_submit():
             return _login_page(_("请输入图形验证码。"), username, True, 400)
         if not check_answer(given):
             return _login_page(_("图形验证码不正确，请重新输入。"), username, True, 400)
-    user = db.session.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+    key = username_key(username)
+    user = db.session.execute(select(StaffUser).where(StaffUser.username_key == key)).scalar_one_or_none() \
+        if key else None
     password_ok = len(password) <= MAX_PASSWORD and check_password_hash(
         user.password_hash if user is not None else _DUMMY_HASH, password)
+    now = utcnow()
+    if user is not None and user.is_locked(now):
+        throttle.note_failure(username, ip)
+        audit.record("login_locked", "staff_user", user.id, None, None, staff=None, actor_username=username,
+                     commit=True)
+        return _refused(username, ip)
     if user is None or not user.active or not password_ok:
         throttle.note_failure(username, ip)
+        if user is not None and not password_ok:
+            _count_wrong_password(user, now)
         audit.record("login_failed", "staff_user", user.id if user is not None else "", None, None,
                      staff=None, actor_username=username, commit=True)
-        return _login_page(_("用户名或密码错误。"), username, throttle.captcha_required(username, ip), 401)
+        return _refused(username, ip)
     session.clear()  # no session fixation: a fresh session for the staff user
     login_user(user)
     session[SESSION_SEEN] = int(time.time())
-    user.last_login_at = utcnow()
+    session[SESSION_VERSION] = user.session_version or 0
+    user.last_login_at = now
+    user.failed_logins, user.locked_until = 0, None
     throttle.forget_failures(username)
     audit.record("login", "staff_user", user.id, None, None, staff=user, commit=True)
     return redirect(_safe_next(request.form.get("next")), 303)
+
+
+def _refused(username: str, ip: str):
+    """One refusal for a wrong username, a wrong password, an inactive or a locked account."""
+    security = settings.of().security
+    message = _("用户名或密码错误。连续输错 %(count)s 次账号将被锁定 %(minutes)s 分钟，"
+                "如需提前解锁请联系总行管理员。", count=security.admin_lockout_failures,
+                minutes=security.admin_lockout_minutes)
+    return _login_page(message, username, throttle.captcha_required(username, ip), 401)
+
+
+def _count_wrong_password(user: StaffUser, now) -> None:
+    """One more wrong password in a row; at the limit the account locks (audited, logged at WARNING).
+    The caller's audit commit carries it."""
+    security = settings.of().security
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins < security.admin_lockout_failures:
+        return
+    user.locked_until = now + timedelta(minutes=security.admin_lockout_minutes)
+    user.failed_logins = 0
+    log.warning("staff account %s locked for %s minutes after %s wrong passwords in a row (last from %s)",
+                user.id, security.admin_lockout_minutes, security.admin_lockout_failures, audit.client_ip())
+    audit.record("account_locked", "staff_user", user.id, None,
+                 {"locked_until": user.locked_until.isoformat(timespec="seconds") + "Z"},
+                 staff=None, actor_username=user.username, commit=False)
 
 
 @bp.get("/login/captcha.png")
@@ -115,6 +165,7 @@ def captcha_image():
 def logout():
     staff = current_user._get_current_object() if current_user.is_authenticated else None
     if isinstance(staff, StaffUser):
+        staff.end_sessions()  # every copy of this session's cookie stops working
         audit.record("logout", "staff_user", staff.id, None, None, staff=staff, commit=True)
     logout_user()
     session.clear()

@@ -1,6 +1,6 @@
 """Failed admin logins: after FAILURES_BEFORE_CAPTCHA failures for a username or from a client IP within
 WINDOW, the login form asks for a graphic captcha. Kept in the database so every gunicorn worker counts
-the same failures. There is no lock-out: the captcha slows guessing down without locking staff out."""
+the same failures. The lock-out of an account (wrong passwords in a row) is auth.py's, on the account row."""
 
 from datetime import timedelta
 
@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from ..extensions import db
 from ..shared.timeutil import utcnow
 from .audit_models import LoginFailure
+from .models import username_key
 
 FAILURES_BEFORE_CAPTCHA = 3
 WINDOW = timedelta(minutes=15)
@@ -16,7 +17,7 @@ KEEP = timedelta(days=1)
 
 
 def normalise(username: str) -> str:
-    return (username or "").strip().lower()[:64]
+    return username_key(username)[:64]
 
 
 def captcha_required(username: str, ip: str) -> bool:

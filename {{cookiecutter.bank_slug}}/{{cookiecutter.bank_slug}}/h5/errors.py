@@ -27,6 +27,8 @@ STATUS_BY_CODE = {
     "too_many_attempts": 429,
     "resend_too_soon": 429,
     "too_many_sends": 429,
+    "bind_throttled": 429,
+    "payee_checks_exhausted": 429,
     "pin_locked": 423,
 }
 

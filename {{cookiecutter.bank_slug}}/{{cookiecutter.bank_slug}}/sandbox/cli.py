@@ -47,16 +47,19 @@ def mock(host: str, port: int | None, service_url: str, token_ttl: int, seed: in
     if not _is_loopback(host):
         raise click.BadParameter("模拟服务只监听本机地址 the mock listens on loopback only", param_hint="--host")
     config = current_app.config
+    if not config["WECHAT_SANDBOX"]:
+        # It would sign and encrypt pushes with this configuration's real Token and key, for any openid.
+        raise click.ClickException(
+            "WECHAT_SANDBOX=0：这是正式公众号的配置，模拟服务不能用它启动（否则会用真实的 Token 与密钥为任意 openid "
+            "签名消息）。请在沙箱配置（WECHAT_SANDBOX=1）下运行。 Refusing to start: WECHAT_SANDBOX=0 is a live "
+            "configuration, and the mock would sign pushes with its real Token and key. Run it with WECHAT_SANDBOX=1.")
     api_url = urlsplit(config["WECHAT_SANDBOX_API_URL"])
     port = port or api_url.port or 80
     settings = MockSettings.from_config(config, service_url=service_url, token_ttl_seconds=token_ttl, seed=seed)
     server = make_server(host, port, create_mock_app(settings), threaded=True,
                          request_handler=PathOnlyRequestHandler)
     click.echo(f"模拟微信接口 Mock WeChat API: http://{host}:{server.port}/  (Ctrl-C 停止 to stop)")
-    if not config["WECHAT_SANDBOX"]:
-        click.echo("注意：WECHAT_SANDBOX=0，本服务不会调用模拟接口。Note: WECHAT_SANDBOX=0, the service calls "
-                   "the real WeChat API, not this mock.")
-    elif api_url.port not in (None, server.port):
+    if api_url.port not in (None, server.port):
         click.echo(f"注意：WECHAT_SANDBOX_API_URL 指向端口 {api_url.port}。"
                    f"Note: the service calls port {api_url.port}.")
     try:

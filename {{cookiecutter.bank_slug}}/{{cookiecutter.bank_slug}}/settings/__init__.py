@@ -291,6 +291,15 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CORE_BANKING_URL": core_banking_url(env),
         "CORE_BANKING_TIMEOUT_SECONDS": _float(env, "CORE_BANKING_TIMEOUT_SECONDS", 5.0, minimum=0.1),
         "LOG_LEVEL": _log_level(env),
+        # Throttles and lock-outs (docs/security.md)
+        "ADMIN_LOCKOUT_FAILURES": _int(env, "ADMIN_LOCKOUT_FAILURES", 5, minimum=1),
+        "ADMIN_LOCKOUT_MINUTES": _int(env, "ADMIN_LOCKOUT_MINUTES", 15, minimum=1),
+        "BIND_IDENTITY_FAILURES_PER_CARD": _int(env, "BIND_IDENTITY_FAILURES_PER_CARD", 5, minimum=1),
+        "BIND_IDENTITY_FAILURES_PER_OPENID": _int(env, "BIND_IDENTITY_FAILURES_PER_OPENID", 10, minimum=1),
+        "BIND_SMS_PER_PHONE": _int(env, "BIND_SMS_PER_PHONE", 5, minimum=1),
+        "BIND_SMS_INTERVAL_SECONDS": _int(env, "BIND_SMS_INTERVAL_SECONDS", 60, minimum=1),
+        "BIND_CODE_FAILURES_PER_PHONE": _int(env, "BIND_CODE_FAILURES_PER_PHONE", 10, minimum=1),
+        "PAYEE_CHECK_FAILURES_PER_DAY": _int(env, "PAYEE_CHECK_FAILURES_PER_DAY", 5, minimum=1),
     }
 
 

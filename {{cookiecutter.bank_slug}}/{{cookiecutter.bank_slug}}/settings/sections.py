@@ -242,6 +242,27 @@ class Web:
 
 
 @dataclass(frozen=True, slots=True)
+class Security:
+    """Lock-outs and throttles against guessing (docs/security.md); every "per day" is the last 24 hours."""
+
+    admin_lockout_failures: int  # wrong passwords in a row that lock a staff account
+    admin_lockout_minutes: int
+    bind_identity_failures_per_card: int  # refused identity checks for one card per day
+    bind_identity_failures_per_openid: int  # ... from one WeChat user per day
+    bind_sms_per_phone: int  # binding codes sent to one phone per day
+    bind_sms_interval_seconds: int  # at least this long between two codes to one phone
+    bind_code_failures_per_phone: int  # wrong codes for one phone per day, across restarted bindings
+    payee_check_failures_per_day: int  # transfers refused for a wrong payee name/number, per customer per day
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Security":
+        return cls(*(_int(config, key, 1) for key in (
+            "ADMIN_LOCKOUT_FAILURES", "ADMIN_LOCKOUT_MINUTES", "BIND_IDENTITY_FAILURES_PER_CARD",
+            "BIND_IDENTITY_FAILURES_PER_OPENID", "BIND_SMS_PER_PHONE", "BIND_SMS_INTERVAL_SECONDS",
+            "BIND_CODE_FAILURES_PER_PHONE", "PAYEE_CHECK_FAILURES_PER_DAY")))
+
+
+@dataclass(frozen=True, slots=True)
 class Sections:
     brand: Brand
     wechat: WeChat
@@ -251,13 +272,14 @@ class Sections:
     admin: Admin
     sms: Sms
     web: Web
+    security: Security
 
 
 def build(config: Mapping) -> Sections:
     """Every section from the flat config; ConfigError (naming the variable) for a value of the wrong kind."""
     sections = Sections(Brand.from_config(config), WeChat.from_config(config), Core.from_config(config),
                         Transfers.from_config(config), Alerts.from_config(config), Admin.from_config(config),
-                        Sms.from_config(config), Web.from_config(config))
+                        Sms.from_config(config), Web.from_config(config), Security.from_config(config))
     if not retention_outlasts_alerts(sections.alerts.retention_days, sections.alerts.max_age_minutes):
         raise ConfigError("ALERT_RETENTION_DAYS must be longer than ALERT_MAX_AGE_MINUTES / "
                           "提醒保留天数须长于提醒有效期")

@@ -13,9 +13,9 @@ from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_
 from {{ cookiecutter.bank_slug }}.shared.masking import mask_card
 from {{ cookiecutter.bank_slug }}.sms import OUTBOX
 
-from ...binding_support import LI, ZHANG, code_in, seed_demo
+from ...binding_support import LI, ZHANG, age_attempts, code_in, seed_demo
 from ...h5.test_h5_oauth import authorize, callback_path, log_in
-from ...helpers import next_msg_id, push, reply_field
+from ...helpers import mock_control_client, next_msg_id, push, reply_field
 from ...live_sandbox import live_sandbox
 
 pytestmark = pytest.mark.smoke
@@ -38,7 +38,7 @@ def sandbox(make_app):
 
 @pytest.fixture
 def wechat(sandbox):
-    return sandbox.mock.test_client()
+    return mock_control_client(sandbox.mock)
 
 
 @pytest.fixture
@@ -197,6 +197,7 @@ def test_resend_too_soon_then_allowed(sandbox, alice):
         challenge = db.session.scalars(select(BindingChallenge)).one()
         challenge.sent_at = challenge.sent_at.replace(year=challenge.sent_at.year - 1)
         db.session.commit()
+        age_attempts(seconds=61)
     response = alice.post("/h5/bind/resend", data={"csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == "/h5/bind/verify?resent=1"
     assert len(sms_records(sandbox)) == 2
@@ -267,7 +268,7 @@ def test_pages_need_the_customer(sandbox):
 def test_mock_sms_endpoint_checks_its_input(wechat):
     assert wechat.post("/_mock/sms", json={"phone": "123", "text": "x"}).status_code == 400
     assert wechat.post("/_mock/sms", json={"phone": "13800138001", "text": ""}).status_code == 400
-    assert wechat.post("/_mock/sms", data="not json").status_code == 400
+    assert wechat.post("/_mock/sms", data="not json").status_code == 415
     created = wechat.post("/_mock/sms", json={"phone": "13800138001", "text": "您好"})
     assert created.status_code == 201 and created.get_json()["record"]["payload"] == {
         "phone": "138****8001", "text": "您好"}

@@ -35,7 +35,7 @@ from {{ cookiecutter.bank_slug }}.shared.identity import (
 )
 from {{ cookiecutter.bank_slug }}.sms import OUTBOX, SmsError, get_sms_sender
 
-from ...binding_support import LI, ZHANG, code_in, seed_demo
+from ...binding_support import LI, ZHANG, age_attempts, code_in, seed_demo
 from ...conftest import make_config
 from ...helpers import free_port, push
 
@@ -75,6 +75,7 @@ def move_back(challenge: BindingChallenge, **delta) -> None:
     challenge.sent_at -= timedelta(**delta)
     challenge.expires_at -= timedelta(**delta)
     db.session.commit()
+    age_attempts(**delta)
 
 
 def count(model) -> int:
@@ -205,6 +206,7 @@ def test_a_challenge_belongs_to_its_openid(app):
 def test_a_new_start_replaces_the_pending_challenge(app):
     first = start()
     first_code = last_code(ZHANG.phone)
+    move_back(first, seconds=61)  # a new code to the same phone only after the interval
     second = start()
     with pytest.raises(ChallengeNotFound):
         bindings.confirm_binding(ALICE, first.id, first_code)
@@ -241,6 +243,7 @@ def test_a_card_bound_elsewhere_is_refused(app):
 def test_a_card_bound_elsewhere_while_the_code_was_pending_is_refused(app):
     alice = start(ALICE)
     alice_code = last_code(ZHANG.phone)
+    age_attempts(seconds=61)
     bind(BOB)  # the same card, through another WeChat account, in the meantime
     with pytest.raises(CardBoundElsewhere):
         bindings.confirm_binding(ALICE, alice.id, alice_code)

@@ -445,8 +445,8 @@ def test_transfers_of_yesterday_and_failed_ones_do_not_count(bank):
 
 
 @pytest.mark.parametrize("fields,text", [
-    ({"payee_number": UNKNOWN_CARD}, "收款账户不存在"),
-    ({"payee_name": "王五"}, "户名与账号不符"),
+    ({"payee_number": UNKNOWN_CARD}, "收款账户信息有误，请核对户名与账号"),  # one refusal for both kinds
+    ({"payee_name": "王五"}, "收款账户信息有误，请核对户名与账号"),
     ({"binding_id": "card2", "amount": "2000"}, "可用余额不足"),
 ])
 def test_the_cores_refusals_are_shown_in_chinese_and_post_nothing(bank, fields, text):

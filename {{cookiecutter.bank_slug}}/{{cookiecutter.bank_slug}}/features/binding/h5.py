@@ -44,7 +44,8 @@ def submit():
         return _form_page(form, status=400)
     try:
         challenge = bindings.start_binding(g.openid, form.card_number.data, form.holder_name.data,
-                                           form.id_number.data, form.phone.data, settings.of().brand)
+                                           form.id_number.data, form.phone.data, settings.of().brand,
+                                           settings.of().security)
     except DomainError as exc:  # the binding's refusals and the core's (CoreUnavailable: 503)
         return _form_page(form, exc.message, status_of(exc))
     session[SESSION_CHALLENGE] = challenge.id
@@ -54,7 +55,8 @@ def submit():
 # -- bind: the SMS code ----------------------------------------------------------------------------
 def _challenge() -> BindingChallenge | None:
     challenge_id = session.get(SESSION_CHALLENGE)
-    challenge = db.session.get(BindingChallenge, challenge_id) if isinstance(challenge_id, int) else None
+    valid = isinstance(challenge_id, int) and 0 < challenge_id <= bindings.MAX_ROW_ID
+    challenge = db.session.get(BindingChallenge, challenge_id) if valid else None
     if challenge is None or challenge.openid != g.openid or challenge.status != bindings.CHALLENGE_PENDING:
         return None
     return challenge
@@ -91,7 +93,7 @@ def confirm():
     if not form.validate():
         return _verify_page(challenge, form, status=400)
     try:
-        binding = bindings.confirm_binding(g.openid, challenge.id, form.code.data)
+        binding = bindings.confirm_binding(g.openid, challenge.id, form.code.data, settings.of().security)
     except (bindings.TooManyAttempts, bindings.ChallengeNotFound, bindings.CardBoundElsewhere,
             bindings.CardAlreadyBound) as exc:
         session.pop(SESSION_CHALLENGE, None)
@@ -111,7 +113,7 @@ def resend():
     if not ResendForm().validate():
         return _verify_page(challenge, error=_("页面已过期，请刷新后重试。"), status=400)
     try:
-        bindings.resend_code(g.openid, challenge.id, settings.of().brand)
+        bindings.resend_code(g.openid, challenge.id, settings.of().brand, settings.of().security)
     except bindings.TooManySends as exc:
         session.pop(SESSION_CHALLENGE, None)
         return refusal_page(_("绑定未完成"), exc, url_for("h5.binding.form"))

@@ -5,6 +5,13 @@ Binding: the core finds the account by card number and checks name, ID number an
 phone. Only a keyed hash of the code is stored; it expires after 5 minutes, allows 5 attempts, and
 a new code may be asked for after 60 seconds. The right code binds the card.
 
+Throttles (docs/security.md, the Security settings section; "a day" is the last 24 hours), counted in the
+database (web/attempts.py, keys stored only as HMACs) so restarting the binding does not reset them:
+refused identity checks per card and per openid; codes sent per phone, and the interval between two codes
+to one phone while its last code is unused (whichever binding asked); wrong codes per phone across
+bindings. A throttled request is refused before the core or the SMS gateway is asked, with a Chinese
+message naming the cool-down.
+
 One openid may bind several cards; an account is bound to one openid at a time. Unbinding keeps the
 row (status "unbound") for the record. Unfollowing suspends alerts but keeps the bindings.
 
@@ -26,12 +33,14 @@ from ... import settings
 from ...core_banking.current import get_core
 from ...core_banking.port import AccountNotActive
 from ...extensions import db
-from ...settings.sections import Brand
+from ...settings.sections import Brand, Security
+from ...shared.cards import normalise_card
 from ...shared.errors import DomainError
 from ...shared.i18n import _, _l
-from ...shared.masking import mask_card, mask_phone
+from ...shared.masking import mask_card, mask_openid, mask_phone
 from ...shared.timeutil import utcnow
 from ...sms import SmsError, get_sms_sender
+from ...web import attempts
 from .models import BindingChallenge, CardBinding
 
 log = logging.getLogger(__name__)
@@ -48,6 +57,11 @@ CODE_LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 RESEND_AFTER = timedelta(seconds=60)
 MAX_SENDS = 5  # codes per challenge, the first one included
+DAY = timedelta(hours=24)
+# attempts scopes
+IDENTITY_BY_CARD, IDENTITY_BY_OPENID = "bind_identity_card", "bind_identity_openid"
+SMS_BY_PHONE, CODE_BY_PHONE = "bind_sms_phone", "bind_code_phone"
+UNUSED_SMS_BY_PHONE = "bind_sms_unused"  # codes sent and not yet used to bind: the interval between two
 
 SMS_TEXT = _l("【{bank}】您正在绑定尾号{tail}的银行卡，验证码 {code}，{minutes} 分钟内有效。"
               "请勿将验证码告诉任何人，本行工作人员不会索要。")
@@ -104,6 +118,22 @@ class ResendTooSoon(BindingError):
 
 class TooManySends(BindingError):
     code, message = "too_many_sends", _l("验证码发送次数过多，本次绑定已取消，请稍后重新填写绑卡信息。")
+
+
+class BindingThrottled(BindingError):
+    """Too many tries for this card, WeChat user or phone today: wait, or bind at a branch."""
+
+    code = "bind_throttled"
+
+
+def _identity_throttled() -> BindingThrottled:
+    return BindingThrottled(_("今日绑卡信息核对失败次数过多，为保护您的账户安全，请 24 小时后再试，"
+                              "或携带身份证到开户网点办理。"))
+
+
+def _phone_throttled() -> BindingThrottled:
+    return BindingThrottled(_("今日发往该手机号的验证码次数或验证码错误次数已达上限，为保护您的账户安全，"
+                              "请 24 小时后再试，或携带身份证到开户网点办理。"))
 
 
 class SmsNotSent(BindingError):
@@ -186,7 +216,8 @@ def _send_code(challenge: BindingChallenge, code: str, brand: Brand | None) -> N
 
 
 def _pending_challenge(openid: str, challenge_id: int | None) -> BindingChallenge:
-    challenge = db.session.get(BindingChallenge, challenge_id) if isinstance(challenge_id, int) else None
+    valid = isinstance(challenge_id, int) and 0 < challenge_id <= MAX_ROW_ID
+    challenge = db.session.get(BindingChallenge, challenge_id) if valid else None
     if challenge is None or challenge.openid != openid or challenge.status != CHALLENGE_PENDING:
         raise ChallengeNotFound()
     return challenge
@@ -197,18 +228,45 @@ def _close(challenge: BindingChallenge, status: str) -> None:
 
 
 # -- the binding flow --------------------------------------------------------------------------------
+def _security(security: Security | None) -> Security:
+    return security or settings.of().security
+
+
+def _check_phone(phone: str, security: Security) -> None:
+    """Refuse (before anything is sent) when this phone had its day's codes or wrong codes, or a code
+    less than the interval ago."""
+    if attempts.count(CODE_BY_PHONE, phone, DAY) >= security.bind_code_failures_per_phone or \
+            attempts.count(SMS_BY_PHONE, phone, DAY) >= security.bind_sms_per_phone:
+        raise _phone_throttled()
+    last = attempts.last_at(UNUSED_SMS_BY_PHONE, phone)
+    interval = timedelta(seconds=security.bind_sms_interval_seconds)
+    if last is not None and utcnow() - last < interval:
+        raise ResendTooSoon(max(1, int((interval - (utcnow() - last)).total_seconds() + 0.999)))
+
+
 def start_binding(openid: str, card_number: str, name: str, id_number: str, phone: str,
-                  brand: Brand | None = None) -> BindingChallenge:
+                  brand: Brand | None = None, security: Security | None = None) -> BindingChallenge:
     """Check the card and the holder through the core, then send a code. Raises BindingError, or the
-    core's CoreBankingError (e.g. CoreUnavailable); nothing is stored on any refusal."""
+    core's CoreBankingError (e.g. CoreUnavailable); nothing but the counted attempt is stored on a refusal."""
+    security = _security(security)
+    card = normalise_card(card_number) or card_number
+    if attempts.count(IDENTITY_BY_CARD, card, DAY) >= security.bind_identity_failures_per_card or \
+            attempts.count(IDENTITY_BY_OPENID, openid, DAY) >= security.bind_identity_failures_per_openid:
+        log.warning("binding throttled: too many refused identity checks for card %s or %s", mask_card(card),
+                    mask_openid(openid))
+        raise _identity_throttled()
     core = get_core()
     account = core.find_account_by_card(card_number)
     if account is None or not core.verify_identity(account.account_id, name, id_number, phone):
         log.info("binding refused: identity not confirmed for card %s", mask_card(card_number))
+        attempts.note(IDENTITY_BY_CARD, card)
+        attempts.note(IDENTITY_BY_OPENID, openid)
+        db.session.commit()
         raise IdentityMismatch()
     if account.status != STATUS_ACTIVE:
         raise BindingError(AccountNotActive.message)
     _refuse_if_bound(openid, account.account_id)
+    _check_phone(phone, security)
     db.session.execute(update(BindingChallenge)
                        .where(BindingChallenge.openid == openid, BindingChallenge.status == CHALLENGE_PENDING)
                        .values(status=CHALLENGE_REPLACED, phone=""))
@@ -224,12 +282,16 @@ def start_binding(openid: str, card_number: str, name: str, id_number: str, phon
     except BaseException:
         db.session.rollback()
         raise
+    attempts.note(SMS_BY_PHONE, phone)
+    attempts.note(UNUSED_SMS_BY_PHONE, phone)
     db.session.commit()
     return challenge
 
 
-def resend_code(openid: str, challenge_id: int | None, brand: Brand | None = None) -> BindingChallenge:
-    """A new code for a pending challenge, no sooner than RESEND_AFTER after the last one."""
+def resend_code(openid: str, challenge_id: int | None, brand: Brand | None = None,
+                security: Security | None = None) -> BindingChallenge:
+    """A new code for a pending challenge, no sooner than RESEND_AFTER after the last one (and within the
+    phone's limits)."""
     challenge = _pending_challenge(openid, challenge_id)
     waited = utcnow() - challenge.sent_at
     if waited < RESEND_AFTER:
@@ -238,6 +300,7 @@ def resend_code(openid: str, challenge_id: int | None, brand: Brand | None = Non
         _close(challenge, CHALLENGE_FAILED)
         db.session.commit()
         raise TooManySends()
+    _check_phone(challenge.phone, _security(security))
     code = new_code()
     _set_code(challenge, code)
     challenge.sends += 1
@@ -246,16 +309,23 @@ def resend_code(openid: str, challenge_id: int | None, brand: Brand | None = Non
     except BaseException:
         db.session.rollback()  # the previous code stays valid
         raise
+    attempts.note(SMS_BY_PHONE, challenge.phone)
+    attempts.note(UNUSED_SMS_BY_PHONE, challenge.phone)
     db.session.commit()
     return challenge
 
 
-def confirm_binding(openid: str, challenge_id: int | None, code: str) -> CardBinding:
+def confirm_binding(openid: str, challenge_id: int | None, code: str,
+                    security: Security | None = None) -> CardBinding:
     """The right code binds the card. Each try counts before the code is compared (atomically, so
-    parallel guesses cannot exceed MAX_ATTEMPTS)."""
+    parallel guesses cannot exceed MAX_ATTEMPTS); wrong ones also count for the phone, across bindings."""
     challenge = _pending_challenge(openid, challenge_id)
     if utcnow() >= challenge.expires_at:
         raise CodeExpired()
+    if attempts.count(CODE_BY_PHONE, challenge.phone, DAY) >= _security(security).bind_code_failures_per_phone:
+        _close(challenge, CHALLENGE_FAILED)
+        db.session.commit()
+        raise TooManyAttempts()
     counted = db.session.execute(
         update(BindingChallenge)
         .where(BindingChallenge.id == challenge.id, BindingChallenge.status == CHALLENGE_PENDING,
@@ -269,6 +339,8 @@ def confirm_binding(openid: str, challenge_id: int | None, code: str) -> CardBin
         db.session.commit()
         raise TooManyAttempts()
     if not hmac.compare_digest(code_digest(challenge.code_salt, code), challenge.code_hash):
+        attempts.note(CODE_BY_PHONE, challenge.phone)
+        db.session.commit()
         left = MAX_ATTEMPTS - challenge.attempts
         if left <= 0:
             _close(challenge, CHALLENGE_FAILED)
@@ -289,6 +361,7 @@ def _bind(challenge: BindingChallenge) -> CardBinding:
                           branch_code=challenge.branch_code, status=STATUS_ACTIVE, alerts_suspended=False,
                           sms_phone=challenge.phone)
     db.session.add(binding)
+    attempts.forget(UNUSED_SMS_BY_PHONE, challenge.phone)  # a code was used: the next card may get one at once
     _close(challenge, CHALLENGE_VERIFIED)
     try:
         db.session.commit()

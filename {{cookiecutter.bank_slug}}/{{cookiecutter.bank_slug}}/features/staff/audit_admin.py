@@ -17,6 +17,8 @@ ACTION_LABELS = {
     "session_end": _l("会话结束（超时或停用）"),
     "create": _l("新建"), "update": _l("修改"), "delete": _l("删除"), "unbind": _l("解绑"),
     "publish": _l("发布"), "push": _l("群发"), "preview": _l("预览"), "retry": _l("重试"),
+    "account_locked": _l("账号被锁定（连续密码错误）"), "login_locked": _l("锁定期间尝试登录"),
+    "unlock": _l("解除锁定"),
 }
 
 

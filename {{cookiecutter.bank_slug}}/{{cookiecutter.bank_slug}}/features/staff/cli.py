@@ -5,9 +5,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ...admin import audit as admin_audit
-from ...admin.models import ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, ROLES, StaffUser
+from ...admin.models import ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, ROLES, StaffUser, clean_username, username_key
 from ...core_banking.models import Branch
 from ...extensions import db
+from .admin import USERNAME
 
 
 @click.command("create-admin")
@@ -19,11 +20,15 @@ from ...extensions import db
 @click.password_option("--password", prompt="密码 Password", confirmation_prompt=True)
 def create_admin(username: str, display_name: str, role: str, branch_code: str | None, password: str) -> None:
     """Create a staff user of the admin panel (the password is asked for, never echoed)."""
-    username = username.strip()
-    if not username:
-        raise click.BadParameter("用户名不能为空 username must not be empty", param_hint="--username")
-    if db.session.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
-        raise click.BadParameter(f"用户 {username} 已存在 user already exists", param_hint="--username")
+    username = clean_username(username)  # NFKC, no zero-width or control characters
+    if not USERNAME.fullmatch(username):
+        raise click.BadParameter("用户名为 2-64 位，不能含空格及 < > \" ' & / \\ 等字符 "
+                                 "2-64 characters, no spaces or markup characters", param_hint="--username")
+    existing = db.session.execute(select(StaffUser.username).where(
+        StaffUser.username_key == username_key(username))).first()
+    if existing:
+        raise click.BadParameter(f"用户 {username} 与已有账号 {existing[0]} 相同或过于相似 "
+                                 "a staff user of that name (or a look-alike) already exists", param_hint="--username")
     branch = None
     if branch_code:
         branch = db.session.execute(select(Branch).where(Branch.code == branch_code)).scalar_one_or_none()

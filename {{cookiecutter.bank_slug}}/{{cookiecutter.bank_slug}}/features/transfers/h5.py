@@ -58,7 +58,7 @@ def form():
 def submit():
     data = TransferInput.from_form(request.form)
     try:
-        order = place_order(g.openid, data, settings.of().transfers)
+        order = place_order(g.openid, data, settings.of().transfers, settings.of().security)
     except DomainError as exc:  # TransferRefused, LimitExceeded, CoreUnavailable
         values = {name: request.form.get(name, "") for name in FORM_FIELDS}
         keep = not isinstance(exc, OrderConflict) and IDEMPOTENCY_KEY.fullmatch(data.idempotency_key)
@@ -110,7 +110,8 @@ def confirm_submit(key: str):
     if pin.captcha_required and not pin.locked and not check_answer(request.form.get("captcha", "")):
         return _confirm_page(order, _("图形验证码错误，请重新输入"), 400)
     try:
-        order = confirm_order(g.openid, order, request.form.get("pin", ""), settings.of().transfers)
+        order = confirm_order(g.openid, order, request.form.get("pin", ""), settings.of().transfers,
+                              settings.of().security)
     except PinRejected as exc:  # PinLocked: 423
         return _confirm_page(order, exc.message, status_of(exc))
     except DomainError as exc:

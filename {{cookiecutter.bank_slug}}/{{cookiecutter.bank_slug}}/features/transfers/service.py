@@ -8,6 +8,11 @@ tap posts once, checks the day's limits again and posts with the same key as the
 Both take the Transfers settings section (limits, PIN lock, the bank's day). Refusals are domain errors
 (TransferRefused and its kinds, LimitExceeded, CoreUnavailable); the H5 pages map their codes to statuses.
 The order's final status and its outcome notice (an outbox row, notify.py) are stored by one commit.
+
+Payee look-ups: the core refuses a payee inside this bank as "no such account" or "name does not match";
+the customer gets one generic refusal for both (PAYEE_REFUSAL), so the confirm step cannot be used to find a
+stranger's name from an account number. Each such refused order counts: after PAYEE_CHECK_FAILURES_PER_DAY
+of them in the bank's day, the customer's new orders are refused until the next day (PayeeChecksExhausted).
 """
 
 import logging
@@ -16,14 +21,15 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ... import settings
 from ...core_banking.current import get_core
 from ...core_banking.port import CoreBankingError, CoreUnavailable, IdempotencyConflict, SameAccount, TransferRequest
 from ...extensions import db
 from ...outbox.writer import add_notice
-from ...settings.sections import Transfers
+from ...settings.sections import Security, Transfers
 from ...shared.cards import luhn_valid, normalise_card
 from ...shared.errors import DomainError
 from ...shared.i18n import _, _l
@@ -33,7 +39,7 @@ from ...shared.timeutil import utcnow
 from ..binding.service import binding_for
 from . import pin_guard
 from .banks import is_known_bank
-from .limits import LimitExceeded, TransferLimits, check_limits, day_usage
+from .limits import LimitExceeded, TransferLimits, check_limits, day_usage, local_day_utc
 from .models import AWAITING_PIN, FAILED, PROCESSING, UNCONFIRMED, TransferOrder
 from .notify import outcome_row
 
@@ -45,6 +51,8 @@ ACCOUNT_NUMBER = re.compile(r"[0-9]{8,32}")
 CARD_LENGTHS = range(16, 20)  # 16-19 digits: a bank card, checked with Luhn; other lengths are account numbers
 MAX_NAME_CHARS = 30
 MAX_MEMO_CHARS = 20
+PAYEE_REFUSALS = ("payee_not_found", "payee_name_mismatch")  # the core's codes, kept for the staff
+PAYEE_REFUSAL = _l("收款账户信息有误，请核对户名与账号后重新发起")
 
 
 class TransferRefused(DomainError):
@@ -79,6 +87,29 @@ class PinLocked(PinRejected):
     """Too many wrong PINs: transfers from the card are locked for a while."""
 
     code = "pin_locked"
+
+
+class PayeeChecksExhausted(TransferRefused):
+    """Too many orders refused today for a wrong payee name or number."""
+
+    code = "payee_checks_exhausted"
+
+
+def payee_failures_today(openid: str, timezone: str) -> int:
+    """This customer's orders refused for the payee (either kind) in the bank's day."""
+    start, end = local_day_utc(utcnow(), timezone)
+    return db.session.execute(select(func.count(TransferOrder.id)).where(
+        TransferOrder.openid == openid, TransferOrder.status == FAILED,
+        TransferOrder.failure_code.in_(PAYEE_REFUSALS),
+        TransferOrder.finished_at >= start, TransferOrder.finished_at < end)).scalar_one()
+
+
+def _refuse_if_payee_checks_exhausted(openid: str, transfers: Transfers, security: Security | None) -> None:
+    limit = (security or settings.of().security).payee_check_failures_per_day
+    if payee_failures_today(openid, transfers.timezone) >= limit:
+        log.warning("transfer refused: %s had %s payee look-ups refused today", mask_openid(openid), limit)
+        raise PayeeChecksExhausted(_("今日收款账户信息核对失败次数过多，为保护您的账户安全，今日暂停转账，"
+                                     "请明日再试或到网点办理。"))
 
 
 @dataclass(frozen=True)
@@ -163,12 +194,14 @@ def _same_intent(order: TransferOrder, binding_id: int, payee: str, name: str, b
             order.memo) == (binding_id, payee, name, bank, fen, memo)
 
 
-def place_order(openid: str, data: TransferInput, transfers: Transfers) -> TransferOrder:
+def place_order(openid: str, data: TransferInput, transfers: Transfers,
+                security: Security | None = None) -> TransferOrder:
     """Validate the form and record (or find again) the order for its idempotency key."""
     key = _key(data.idempotency_key)
     existing = order_by_key(key)
     if existing is not None and existing.openid != openid:
         raise OrderConflict(_("页面已失效，请重新发起转账"))
+    _refuse_if_payee_checks_exhausted(openid, transfers, security)
     binding = own_binding(openid, data.binding_id)
     payee = payee_number_of(data.payee_number)
     name = _payee_name(data.payee_name)
@@ -230,11 +263,13 @@ def _locked(status: pin_guard.PinStatus, lock_minutes: int) -> PinLocked:
                        minutes=lock_minutes), status)
 
 
-def confirm_order(openid: str, order: TransferOrder, pin: str, transfers: Transfers) -> TransferOrder:
+def confirm_order(openid: str, order: TransferOrder, pin: str, transfers: Transfers,
+                  security: Security | None = None) -> TransferOrder:
     """Verify the PIN and post the order once. Returns the order (already handled ones unchanged);
     raises PinRejected (PinLocked), TransferRefused or CoreUnavailable with nothing posted."""
     if order.status != AWAITING_PIN:
         return order
+    _refuse_if_payee_checks_exhausted(openid, transfers, security)
     binding = own_binding(openid, order.binding_id)
     if binding.account_id != order.from_account_id:
         raise CardNotOwned(_("付款卡不是您已绑定的银行卡，请重新发起转账"))
@@ -318,7 +353,8 @@ def _send_to_core(order: TransferOrder) -> None:
         _finish(order, UNCONFIRMED, code=exc.code, message=exc.message)
     except CoreBankingError as exc:
         db.session.rollback()
-        _finish(order, FAILED, code=exc.code, message=exc.message)
+        # "no such account" and "name does not match" look the same to the customer (the code stays for staff)
+        _finish(order, FAILED, code=exc.code, message=PAYEE_REFUSAL if exc.code in PAYEE_REFUSALS else exc.message)
     except Exception as exc:  # noqa: BLE001 - whatever happened, the customer gets a page, not a 500
         db.session.rollback()
         log.exception("transfer order %s: the core raised %s", order.id, type(exc).__name__)

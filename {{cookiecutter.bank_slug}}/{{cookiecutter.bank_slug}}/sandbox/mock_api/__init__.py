@@ -13,15 +13,20 @@ the service's wechatpy client runs unchanged against it; state lives in memory i
     /connect/oauth2/authorize, /sns/oauth2/access_token   网页授权
     /_mock/...                                   records, faults, users, menu, stats, reset
 
+The control endpoints (/_mock/*, /simulator/api/*) answer only requests that carry the run's
+X-Mock-Token, come from no other origin and, with a body, send JSON (guard.py).
+
 Run it with `flask --app <package> sandbox mock` (sandbox/cli.py).
 """
 
 import importlib
+import secrets
+from dataclasses import replace
 
 from flask import Flask, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from . import control_views, menu_views, message_views, oauth_views, template_views, token_views, user_views
+from . import control_views, guard, menu_views, message_views, oauth_views, template_views, token_views, user_views
 from .errors import WeChatError, error_response
 from .faults import FAULTY_PREFIXES, inject_faults
 from .settings import MockSettings
@@ -34,10 +39,14 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_mock_app(settings: MockSettings | None = None) -> Flask:
+    settings = settings or MockSettings()
+    if not settings.control_token:
+        settings = replace(settings, control_token=secrets.token_urlsafe(24))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # readable Chinese, as WeChat sends it
-    app.extensions["mock_wechat"] = MockState(settings or MockSettings())
+    app.extensions["mock_wechat"] = MockState(settings)
+    app.before_request(guard.check_control_request)
     app.before_request(inject_faults)
     for module in (token_views, template_views, message_views, menu_views, user_views, oauth_views, control_views):
         app.register_blueprint(module.bp)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ...sms import mock_control_token
 from ..wechat_push import WeChatPusher
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -24,6 +25,8 @@ class MockSettings:
     token: str = ""
     encoding_aes_key: str = ""
     encrypt_mode: str = "safe"
+    # X-Mock-Token of the control endpoints (guard.py); "" -> a random one per run (create_mock_app)
+    control_token: str = ""
 
     @classmethod
     def from_config(cls, config, **overrides) -> "MockSettings":
@@ -35,6 +38,7 @@ class MockSettings:
             "token": config["WECHAT_TOKEN"],
             "encoding_aes_key": config["WECHAT_ENCODING_AES_KEY"],
             "encrypt_mode": config["WECHAT_ENCRYPT_MODE"],
+            "control_token": mock_control_token(config["SECRET_KEY"]),
         }
         values.update(overrides)
         return cls(**values)

@@ -94,6 +94,7 @@ def page():
         brand_color=_color(current_app.config.get("SIMULATOR_BRAND_COLOR")),
         service_url=state.settings.service_url,
         mode=state.settings.encrypt_mode,
+        control_token=state.settings.control_token,  # sent back as X-Mock-Token (mock_api/guard.py)
     )
 
 

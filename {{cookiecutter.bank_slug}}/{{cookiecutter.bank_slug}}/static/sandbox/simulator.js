@@ -9,6 +9,7 @@
   const phone = $("phone");
   const chat = $("chat");
   const accountName = document.querySelector(".titlebar-title").textContent;
+  const MOCK_TOKEN = document.querySelector('meta[name="mock-token"]').getAttribute("content");
 
   const sim = {
     users: [],
@@ -21,7 +22,8 @@
 
   // -- HTTP helpers ------------------------------------------------------------------------------
   async function api(path, options) {
-    const response = await fetch(path, Object.assign({ headers: { "Content-Type": "application/json" } }, options));
+    const headers = { "Content-Type": "application/json", "X-Mock-Token": MOCK_TOKEN };
+    const response = await fetch(path, Object.assign({ headers: headers }, options));
     let data = null;
     try { data = await response.json(); } catch (e) { data = null; }
     if (!response.ok || (data && data.errcode)) {
