@@ -11,5 +11,6 @@ timeout = 30  # well above WeChat's 5 s: slow handlers answer late by customer-s
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
-# The query string carries signatures only; no personal data travels in URLs.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+# The path without its query string: OAuth's `code=`, an `openid=` or a signature never reach the access
+# log (and every line still passes the masking record factory of shared/logs.py).
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'

@@ -54,16 +54,28 @@ def mask_openid(openid: str) -> str:
     return f"{value[:4]}****{value[-4:]}"
 
 
-# Longest first: an 18-character ID contains 11-digit runs that look like phone numbers.
+# Longest first: an 18-character ID contains 11-digit runs that look like phone numbers. Every pattern
+# stands alone between non-alphanumerics, so digit runs inside hex digests (SHA-1 signatures) or tokens
+# are left alone.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_CARD_NUMBER = re.compile(r"(?<!\d)\d{4}(?:[ -]?\d){8,15}(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_CARD_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{4}(?:[ -]?\d){8,15}(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+# A WeChat openid: 28 characters of [A-Za-z0-9_-], starting with "o".
+_OPENID = re.compile(r"(?<![A-Za-z0-9_-])o[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])")
+# A number right after MsgId / msg_id / msg: is WeChat's message id, not a card.
+_MSG_ID_CONTEXT = re.compile(r"(?i)(?:msg_?id[\s\"'=:]{0,3}|msg:)$")
+
+
+def _card(match: re.Match) -> str:
+    before = match.string[max(0, match.start() - 12):match.start()]
+    return match.group() if _MSG_ID_CONTEXT.search(before) else mask_card(match.group())
 
 
 def scrub(text: str) -> str:
-    """Mask card, ID and mobile numbers found anywhere in free text (log lines, echoes)."""
+    """Mask card, ID and mobile numbers and openids found anywhere in free text (log lines, echoes)."""
     if not text:
         return text
     text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
-    text = _CARD_NUMBER.sub(lambda m: mask_card(m.group()), text)
-    return _MOBILE.sub(lambda m: mask_phone(m.group()), text)
+    text = _CARD_NUMBER.sub(_card, text)
+    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text)
+    return _OPENID.sub(lambda m: mask_openid(m.group()), text)

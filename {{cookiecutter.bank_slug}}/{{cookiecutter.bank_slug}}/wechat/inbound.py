@@ -8,9 +8,14 @@ from defusedxml.ElementTree import fromstring
 from wechatpy import parse_message
 from wechatpy.messages import BaseMessage
 
+from ..shared.numbers import ascii_int
 from .errors import RejectedRequest
 
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+# Fields the service keys, routes or stores by: each must be plain text, given at most once.
+SCALAR_FIELDS = REQUIRED_FIELDS + ("Event", "EventKey", "MsgId", "MsgID", "Content", "Ticket", "Status")
+MAX_USER_NAME = 64  # openids are 28 characters, original ids (gh_...) 15
+MAX_MSG_ID_DIGITS = 20  # a 64-bit unsigned number
 
 
 def check_xml(body: str) -> None:
@@ -25,17 +30,38 @@ def check_xml(body: str) -> None:
         raise RejectedRequest(400, "root element must be <xml>")
 
 
+def check_shape(root) -> None:
+    """The fields the service relies on have the shape WeChat gives them: plain text, once each, within
+    WeChat's lengths; a message of another shape is a 400, not an error deeper down."""
+    for name in SCALAR_FIELDS:
+        found = root.findall(name)
+        if len(found) > 1:
+            raise RejectedRequest(400, f"{name} is repeated")
+        if found and (found[0].attrib or len(found[0])):
+            raise RejectedRequest(400, f"{name} must be plain text")
+    for name in ("FromUserName", "ToUserName"):
+        if len((root.findtext(name) or "").strip()) > MAX_USER_NAME:
+            raise RejectedRequest(400, f"{name} is longer than {MAX_USER_NAME} characters")
+    if ascii_int((root.findtext("CreateTime") or "").strip(), max_digits=12) is None:
+        raise RejectedRequest(400, "CreateTime must be a number")
+    for name in ("MsgId", "MsgID"):
+        value = root.findtext(name)
+        if value is not None and ascii_int(value.strip(), max_digits=MAX_MSG_ID_DIGITS) is None:
+            raise RejectedRequest(400, f"{name} must be a number of at most {MAX_MSG_ID_DIGITS} digits")
+    if (root.findtext("MsgType") or "").strip() == "event" and not (root.findtext("Event") or "").strip():
+        raise RejectedRequest(400, "an event without Event")
+
+
 def parse(xml: str) -> BaseMessage:
     check_xml(xml)
     root = fromstring(xml, forbid_dtd=True)
     missing = [name for name in REQUIRED_FIELDS if not (root.findtext(name) or "").strip()]
     if missing:
         raise RejectedRequest(400, f"missing fields: {', '.join(missing)}")
-    if not (root.findtext("CreateTime") or "").strip().isdigit():
-        raise RejectedRequest(400, "CreateTime must be a number")
+    check_shape(root)
     try:
         return parse_message(xml)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         raise RejectedRequest(400, "message fields have the wrong form") from exc
 
 
@@ -49,5 +75,5 @@ def dedup_key(message: BaseMessage) -> str:
     if message.type != "event" and msg_id:
         return f"msg:{msg_id}"
     raw = message._data  # wechatpy keeps the parsed fields
-    parts = [message.source, str(raw.get("CreateTime", "")), raw.get("Event", ""), raw.get("EventKey") or ""]
+    parts = [message.source or "", str(raw.get("CreateTime") or ""), raw.get("Event") or "", raw.get("EventKey") or ""]
     return "evt:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:64]

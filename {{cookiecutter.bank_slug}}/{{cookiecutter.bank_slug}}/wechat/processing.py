@@ -19,6 +19,7 @@ from ..extensions import db
 from ..shared.i18n import _l
 from . import dedup, window
 from .inbound import dedup_key
+from .reply_xml import render_reply
 from .router import Router
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class MessageProcessor:
         with self.app.app_context():
             try:
                 reply = self.router.dispatch(message)
-                reply_xml, status = (reply.render() if reply else ""), "replied"
+                reply_xml, status = (render_reply(reply) if reply else ""), "replied"
             except Exception:
                 log.exception("handler failed for a %s message", message.type)
                 text = ERROR_TEXT.format(hotline=self.app.config["SERVICE_HOTLINE"])

@@ -6,6 +6,8 @@ replies are encrypted the same way. In compat mode WeChat may send either form, 
 is decrypted whenever `encrypt_type=aes` is present; safe mode refuses plaintext.
 """
 
+import binascii
+import struct
 import time
 from dataclasses import dataclass
 
@@ -13,6 +15,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
+from ..shared.numbers import ascii_int
 from .errors import RejectedRequest
 
 
@@ -67,10 +70,9 @@ def verify_envelope(settings: TransportSettings, env: Envelope, now: float | Non
         check_signature(settings.token, env.signature, env.timestamp, env.nonce)
     except InvalidSignatureException:
         raise RejectedRequest(403, "invalid signature") from None
-    try:
-        sent_at = int(env.timestamp)
-    except ValueError:
-        raise RejectedRequest(403, "timestamp is not a number") from None
+    sent_at = ascii_int(env.timestamp, max_digits=12)
+    if sent_at is None:  # "+N", " N", Unicode digits: not what WeChat sends
+        raise RejectedRequest(403, "timestamp is not a number")
     now = time.time() if now is None else now
     if abs(now - sent_at) > settings.timestamp_window:
         raise RejectedRequest(403, f"timestamp outside the {settings.timestamp_window}s window")
@@ -90,8 +92,9 @@ def open_body(settings: TransportSettings, env: Envelope, body: str) -> str:
         raise RejectedRequest(403, "invalid msg_signature") from None
     except InvalidAppIdException:
         raise RejectedRequest(403, "message is for another AppID") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        # no <Encrypt>, bad base64, bad padding or a broken plaintext inside the envelope
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, struct.error, binascii.Error) as exc:
+        # no <Encrypt>, an empty or short one (wechatpy indexes and unpacks it blindly), bad base64, bad
+        # padding or a broken plaintext inside the envelope
         raise RejectedRequest(400, "malformed encrypted message") from exc
 
 

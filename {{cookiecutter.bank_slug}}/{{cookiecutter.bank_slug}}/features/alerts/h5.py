@@ -8,8 +8,9 @@ from ...extensions import db
 from ...h5.errors import error_page
 from ...h5.oauth import customer_required
 from ...shared.i18n import _
-from ...shared.masking import mask_openid, mask_phone
+from ...shared.masking import mask_openid, mask_phone, scrub
 from ...shared.money import yuan_text
+from ...shared.numbers import MAX_ROW_ID
 from ...shared.timeutil import local_time
 from ..binding.service import CardBinding, active_bindings
 from .forms import AlertSettingsForm
@@ -55,14 +56,19 @@ def save():
 @bp.get("/alerts/<int:alert_id>")
 @customer_required
 def detail(alert_id: int):
-    alert = db.session.get(Alert, alert_id)
+    """An alert is shown only to a follower whose binding of the account is active now and was made before
+    the alert was written: an unbound phone (by the customer or by staff) reads nothing of the account, not
+    its earlier alerts nor, ids being sequential, its later ones."""
+    alert = db.session.get(Alert, alert_id) if 0 < alert_id <= MAX_ROW_ID else None
     binding = None
     if alert is not None:
         binding = db.session.execute(select(CardBinding).where(
-            CardBinding.account_id == alert.account_id, CardBinding.openid == g.openid)
+            CardBinding.account_id == alert.account_id, CardBinding.openid == g.openid,
+            CardBinding.status == "active", CardBinding.bound_at <= alert.created_at)
             .order_by(CardBinding.id.desc())).scalars().first()
-    if alert is None or (alert.openid != g.openid and binding is None):
+    if alert is None or binding is None:
         return _error(_("交易不存在"), _("未找到这笔交易，或它不属于您绑定的银行卡。"), 404, request.path)
-    return render_template("h5/alerts/detail.html", alert=alert, card_mask=binding.card_mask if binding else "",
+    return render_template("h5/alerts/detail.html", alert=alert, memo=scrub(alert.memo or ""),
+                           card_mask=binding.card_mask,
                            label=kind_label(alert.kind, alert.amount_fen),
                            occurred=local_time(alert.occurred_at), customer=mask_openid(g.openid))

@@ -8,7 +8,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
-from ...shared.masking import mask_name
+from ...shared.masking import mask_name, scrub
 from .models import KINDS, PENDING, SOURCE_CORE
 
 TRANSACTION_ID = re.compile(r"[\x21-\x7e]{1,64}")  # printable ASCII, as the core's own ids
@@ -48,7 +48,7 @@ class CoreTransaction:
             "source": SOURCE_CORE, "source_txn_id": self.transaction_id, "request_hash": self.fingerprint(),
             "account_id": self.account_id, "kind": self.kind, "amount_fen": self.amount_fen,
             "balance_after_fen": self.balance_after_fen, "occurred_at": self.occurred_at,
-            "counterparty": mask_name(self.counterparty_name)[:MAX_COUNTERPARTY], "memo": self.memo[:MAX_MEMO],
+            "counterparty": mask_name(self.counterparty_name)[:MAX_COUNTERPARTY], "memo": scrub(self.memo)[:MAX_MEMO],
             "state": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
         }
 

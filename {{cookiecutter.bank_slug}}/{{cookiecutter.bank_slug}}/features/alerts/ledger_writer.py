@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert
 
 from ...core_banking.outbox import register_posting_writer
-from ...shared.masking import mask_name
+from ...shared.masking import mask_name, scrub
 from .models import PENDING, SOURCE_LEDGER, Alert
 
 
@@ -24,7 +24,7 @@ def ledger_alert_rows(entry_id: int, postings: Sequence[dict], alerting: set[str
         "source": SOURCE_LEDGER, "source_txn_id": ledger_txn_id(entry_id, position), "request_hash": "",
         "account_id": posting["account_id"], "kind": posting["kind"], "amount_fen": posting["amount_fen"],
         "balance_after_fen": posting["balance_after_fen"], "occurred_at": created_at,
-        "counterparty": mask_name(posting["counterparty_name"]), "memo": posting["memo"],
+        "counterparty": mask_name(posting["counterparty_name"]), "memo": scrub(posting["memo"] or ""),
         "state": PENDING, "attempts": 0, "next_attempt_at": created_at, "created_at": created_at,
     } for position, posting in enumerate(postings) if posting["account_id"] in alerting]
 
