@@ -88,6 +88,61 @@ def test_the_transaction_page_shows_the_alert_to_its_owner_only(app, client, acc
     assert client.get("/h5/alerts/999999999").status_code == 404
 
 
+def _unbind(app, openid):
+    from sqlalchemy import update
+
+    from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
+
+    with app.app_context():
+        db.session.execute(update(CardBinding).where(CardBinding.openid == openid).values(
+            status="unbound", unbound_at=utcnow()))
+        db.session.commit()
+
+
+def test_an_unbound_phone_reads_no_alert_of_the_account_earlier_or_later(app, client, accounts):
+    bind(app, ALICE, accounts[0].account_id)
+    transfer(app, accounts[0], accounts[2], 1_000, memo="早")
+    before = alerts(app, account_id=accounts[0].account_id)[-1]
+    _unbind(app, ALICE)  # by staff or by the customer: the same row change
+    transfer(app, accounts[0], accounts[2], 2_000, memo="晚")
+    later = alerts(app, account_id=accounts[0].account_id)[-1]
+    as_customer(client, ALICE)
+    for alert in (before, later, type(later)(id=later.id + 1)):
+        response = client.get(f"/h5/alerts/{alert.id}")
+        assert response.status_code == 404
+        assert "20.00" not in response.get_data(as_text=True) and "10.00" not in response.get_data(as_text=True)
+
+
+def test_an_alert_from_before_the_binding_is_not_shown(app, client, accounts):
+    transfer(app, accounts[0], accounts[2], 3_000)
+    earlier = alerts(app, account_id=accounts[0].account_id)[-1]
+    with app.app_context():
+        from sqlalchemy import update
+
+        db.session.execute(update(Alert).where(Alert.id == earlier.id).values(
+            created_at=utcnow() - timedelta(days=3)))
+        db.session.commit()
+    bind(app, MALLORY, accounts[0].account_id)  # the card is bound to a new phone today
+    as_customer(client, MALLORY)
+    assert client.get(f"/h5/alerts/{earlier.id}").status_code == 404
+
+
+@pytest.mark.parametrize("raw", ["99999999999999999999", "2147483648", "0", "18446744073709551616"])
+def test_huge_or_zero_alert_ids_are_a_404_not_a_500(client, raw):
+    as_customer(client, ALICE)
+    assert client.get(f"/h5/alerts/{raw}").status_code == 404
+
+
+def test_a_memo_with_personal_data_is_stored_and_shown_masked(app, client, accounts):
+    bind(app, ALICE, accounts[0].account_id)
+    transfer(app, accounts[0], accounts[2], 4_000, memo="6228480000000000018 13800138001")
+    alert = alerts(app, account_id=accounts[0].account_id)[-1]
+    assert "6228480000000000018" not in alert.memo and "13800138001" not in alert.memo
+    as_customer(client, ALICE)
+    page = client.get(f"/h5/alerts/{alert.id}").get_data(as_text=True)
+    assert "6228 **** **** 0018" in page and "138****8001" in page
+
+
 def test_metrics_count_states_and_the_oldest_open_alert(make_app):
     app = make_app(METRICS_TOKEN="metrics-secret-1")
     seed(app)

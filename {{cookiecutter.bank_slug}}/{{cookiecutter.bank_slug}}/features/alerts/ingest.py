@@ -91,7 +91,15 @@ def store_core_transactions(connection: Connection, items: Sequence[tuple[int, o
             batch[transaction.transaction_id] = fingerprint
             to_insert[index] = transaction.alert_row(now)
     inserted = _insert_ignoring_duplicates(connection, list(to_insert.values()))
+    # A row skipped by the insert was stored by a concurrent request meanwhile (the insert waited for it to
+    # commit): read what it stored, so a different content under the same id is refused, not a duplicate.
+    raced = _stored_hashes(connection, {row["source_txn_id"] for row in to_insert.values()} - inserted)
     for index, row in to_insert.items():
-        status = STORED if row["source_txn_id"] in inserted else DUPLICATE  # stored by a concurrent request
-        results[index] = ItemResult(index, row["source_txn_id"], status)
+        txn_id = row["source_txn_id"]
+        if txn_id in inserted:
+            results[index] = ItemResult(index, txn_id, STORED)
+        elif raced.get(txn_id) == row["request_hash"]:
+            results[index] = ItemResult(index, txn_id, DUPLICATE)
+        else:
+            results[index] = ItemResult(index, txn_id, REFUSED, "transaction_id already stored with different content")
     return [results[index] for index, _ in items]

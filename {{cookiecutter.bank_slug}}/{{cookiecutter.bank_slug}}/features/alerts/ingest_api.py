@@ -23,8 +23,10 @@ from ...core_banking.http.wire import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from ...db import write_transaction
 from ...extensions import db
 from ...settings.sections import Core
+from ...shared.numbers import ascii_int
 from ...shared.timeutil import utcnow
 from .ingest import DUPLICATE, REFUSED, STORED, store_core_transactions
+from .items import parse_json_int, split_batch
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,8 @@ def _signature_problem(body: bytes, core: Core) -> str | None:
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not timestamp or not signature:
         return f"{TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required"
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > core.api_timestamp_window_seconds:
+    sent_at = ascii_int(timestamp, max_digits=12)  # "²".isdigit() is true; int() of it is not
+    if sent_at is None or abs(time.time() - sent_at) > core.api_timestamp_window_seconds:
         return f"{TIMESTAMP_HEADER} is not a Unix time within the allowed window (check the clocks)"
     path = request.full_path if request.query_string else request.path
     expected = sign(secret, timestamp, request.method, path, body)
@@ -72,7 +75,12 @@ def push_transactions():
         log.warning("core transaction push refused: %s", problem)
         return _error(401, "unauthorized", problem)
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_int=parse_json_int)
+    except RecursionError:  # one item nests too deeply: the others still get their own results
+        items = split_batch(body.decode("utf-8", errors="replace"))
+        payload = {"transactions": items} if items is not None else None
+        if payload is None:
+            return _error(400, "invalid_request", "body must be JSON: {\"transactions\": [...]}")
     except (UnicodeDecodeError, ValueError):
         return _error(400, "invalid_request", "body must be JSON: {\"transactions\": [...]}")
     items = payload.get("transactions") if isinstance(payload, dict) else None
