@@ -32,6 +32,7 @@ CATEGORY_SYSTEM = _l("系统管理")
 
 MAX_SEARCH = 64  # characters of a search string that are used
 MAX_ROW_ID = 2**31 - 1  # ids beyond INTEGER would be a database error on PostgreSQL: treat as "no such row"
+MAX_PAGE = 1_000_000  # list pages: far beyond any real list, far within the database's OFFSET
 
 
 # -- who is asking -------------------------------------------------------------------------------------
@@ -230,8 +231,11 @@ class StaffModelView(ModelView):
         return self._scoped(super().get_count_query())
 
     def get_list(self, page, *args, **kwargs):
-        """`?page=-1` is the first page (PostgreSQL refuses a negative OFFSET)."""
-        return super().get_list(max(0, page) if isinstance(page, int) else page, *args, **kwargs)
+        """`?page=-1` is the first page (PostgreSQL refuses a negative OFFSET); a page beyond MAX_PAGE is
+        an empty page past the end (a 20-digit page would overflow the database's OFFSET)."""
+        if isinstance(page, int):
+            page = min(max(0, page), MAX_PAGE)
+        return super().get_list(page, *args, **kwargs)
 
     def get_one(self, id: Any):
         """The record with this id within the operator's scope; 404 for anything else (another branch's
