@@ -116,9 +116,16 @@ class CoreUnavailable(CoreBankingError):
     code, message = "core_unavailable", _l("核心系统暂时无法访问，请稍后再试")
 
 
+class CoreRejectedRequest(CoreBankingError):
+    """The core answered 400 invalid_request: what was sent does not follow the contract (an input the
+    service should have refused first). A client error, not an outage: the customer gets a 400."""
+
+    code, message = "invalid_request", _l("提交的信息格式有误，请核对后重试")
+
+
 ERRORS_BY_CODE = {cls.code: cls for cls in (
     AccountNotFound, AccountNotActive, PayeeNotFound, PayeeNameMismatch, SameAccount, InvalidAmount,
-    InsufficientFunds, IdempotencyConflict, CoreUnavailable,
+    InsufficientFunds, IdempotencyConflict, CoreUnavailable, CoreRejectedRequest,
 )}
 
 

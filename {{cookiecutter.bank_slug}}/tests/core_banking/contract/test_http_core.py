@@ -185,6 +185,19 @@ def test_the_cores_message_reaches_the_customer_masked(adapter, fake):
     assert caught.value.message.startswith("收款账户 6217 **** **** 5432")
 
 
+def test_a_request_the_core_finds_invalid_is_a_client_error_not_an_outage(adapter, fake, caplog):
+    from {{ cookiecutter.bank_slug }}.core_banking.port import CoreRejectedRequest
+    from {{ cookiecutter.bank_slug }}.h5.errors import DEFAULT_STATUS, STATUS_BY_CODE
+
+    caplog.set_level(logging.ERROR, logger="{{ cookiecutter.bank_slug }}.core_banking.http.client")
+    fake.fail_with = CoreRejectedRequest("account_id must be 1-64 letters")
+    with pytest.raises(CoreRejectedRequest) as caught:
+        adapter.balance("A0001")
+    assert not isinstance(caught.value, CoreUnavailable)
+    assert STATUS_BY_CODE.get(caught.value.code, DEFAULT_STATUS) == 400  # the customer's page: 400, not 503
+    assert "refused the request as invalid" in caplog.text
+
+
 def test_a_crash_of_the_core_is_core_unavailable(adapter, fake):
     fake.fail_with = RuntimeError("database on fire")
     with pytest.raises(CoreUnavailable) as caught:

@@ -29,6 +29,7 @@ from ..port import (
     AccountNotFound,
     Balance,
     CoreBankingError,
+    CoreRejectedRequest,
     CoreUnavailable,
     Transaction,
     TransferRequest,
@@ -163,6 +164,9 @@ class HttpCoreBanking:
             except ValueError:
                 raise self._malformed(operation, f"HTTP {status} without a JSON body") from None
         code, message = _error_fields(response)
+        if status == 400 and code == CoreRejectedRequest.code:  # our request broke the contract: log, 400
+            log.error("core %s refused the request as invalid: %s", operation, scrub(message or ""))
+            raise CoreRejectedRequest()
         if code in REFUSALS and (400 <= status < 500 or (status == 503 and code == CoreUnavailable.code)):
             raise REFUSALS[code](message)
         level = logging.WARNING if status >= 500 else logging.ERROR  # a 4xx here is a configuration problem

@@ -12,7 +12,6 @@ of the core get their code and status (core_api.STATUS_BY_CODE). Nothing a clien
 import json
 import logging
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -123,8 +122,8 @@ def _http_error(exc: HTTPException) -> Response:  # 404 of an unknown path, 405,
 
 
 def _crashed(exc: Exception) -> Response:
-    # The traceback is part of the message, so the log scrubber masks card numbers in it too.
-    log.error("core API: %s %s crashed:\n%s", request.method, request.path, "".join(traceback.format_exception(exc)))
+    # The log record factory (shared/logs.py) masks card numbers in the traceback and escapes the path.
+    log.error("core API: %s %s crashed", request.method, request.path, exc_info=exc)
     return _error("internal_error", "internal error", 500)
 
 
@@ -133,7 +132,7 @@ def _crashed(exc: Exception) -> Response:
 def _json_object() -> dict[str, Any]:
     try:
         data = json.loads(request.get_data(cache=True) or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, nested too deeply
         raise InvalidRequest("the body must be a JSON object") from None
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object")
@@ -145,6 +144,10 @@ def _strings(*names: str) -> dict[str, str]:
     for name in names:
         if not isinstance(data.get(name), str):
             raise InvalidRequest(f"{name} must be a string")
+        try:
+            data[name].encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidRequest(f"{name} must be valid Unicode text (no lone surrogates)") from None
     return {name: data[name] for name in names}
 
 

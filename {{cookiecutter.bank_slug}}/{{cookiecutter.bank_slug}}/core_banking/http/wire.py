@@ -90,7 +90,7 @@ def signature_problem(secret: str, headers: Mapping[str, str], method: str, path
     signature = headers.get(SIGNATURE_HEADER) or ""
     if not timestamp or not signature:
         return f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header"
-    if not re.fullmatch(r"\d{1,12}", timestamp):
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp):  # ASCII only: \d takes any Unicode digit
         return f"{TIMESTAMP_HEADER} must be Unix seconds"
     if abs(now - int(timestamp)) > window_seconds:
         return f"{TIMESTAMP_HEADER} is more than {window_seconds} s away from the server's clock"
