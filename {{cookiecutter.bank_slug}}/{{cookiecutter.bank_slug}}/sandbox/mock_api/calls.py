@@ -19,7 +19,7 @@ def json_body() -> dict:
         raise WeChatError(44002)
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deeply
         raise WeChatError(47001) from None
     if not isinstance(data, dict):
         raise WeChatError(47001)

@@ -29,7 +29,10 @@ def _bad(reason: str, status: int = 400):
 
 
 def _body():
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # silent= covers ValueError only; a body nested too deeply is no object either
+        return None
     return data if isinstance(data, dict) else None
 
 
@@ -53,7 +56,7 @@ def get_faults():
 @bp.put("/faults")
 def put_faults():
     try:
-        faults = Faults.from_json(request.get_json(silent=True))
+        faults = Faults.from_json(_body())
     except FaultsError as exc:
         return _bad(str(exc))
     state = mock_state()

@@ -61,7 +61,7 @@ def _body() -> dict:
         raise SimulatorError(44002, "请求体为空")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deeply
         raise SimulatorError(47001, "请求体不是合法的 JSON") from None
     if not isinstance(data, dict):
         raise SimulatorError(47001, "请求体须为 JSON 对象")
