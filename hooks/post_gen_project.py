@@ -42,6 +42,10 @@ def generated_env():
         "WECHAT_ENCRYPT_MODE": MODE,
         "WECHAT_SANDBOX": "1" if sandbox else "0",
         "CORE_API_SECRET": secrets.token_hex(32),
+        # Production must name a real SMS sender (start-up refuses otherwise): the bank's own platform behind the
+        # signed gateway contract by default; its URL is the bank's to fill in (docs/sms.md).
+        "SMS_SENDER": "sandbox" if sandbox else "gateway",
+        "SMS_GATEWAY_SECRET": secrets.token_hex(32),
     }
     return values, db_password
 
@@ -98,6 +102,8 @@ def next_steps(values):
         steps.append("未填写 AppID：以沙箱模式运行。No AppID given: running in sandbox mode.")
     else:
         steps.append("请在 .env 中填写 WECHAT_APP_SECRET。Fill in WECHAT_APP_SECRET in .env.")
+        steps.append("请在 .env 中填写短信平台地址 SMS_GATEWAY_URL（或改用 SMS_SENDER=tencentcloud，见 docs/sms.md）。"
+                     "Fill in SMS_GATEWAY_URL in .env (or SMS_SENDER=tencentcloud, see docs/sms.md).")
     steps += [
         "公众平台服务器配置（URL、Token、EncodingAESKey、加解密方式）请运行：",
         "WeChat platform server settings (URL, Token, EncodingAESKey, mode):",

@@ -32,3 +32,7 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+# A production configuration (WECHAT_SANDBOX=0) must name a real SMS sender: the bank's gateway (never called here).
+PRODUCTION_SMS = {"SMS_SENDER": "gateway", "SMS_GATEWAY_URL": "https://sms.bank.example.cn/v1",
+                  "SMS_GATEWAY_SECRET": "a-test-gateway-secret-0123456789"}
