@@ -13,3 +13,11 @@ keepalive = 5
 accesslog = "-"
 # The query string carries signatures only; no personal data travels in URLs.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, ops/metrics.py): forget a dead worker's live values."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -30,6 +30,7 @@ AREAS = {
     "sms": "sms",
     "wechat": "wechat",  # the protocol only
     "outbox": "outbox",
+    "ops": "ops",  # /readyz, /metrics
     "h5": "h5", "admin": "admin",  # the shells
     "features": "features",  # the namespace package; features.<name> -> "features.<name>"
     "sandbox": "sandbox",

@@ -1,6 +1,7 @@
 """Cookie flags and security headers (web_security.py): pages are not cached, framed or sniffed."""
 
 from {{ cookiecutter.bank_slug }}.sandbox.run import point_at_sandbox
+
 from ..helpers import PRODUCTION_SMS
 
 

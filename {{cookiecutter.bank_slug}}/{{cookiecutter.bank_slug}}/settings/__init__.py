@@ -297,6 +297,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CORE_API_MAX_BODY_BYTES": _int(env, "CORE_API_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024),
         "CORE_API_TIMESTAMP_WINDOW_SECONDS": _int(env, "CORE_API_TIMESTAMP_WINDOW_SECONDS", 300, minimum=1),
         "METRICS_TOKEN": str(_get(env, "METRICS_TOKEN", "") or ""),
+        "READYZ_CACHE_SECONDS": _float(env, "READYZ_CACHE_SECONDS", 5.0, minimum=0.0),
         "ADMIN_PANEL_ENABLED": _flag(env, "ADMIN_PANEL_ENABLED", default=True),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0, minimum=0),
         "CORE_API_SECRET": _get(env, "CORE_API_SECRET", ""),

@@ -215,3 +215,9 @@ def recent_transactions(account_id: str) -> Response:
 def transfer() -> tuple[Response, int]:
     result = _core().transfer(_transfer_request())
     return jsonify(to_json(result)), 200 if result.replayed else 201
+
+
+@bp.get("/health")
+def ping() -> Response:
+    _core().ping()
+    return jsonify(status="ok")
