@@ -125,6 +125,9 @@ def nginx_site(https_port: int, http_port: int, tmp: Path) -> str:
     return site
 
 
+OPEN, CLOSE = "{", "}"  # no doubled braces in this file: cookiecutter renders it with Jinja
+
+
 def nginx_conf(tmp: Path, upstreams: list[int], site: str) -> str:
     servers = "".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=30s;\n" for port in upstreams)
     user = "user root;\n" if os.geteuid() == 0 else ""
@@ -133,7 +136,7 @@ def nginx_conf(tmp: Path, upstreams: list[int], site: str) -> str:
             "http {\n"
             f"    client_body_temp_path {tmp}/client_body;\n    proxy_temp_path {tmp}/proxy;\n"
             f"    fastcgi_temp_path {tmp}/fastcgi;\n    uwsgi_temp_path {tmp}/uwsgi;\n    scgi_temp_path {tmp}/scgi;\n"
-            f"    upstream wechat_bank {{\n{servers}    }}\n{site}\n}}\n")
+            f"    upstream wechat_bank {OPEN}\n{servers}    {CLOSE}\n{site}\n{CLOSE}\n")
 
 
 class Customer:
@@ -260,7 +263,8 @@ def test_the_production_stack_serves_a_customer_and_survives_a_dead_instance(sta
     flask = [sys.executable, "-m", "flask", "--app", PACKAGE]
     seeded = subprocess.run([*flask, "seed-demo"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext",
                     "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
                    check=True, capture_output=True, timeout=60)
@@ -332,7 +336,7 @@ def test_the_production_stack_serves_a_customer_and_survives_a_dead_instance(sta
         assert re.search(r'wechat_bank_http_requests_total\{endpoint="[a-z0-9_.]+",method="POST",status="303"\} [1-9]',
                          scraped), scraped[:3000]
         # The dispatcher's counters, through the shared directory: both transfer-result messages went out.
-        assert re.search(r'wechat_bank_outbox_notices_finished_total\{channel="[a-z_]+",state="delivered"\} 2', scraped), \
-            scraped[:3000]
+        finished = r'wechat_bank_outbox_notices_finished_total\{channel="[a-z_]+",state="delivered"\} 2'
+        assert re.search(finished, scraped), scraped[:3000]
     finally:
         stack.stop_all()
