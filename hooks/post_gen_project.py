@@ -91,6 +91,9 @@ def next_steps(values):
     ]
     if DATABASE == "postgresql":
         steps.append("  sudo -u postgres psql < deploy/postgresql-setup.sql   # 建库建用户 create role and database")
+    if not sandbox:  # production: the service does not start without a real SMS sender
+        steps.append("  # 先在 .env 中填写 SMS_GATEWAY_URL，否则服务拒绝启动 / set SMS_GATEWAY_URL in .env first, "
+                     "or the service will not start")
     steps += [
         f"  flask --app {SLUG} init-db && flask --app {SLUG} seed-demo",
         f"  flask --app {SLUG} run      # http://127.0.0.1:5000/healthz",

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from {{ cookiecutter.bank_slug }}.sms import OTP_TEMPLATE, SmsError, SmsText
+from {{ cookiecutter.bank_slug }}.sms import OTP_TEMPLATE, SmsError, SmsText, get_sms_sender
 from {{ cookiecutter.bank_slug }}.sms.gateway.client import GatewaySmsSender
 from {{ cookiecutter.bank_slug }}.sms.gateway.server import create_sms_server
 from {{ cookiecutter.bank_slug }}.sms.gateway.wire import (
@@ -165,3 +165,25 @@ def test_nonce_and_timestamp_rules():
                                        "/health", b"", 1400.0, nonces)
     short = {**signed_headers(SECRET, "GET", "/health", b"", 1000.0), NONCE_HEADER: "short"}
     assert "16-64" in signature_problem(SECRET, short, "GET", "/health", b"", 1000.0, nonces)
+
+
+def test_the_app_sends_through_the_configured_gateway(make_app, server):
+    gateway, base_url = server
+    app = make_app(SMS_SENDER="gateway", SMS_GATEWAY_URL=base_url, SMS_GATEWAY_SECRET=SECRET, WECHAT_SANDBOX="0")
+    with app.app_context():
+        sender = get_sms_sender()
+        assert isinstance(sender, GatewaySmsSender) and SECRET not in repr(sender)
+        sender.send("13800138009", "【青山农商银行】x")
+    assert len(_messages(gateway, "13800138009")) == 1
+
+
+def test_the_app_builds_the_tencentcloud_sender(make_app):
+    from {{ cookiecutter.bank_slug }}.sms.tencentcloud import TencentCloudSmsSender
+
+    app = make_app(SMS_SENDER="tencentcloud", TENCENTCLOUD_SECRET_ID="AKIDx", TENCENTCLOUD_SECRET_KEY="k" * 20,
+                   TENCENTCLOUD_SMS_SDK_APP_ID="1400000001", TENCENTCLOUD_SMS_SIGN_NAME="青山农商银行",
+                   TENCENTCLOUD_SMS_TEMPLATES="otp=100001,alert=100002")
+    with app.app_context():
+        sender = get_sms_sender()
+    assert isinstance(sender, TencentCloudSmsSender) and sender.templates == {"otp": "100001", "alert": "100002"}
+    assert sender.host == "sms.tencentcloudapi.com" and "k" * 20 not in repr(sender)
