@@ -87,6 +87,6 @@ def metrics():
 
 
 def install(app: Flask) -> None:
-    app.before_request(_started)
+    app.before_request_funcs.setdefault(None, []).insert(0, _started)  # first: also time requests others answer
     app.after_request(_finished)
     app.register_blueprint(bp)
