@@ -107,17 +107,23 @@ def nginx_site(https_port: int, http_port: int, tmp: Path) -> str:
     """deploy/nginx.conf.example with this machine's ports, certificate and log paths, proxying to the
     `wechat_bank` upstream (both gunicorn instances) instead of one address."""
     site = (PROJECT / "deploy" / "nginx.conf.example").read_text(encoding="utf-8")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-    site = re.sub(r"listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;", site)
-    site = site.replace("    http2 on;\n", "")  # TEMPORARY: nginx 1.22 has no `http2 on;` (opsdeploy fixes the site)
-    formats = re.findall(r"^ +log_format .*;$", site, re.M)  # TEMPORARY: log_format is allowed in http only
+    site = re.sub(r"^\s*listen \[::\]:\S+[^;]*;\n", "", site, flags=re.M)  # loopback IPv4 only here
+    site = re.sub(r"listen (?:\S+:)?80(?: default_server)?;", f"listen 127.0.0.1:{http_port};", site)
+    site = re.sub(r"listen (?:\S+:)?443 ssl([^;]*);", rf"listen 127.0.0.1:{https_port} ssl\1;", site)
+    # The site as shipped in deploy/ was written for nginx >= 1.25 (`http2 on;`) and had log_format inside
+    # server{}: Debian 12's nginx 1.22 refuses both. Until the deploy site is fixed (issue 14, part A) the test
+    # adapts them; once fixed these two steps change nothing.
+    site = re.sub(r"^\s*http2 on;\n", "", site, flags=re.M)
+    formats = re.findall(r"^ +log_format .*;$", site, re.M)
     for line in formats:
         site = site.replace(line + "\n", "")
     site = "\n".join(line.strip() for line in formats) + "\n" + site
     site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {tmp}/cert.pem;", site)
     site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {tmp}/key.pem;", site)
-    site = re.sub(r"access_log\s+\S+", f"access_log {tmp}/access.log", site)
-    site = re.sub(r"proxy_pass http://127\.0\.0\.1:\d+;", "proxy_pass http://wechat_bank;", site)
+    site = re.sub(r"access_log\s+/\S+", f"access_log {tmp}/access.log", site)
+    site = re.sub(r"error_log\s+/\S+", f"error_log {tmp}/nginx-error.log", site)
+    site = re.sub(r"^upstream \S+ \{.*?^\}\n", "", site, flags=re.M | re.S)  # ours has both instances
+    site = re.sub(r"proxy_pass http://[^;/]+;", "proxy_pass http://wechat_bank;", site)
     # On 443 `$host` is what the browser sent; on this test's port the port must stay in Host, or the CSRF
     # referrer check (Referer https://127.0.0.1:<port>/...) and the service's URLs would not match.
     site = site.replace("proxy_set_header Host $host;", "proxy_set_header Host $http_host;")
