@@ -47,6 +47,10 @@ def generated_env():
         "WECHAT_ENCRYPT_MODE": MODE,
         "WECHAT_SANDBOX": "1" if sandbox else "0",
         "CORE_API_SECRET": secrets.token_hex(32),
+        # Production must name a real SMS sender (start-up refuses otherwise): the bank's own platform behind the
+        # signed gateway contract by default; its URL is the bank's to fill in (docs/sms.md).
+        "SMS_SENDER": "sandbox" if sandbox else "gateway",
+        "SMS_GATEWAY_SECRET": secrets.token_hex(32),
     }
     return values, db_password
 
@@ -147,7 +151,10 @@ def next_steps(values):
         if DATABASE == "postgresql":
             steps.append("  sudo -u postgres psql < deploy/postgresql-setup.sql   # 建库建用户 create role and database")
         steps += [
-            "  请在 .env 中填写 WECHAT_APP_SECRET 和短信设置（docs/sms.md）。Fill in WECHAT_APP_SECRET and SMS in .env.",
+            "  请在 .env 中填写 WECHAT_APP_SECRET 和短信平台地址 SMS_GATEWAY_URL（或 SMS_SENDER=tencentcloud，见 docs/sms.md），"
+            "否则服务拒绝启动。",
+            "  Fill in WECHAT_APP_SECRET and SMS_GATEWAY_URL (or SMS_SENDER=tencentcloud, docs/sms.md) in .env first,"
+            " or the service will not start.",
             f"  .venv/bin/flask --app {SLUG} init-db        # 不加演示数据 no demo data",
             f"  .venv/bin/flask --app {SLUG} create-admin   # 第一个总行管理员 the first head-office admin",
             f"  .venv/bin/flask --app {SLUG} check-deploy   # 仍为演示/沙箱值的设置 what is still at a demo value",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-SECRET_NAMES = ["SECRET_KEY", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY", "CORE_API_SECRET", "WECHAT_APP_SECRET"]
+SECRET_NAMES = ["SECRET_KEY", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY", "CORE_API_SECRET", "WECHAT_APP_SECRET",
+                "SMS_GATEWAY_SECRET"]
 
 INVALID = [  # answer, value, part of the message that says what is accepted
     ("bank_name", "", "must not be empty"),
@@ -94,6 +95,7 @@ def test_post_gen_hook_writes_valid_secrets(cookies):
     assert len(env["SECRET_KEY"]) >= 40 and len(env["CORE_API_SECRET"]) == 64
     assert re.fullmatch(r"wx[0-9a-f]{16}", env["WECHAT_APP_ID"])
     assert env["DATABASE_URL"].startswith("sqlite:///")
+    assert len(env["SMS_GATEWAY_SECRET"]) == 64 and env["SMS_SENDER"] == "sandbox"
     assert (result.project_path / ".env").stat().st_mode & 0o077 == 0
     assert ".env" in (result.project_path / ".gitignore").read_text().splitlines()
     # the key is usable for WeChat's AES: base64 of 32 bytes
@@ -112,8 +114,16 @@ def test_env_example_documents_every_variable(cookies):
 def test_two_bakes_get_different_secrets(cookies):
     first, second = cookies.bake(), cookies.bake()
     a, b = _env(first.project_path), _env(second.project_path)
-    for name in ("SECRET_KEY", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY", "CORE_API_SECRET", "WECHAT_APP_SECRET"):
+    for name in ("SECRET_KEY", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY", "CORE_API_SECRET", "WECHAT_APP_SECRET",
+                 "SMS_GATEWAY_SECRET"):
         assert a[name] != b[name], name
+
+
+def test_a_production_bake_names_the_gateway_sms_sender(cookies):
+    result = cookies.bake(extra_context={"wechat_app_id": "wx0123456789abcdef"})
+    assert result.exit_code == 0, result.exception
+    env = _env(result.project_path)
+    assert env["WECHAT_SANDBOX"] == "0" and env["SMS_SENDER"] == "gateway" and len(env["SMS_GATEWAY_SECRET"]) == 64
 
 
 def test_replay_file_holds_no_secret(cookies, _cookiecutter_config_file):

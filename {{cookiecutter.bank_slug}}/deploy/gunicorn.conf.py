@@ -14,3 +14,11 @@ accesslog = "-"
 # The path without its query string: OAuth's `code=`, an `openid=` or a signature never reach the access
 # log (and every line still passes the masking record factory of shared/logs.py).
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, ops/metrics.py): forget a dead worker's live values."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

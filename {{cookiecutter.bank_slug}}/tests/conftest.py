@@ -78,6 +78,7 @@ def make_config(database_url: str, **overrides) -> dict:
         "WECHAT_ENCODING_AES_KEY": _alnum(43),
         "WECHAT_ENCRYPT_MODE": "safe",
         "WECHAT_SANDBOX": "1",
+        "SMS_SENDER": "sandbox",  # not the baked .env's (gateway in a bake with an AppID), which servers would read
         "CORE_API_SECRET": secrets.token_hex(32),
         "LOG_LEVEL": "WARNING",
         "TESTING": True,

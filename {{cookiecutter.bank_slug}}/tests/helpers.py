@@ -40,3 +40,6 @@ def mock_control_client(mock_app):
     client = mock_app.test_client()
     client.environ_base["HTTP_X_MOCK_TOKEN"] = mock_app.extensions["mock_wechat"].settings.control_token
     return client
+# A production configuration (WECHAT_SANDBOX=0) must name a real SMS sender: the bank's gateway (never called here).
+PRODUCTION_SMS = {"SMS_SENDER": "gateway", "SMS_GATEWAY_URL": "https://sms.bank.example.cn/v1",
+                  "SMS_GATEWAY_SECRET": "a-test-gateway-secret-0123456789"}

@@ -30,6 +30,7 @@ AREAS = {
     "sms": "sms",
     "wechat": "wechat",  # the protocol only
     "outbox": "outbox",
+    "ops": "ops",  # /readyz, /metrics
     "h5": "h5", "admin": "admin",  # the shells
     "features": "features",  # the namespace package; features.<name> -> "features.<name>"
     "sandbox": "sandbox",
@@ -68,8 +69,8 @@ KNOWN_VIOLATIONS: dict = {}
 
 # Modules used by name or from outside rather than imported by the app: gunicorn's `<package>.wsgi:app`, the
 # mock WeChat API's EXTRA_BLUEPRINTS (importlib), the core-banking reference server (a worked example for the
-# bank's core team; the contract tests run the HTTP adapter against it).
-ENTRY_POINTS = ("wsgi", "sandbox.simulator", "core_banking.http.server")
+# bank's core team; the contract tests run the HTTP adapter against it), the SMS gateway's reference server.
+ENTRY_POINTS = ("wsgi", "sandbox.simulator", "core_banking.http.server", "sms.gateway.server")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, feature, h5, outbox, wechat
+from . import cli, feature, h5, ops, outbox, wechat
 from . import db as database
 from .extensions import csrf, db, login_manager, migrate
 from .features import alerts, balance, binding, branches, info, menu, products, pushes, replies, staff, transfers
@@ -66,7 +66,8 @@ def create_app(test_config: dict | None = None, features: list | None = None) ->
     _import_shell_models()
     app.register_blueprint(health.bp)
     cli.register_cli(app)
-    outbox.install(app)  # `flask alerts ...` and /metrics: the dispatcher of every feature's notices
+    outbox.install(app)  # `flask alerts ...`: the dispatcher of every feature's notices
+    ops.install(app)  # /readyz, /metrics and the request metrics
 
     router = wechat.init_app(app)  # /wechat; csrf-exempt: WeChat signs its pushes
     csrf.exempt(wechat.bp)

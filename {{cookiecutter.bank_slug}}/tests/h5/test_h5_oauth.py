@@ -8,7 +8,7 @@ import pytest
 from {{ cookiecutter.bank_slug }}.h5.oauth import SESSION_CUSTOMER, safe_next
 from {{ cookiecutter.bank_slug }}.shared.masking import mask_openid
 
-from ..helpers import free_port
+from ..helpers import PRODUCTION_SMS, free_port
 from ..live_sandbox import live_sandbox
 
 ALICE = "oAlice0000000000000000000001"
@@ -200,7 +200,7 @@ def test_the_h5_session_expires(service, wechat):
 
 
 def test_production_authorizes_at_open_weixin(make_app):
-    app = make_app(WECHAT_SANDBOX="0", PUBLIC_DOMAIN="wx.bank.example.cn")
+    app = make_app(WECHAT_SANDBOX="0", PUBLIC_DOMAIN="wx.bank.example.cn", **PRODUCTION_SMS)
     assert app.config["PUBLIC_BASE_URL"] == "https://wx.bank.example.cn"
     location = app.test_client().get("/h5/").headers["Location"]
     assert location.startswith("https://open.weixin.qq.com/connect/oauth2/authorize?appid=")

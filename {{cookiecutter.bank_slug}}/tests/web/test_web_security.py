@@ -2,10 +2,12 @@
 
 from {{ cookiecutter.bank_slug }}.sandbox.run import point_at_sandbox
 
+from ..helpers import PRODUCTION_SMS
+
 
 def _production(make_app, **overrides):
     """An instance talking to the real WeChat (not sandbox mode)."""
-    return make_app(WECHAT_SANDBOX="0", **overrides)
+    return make_app(WECHAT_SANDBOX="0", **{**PRODUCTION_SMS, **overrides})
 
 
 def test_pages_are_neither_cached_nor_framed_by_other_sites(make_app):

@@ -155,3 +155,7 @@ class CoreBanking(Protocol):
         credit the payee (name checked). To another bank: debit the payer, credit the settlement
         account, status pending_settlement. Raises a CoreBankingError subclass and posts nothing
         on refusal."""
+
+    def ping(self) -> None:
+        """A cheap call that proves the core answers (the service's /readyz); raises CoreUnavailable
+        when it does not. Reads nothing of any customer."""

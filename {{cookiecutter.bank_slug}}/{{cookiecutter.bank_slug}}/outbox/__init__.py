@@ -10,9 +10,8 @@ from flask import Flask
 
 
 def install(app: Flask) -> None:
-    """The `flask alerts run|drain|status|prune` commands and GET /metrics (not a feature: always there)."""
+    """The `flask alerts run|drain|status|prune` commands (not a feature: always there). GET /metrics, which
+    renders outbox/metrics.py's figures, is the ops package's."""
     from .cli import alerts_group
-    from .metrics import bp
 
     app.cli.add_command(alerts_group)
-    app.register_blueprint(bp)

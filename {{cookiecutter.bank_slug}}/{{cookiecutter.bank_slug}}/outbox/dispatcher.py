@@ -46,6 +46,7 @@ from .delivery import (
     CachedTokenStore,
     TemplateSender,
 )
+from .metrics import record_final, record_retry
 from .models import (
     CHANNEL_CUSTOMER_SERVICE,
     CHANNEL_SMS,
@@ -249,6 +250,7 @@ class Dispatcher:
     @staticmethod
     def _final(row: Row, state: str, now: datetime, reason: str | None = None, target: Recipient | None = None,
                **extra) -> claims.Update:
+        record_final(state, extra.get("channel"), getattr(row, "created_at", None), now)
         return claims.Update(row.id, state, now, openid=target.openid if target else row.openid, final_reason=reason,
                              finished_at=now, **extra)
 
@@ -312,6 +314,7 @@ class Dispatcher:
         if attempts >= self.config["ALERT_MAX_ATTEMPTS"]:
             return self._final(job.row, UNDELIVERABLE, now, REASON_RETRIES_EXHAUSTED, job.target, tries=tries,
                                last_error=error)
+        record_retry()
         return claims.Update(job.row.id, PENDING, now + timedelta(seconds=self.backoff(attempts)), tries=tries,
                              openid=job.target.openid, last_error=error)
 

@@ -1,5 +1,5 @@
-"""GET /metrics: the alert pipeline in Prometheus' text format. With METRICS_TOKEN set, the caller must
-send `Authorization: Bearer <token>`.
+"""The outbox's figures for GET /metrics (ops/metrics.py renders them): the dispatcher's counters and the
+alert gauges read from the table at each scrape.
 
 Every figure is read through an index, so a scrape costs the same with a hundred or with ten million
 alerts in the table (counting the whole table by state takes 0.3-0.5 s of both cores at 3 million rows, a
@@ -10,19 +10,28 @@ scrape 30-70 ms: bench/metrics.py):
 - wechat_bank_alert_oldest_open_age_seconds: growing means no dispatcher runs or it cannot keep up.
 """
 
-import hmac
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, request
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..shared.timeutil import utcnow
 from .models import FINAL_STATES, OPEN_STATES, STATES, Notice
 
-bp = Blueprint("metrics", __name__)
-
 FINISHED_WINDOW = timedelta(hours=24)
+
+# Counted by the dispatcher process (`flask alerts run`): they reach /metrics when it shares the web
+# processes' PROMETHEUS_MULTIPROC_DIR (docs/deployment.md, 就绪与监控).
+NOTICES_FINISHED = Counter("wechat_bank_outbox_notices_finished_total",
+                           "Notices the dispatcher brought to a final state, by state and channel.",
+                           ["state", "channel"])
+NOTICES_RETRIED = Counter("wechat_bank_outbox_notices_retried_total",
+                          "Notice deliveries the dispatcher will try again.")
+DELIVERY_LAG = Histogram("wechat_bank_outbox_delivery_lag_seconds",
+                         "From the business event (notice created) to its final state.",
+                         buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 86400))
 
 
 def _counts_by_state(states: tuple[str, ...], *where) -> dict[str, int]:
@@ -50,29 +59,30 @@ def oldest_open_age_seconds() -> float:
     return max(0.0, (utcnow() - oldest).total_seconds()) if oldest else 0.0
 
 
-def _labels(**labels: str) -> str:
-    """Prometheus label set, e.g. {state="pending"} (built here so no brace pair appears in the source)."""
-    return "{" + ",".join(f'{name}="{value}"' for name, value in labels.items()) + "}"
+def record_final(state: str, channel: str | None, created_at, now) -> None:
+    """A notice reached a final state (the dispatcher): throughput, and the lag from the business event."""
+    NOTICES_FINISHED.labels(state=state, channel=channel or "none").inc()
+    if created_at is not None:
+        DELIVERY_LAG.observe(max(0.0, (now - created_at).total_seconds()))
 
 
-def _gauge(name: str, help_text: str, values: dict[str, int]) -> list[str]:
-    return [f"# HELP {name} {help_text}", f"# TYPE {name} gauge",
-            *(f"{name}{_labels(state=state)} {count}" for state, count in values.items())]
+def record_retry() -> None:
+    NOTICES_RETRIED.inc()
 
 
-@bp.get("/metrics")
-def metrics():
-    token = current_app.config.get("METRICS_TOKEN") or ""
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given, token):
-            return Response("metrics need Authorization: Bearer <METRICS_TOKEN>\n", 401, mimetype="text/plain")
-    lines = [
-        *_gauge("wechat_bank_alerts_open", "Transaction alerts not yet in a final state.", open_counts()),
-        *_gauge("wechat_bank_alerts_finished_24h", "Transaction alerts that reached a final state in the last 24 h.",
-                finished_counts(utcnow() - FINISHED_WINDOW)),
-        "# HELP wechat_bank_alert_oldest_open_age_seconds Age of the oldest alert not yet in a final state.",
-        "# TYPE wechat_bank_alert_oldest_open_age_seconds gauge",
-        f"wechat_bank_alert_oldest_open_age_seconds {oldest_open_age_seconds():.3f}",
-    ]
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+class AlertCollector:
+    """The three gauges read from the table at each scrape (names unchanged since the first /metrics)."""
+
+    def collect(self):
+        open_now = GaugeMetricFamily("wechat_bank_alerts_open", "Transaction alerts not yet in a final state.",
+                                     labels=["state"])
+        for state, count in open_counts().items():
+            open_now.add_metric([state], count)
+        finished = GaugeMetricFamily("wechat_bank_alerts_finished_24h",
+                                     "Transaction alerts that reached a final state in the last 24 h.",
+                                     labels=["state"])
+        for state, count in finished_counts(utcnow() - FINISHED_WINDOW).items():
+            finished.add_metric([state], count)
+        oldest = GaugeMetricFamily("wechat_bank_alert_oldest_open_age_seconds",
+                                   "Age of the oldest alert not yet in a final state.", value=oldest_open_age_seconds())
+        return [open_now, finished, oldest]

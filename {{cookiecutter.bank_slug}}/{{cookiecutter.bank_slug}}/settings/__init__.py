@@ -108,10 +108,13 @@ def redis_url(env: Mapping[str, str]) -> str:
 
 
 def sms_sender(env: Mapping[str, str]) -> str:
-    """`sandbox` (the mock WeChat server's SMS inbox) or `package.module:Factory` (docs/sms.md)."""
+    """`sandbox` (the mock WeChat server's SMS inbox), `gateway`, `tencentcloud` or `package.module:Factory`
+    (docs/sms.md)."""
     value = (_get(env, "SMS_SENDER", "sandbox") or "sandbox").strip()
-    if value != "sandbox" and not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*", value):
-        raise ConfigError(f"SMS_SENDER must be sandbox or package.module:Factory, got {value!r}")
+    factory = re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*", value)
+    if value not in ("sandbox", "gateway", "tencentcloud") and not factory:
+        raise ConfigError("SMS_SENDER must be sandbox, gateway, tencentcloud or package.module:Factory, "
+                          f"got {value!r}")
     return value
 
 
@@ -260,6 +263,16 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS": _float(env, "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", 300.0),
         "REDIS_URL": redis_url(env),
         "SMS_SENDER": sms_sender(env),
+        "SMS_TIMEOUT_SECONDS": _float(env, "SMS_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        "SMS_GATEWAY_URL": str(_get(env, "SMS_GATEWAY_URL", "") or ""),
+        "SMS_GATEWAY_SECRET": str(_get(env, "SMS_GATEWAY_SECRET", "") or ""),
+        "TENCENTCLOUD_SECRET_ID": str(_get(env, "TENCENTCLOUD_SECRET_ID", "") or ""),
+        "TENCENTCLOUD_SECRET_KEY": str(_get(env, "TENCENTCLOUD_SECRET_KEY", "") or ""),
+        "TENCENTCLOUD_SMS_SDK_APP_ID": str(_get(env, "TENCENTCLOUD_SMS_SDK_APP_ID", "") or ""),
+        "TENCENTCLOUD_SMS_SIGN_NAME": str(_get(env, "TENCENTCLOUD_SMS_SIGN_NAME", "") or ""),
+        "TENCENTCLOUD_SMS_TEMPLATES": str(_get(env, "TENCENTCLOUD_SMS_TEMPLATES", "") or ""),
+        "TENCENTCLOUD_REGION": str(_get(env, "TENCENTCLOUD_REGION", "ap-guangzhou") or "ap-guangzhou"),
+        "TENCENTCLOUD_SMS_ENDPOINT": str(_get(env, "TENCENTCLOUD_SMS_ENDPOINT", "") or ""),
         "SINGLE_TRANSFER_LIMIT_FEN": single * 100,
         "DAILY_TRANSFER_LIMIT_FEN": daily * 100,
         "DAILY_TRANSFER_COUNT_LIMIT": _int(env, "DAILY_TRANSFER_COUNT_LIMIT", 10, minimum=1),
@@ -284,6 +297,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CORE_API_MAX_BODY_BYTES": _int(env, "CORE_API_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024),
         "CORE_API_TIMESTAMP_WINDOW_SECONDS": _int(env, "CORE_API_TIMESTAMP_WINDOW_SECONDS", 300, minimum=1),
         "METRICS_TOKEN": str(_get(env, "METRICS_TOKEN", "") or ""),
+        "READYZ_CACHE_SECONDS": _float(env, "READYZ_CACHE_SECONDS", 5.0, minimum=0.0),
         "ADMIN_PANEL_ENABLED": _flag(env, "ADMIN_PANEL_ENABLED", default=True),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0, minimum=0),
         "CORE_API_SECRET": _get(env, "CORE_API_SECRET", ""),

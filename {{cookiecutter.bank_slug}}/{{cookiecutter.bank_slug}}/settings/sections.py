@@ -7,8 +7,9 @@ raises ConfigError naming the variable, at start-up. Services take the section t
 a changed setting is a new `Sections` (settings.update), never an edit in place.
 """
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from . import ConfigError, retention_outlasts_alerts
@@ -218,13 +219,69 @@ class Admin:
 
 @dataclass(frozen=True, slots=True)
 class Sms:
-    """Who sends text messages: `sandbox` or `package.module:Factory` (docs/sms.md)."""
+    """Who sends text messages: `sandbox`, `gateway` (the bank's platform, signed HTTP contract),
+    `tencentcloud` (Tencent Cloud SMS) or `package.module:Factory` (docs/sms.md)."""
 
     sender: str
+    timeout_seconds: float = 5.0
+    gateway_url: str = ""
+    gateway_secret: str = field(default="", repr=False)
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = field(default="", repr=False)
+    tencent_sdk_app_id: str = ""
+    tencent_sign_name: str = ""
+    tencent_templates: tuple[tuple[str, str], ...] = ()
+    tencent_region: str = "ap-guangzhou"
+    tencent_endpoint: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Sms":
-        return cls(_str(config, "SMS_SENDER", "sandbox") or "sandbox")
+        sender = _str(config, "SMS_SENDER", "sandbox") or "sandbox"
+        sms = cls(sender, _float(config, "SMS_TIMEOUT_SECONDS", minimum=0.1) if "SMS_TIMEOUT_SECONDS" in config
+                  else 5.0,
+                  _str(config, "SMS_GATEWAY_URL", "").strip().rstrip("/"), _str(config, "SMS_GATEWAY_SECRET", ""),
+                  _str(config, "TENCENTCLOUD_SECRET_ID", "").strip(), _str(config, "TENCENTCLOUD_SECRET_KEY", ""),
+                  _str(config, "TENCENTCLOUD_SMS_SDK_APP_ID", "").strip(),
+                  _str(config, "TENCENTCLOUD_SMS_SIGN_NAME", "").strip(),
+                  _templates(_str(config, "TENCENTCLOUD_SMS_TEMPLATES", "")),
+                  _str(config, "TENCENTCLOUD_REGION", "ap-guangzhou").strip() or "ap-guangzhou",
+                  _str(config, "TENCENTCLOUD_SMS_ENDPOINT", "").strip())
+        sms.check()
+        return sms
+
+    def check(self) -> None:
+        """The chosen backend has what it needs to send; ConfigError saying what to set otherwise."""
+        if self.sender == "gateway":
+            if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", self.gateway_url):
+                raise ConfigError("SMS_SENDER=gateway needs SMS_GATEWAY_URL, the http(s) base URL of the bank's "
+                                  "SMS platform / 请设置 SMS_GATEWAY_URL (docs/sms.md)")
+            if len(self.gateway_secret) < 16:
+                raise ConfigError("SMS_SENDER=gateway needs SMS_GATEWAY_SECRET (16+ characters, shared with the "
+                                  "SMS platform) / 请设置 SMS_GATEWAY_SECRET (docs/sms.md)")
+        elif self.sender == "tencentcloud":
+            missing = [name for name, value in (
+                ("TENCENTCLOUD_SECRET_ID", self.tencent_secret_id),
+                ("TENCENTCLOUD_SECRET_KEY", self.tencent_secret_key),
+                ("TENCENTCLOUD_SMS_SDK_APP_ID", self.tencent_sdk_app_id),
+                ("TENCENTCLOUD_SMS_SIGN_NAME", self.tencent_sign_name)) if not value]
+            templates = dict(self.tencent_templates)
+            missing += [f"TENCENTCLOUD_SMS_TEMPLATES ({kind}=<template id>)" for kind in ("otp", "alert")
+                        if kind not in templates]
+            if missing:
+                raise ConfigError(f"SMS_SENDER=tencentcloud needs {', '.join(missing)} / 请设置 "
+                                  f"{', '.join(missing)} (docs/sms.md)")
+
+
+def _templates(raw: str) -> tuple[tuple[str, str], ...]:
+    """TENCENTCLOUD_SMS_TEMPLATES: kind=template id pairs, e.g. otp=1234567,alert=1234568."""
+    pairs = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        kind, _, template_id = part.partition("=")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", kind.strip()) or not re.fullmatch(r"\d{1,20}", template_id.strip()):
+            raise ConfigError("TENCENTCLOUD_SMS_TEMPLATES must be kind=template id pairs separated by commas, "
+                              "e.g. otp=1234567,alert=1234568")
+        pairs.append((kind.strip(), template_id.strip()))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +337,11 @@ def build(config: Mapping) -> Sections:
     sections = Sections(Brand.from_config(config), WeChat.from_config(config), Core.from_config(config),
                         Transfers.from_config(config), Alerts.from_config(config), Admin.from_config(config),
                         Sms.from_config(config), Web.from_config(config), Security.from_config(config))
+    if not sections.wechat.sandbox and sections.sms.sender == "sandbox":
+        raise ConfigError("production (WECHAT_SANDBOX=0) needs a real SMS sender: set SMS_SENDER=gateway with "
+                          "SMS_GATEWAY_URL and SMS_GATEWAY_SECRET, or SMS_SENDER=tencentcloud with the "
+                          "TENCENTCLOUD_* settings, or SMS_SENDER=package.module:Factory (docs/sms.md) / "
+                          "生产模式须配置短信通道 SMS_SENDER")
     if not retention_outlasts_alerts(sections.alerts.retention_days, sections.alerts.max_age_minutes):
         raise ConfigError("ALERT_RETENTION_DAYS must be longer than ALERT_MAX_AGE_MINUTES / "
                           "提醒保留天数须长于提醒有效期")

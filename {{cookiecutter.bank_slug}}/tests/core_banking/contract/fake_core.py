@@ -50,6 +50,9 @@ class FakeCore:
             raise AccountNotFound()
         return self.accounts[account_id]
 
+    def ping(self) -> None:
+        self._enter("ping")
+
     def find_account_by_card(self, card_number: str) -> Account | None:
         self._enter("find_account_by_card")
         return next((a for a in self.accounts.values() if a.card_number == card_number), None)

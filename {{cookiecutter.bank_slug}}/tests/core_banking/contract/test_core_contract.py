@@ -43,6 +43,12 @@ def test_is_a_core_banking(core):
     assert isinstance(core, CoreBanking)
 
 
+def test_ping_answers_and_changes_nothing(core, demo):
+    before = snapshot(core, demo)
+    assert core.ping() is None
+    assert snapshot(core, demo) == before
+
+
 # --- accounts and identity ---------------------------------------------------------------------
 
 def test_finds_an_account_by_its_card(core, demo):

@@ -392,3 +392,17 @@ def test_configuration_errors_name_the_variable_not_the_value():
     with pytest.raises(ValueError, match="CORE_API_SECRET"):
         HttpCoreBanking("https://core.bank.internal", "")
     assert SECRET not in repr(HttpCoreBanking("https://core.bank.internal", SECRET))
+
+
+def test_ping_is_one_signed_call_and_a_failing_core_is_unavailable(adapter, fake):
+    adapter.ping()
+    assert fake.calls == ["ping"]
+    fake.fail_with = CoreUnavailable()
+    with pytest.raises(CoreUnavailable):
+        adapter.ping()
+    assert fake.calls == ["ping", "ping"]  # not retried
+
+
+def test_ping_with_the_wrong_secret_is_unavailable(base_url):
+    with pytest.raises(CoreUnavailable):
+        make_adapter(base_url, secret="another-secret-0123456789").ping()

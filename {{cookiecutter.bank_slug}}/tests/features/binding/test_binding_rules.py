@@ -33,7 +33,7 @@ from {{ cookiecutter.bank_slug }}.shared.identity import (
     normalise_id_number,
     normalise_mobile,
 )
-from {{ cookiecutter.bank_slug }}.sms import OUTBOX, SmsError, get_sms_sender
+from {{ cookiecutter.bank_slug }}.sms import OUTBOX, SandboxSmsSender, SmsError, get_sms_sender
 
 from ...binding_support import LI, ZHANG, age_attempts, code_in, seed_demo
 from ...conftest import make_config
@@ -325,7 +325,12 @@ def test_sms_sender_setting_is_checked_at_start_up(value):
         load_config(make_config("sqlite://", SMS_SENDER=value))
 
 
-def test_sandbox_sender_refuses_outside_sandbox_mode(make_app):
-    app = make_app(WECHAT_SANDBOX="0")
-    with app.app_context(), pytest.raises(SmsError):
-        get_sms_sender().send("13800138001", "x")
+def test_production_without_a_real_sms_sender_does_not_start(make_app):
+    with pytest.raises(ConfigError, match="SMS_SENDER=gateway") as refused:
+        make_app(WECHAT_SANDBOX="0")
+    assert "SMS_GATEWAY_URL" in str(refused.value) and "docs/sms.md" in str(refused.value)
+
+
+def test_sandbox_sender_refuses_outside_sandbox_mode():
+    with pytest.raises(SmsError):
+        SandboxSmsSender({"WECHAT_SANDBOX": False}).send("13800138001", "x")

@@ -123,6 +123,11 @@ class HttpCoreBanking:
         data = self._call("transfer", body=to_json(request), headers={IDEMPOTENCY_HEADER: key}, retry=True)
         return self._decode(TransferResult, data, "transfer")
 
+    def ping(self) -> None:
+        data = self._call("ping")  # not retried: readiness wants the truth of one call
+        if not isinstance(data, dict) or data.get("status") != "ok":
+            raise self._malformed("ping", "status must be ok")
+
     # --- HTTP ----------------------------------------------------------------------------------
 
     def _call(self, operation: str, *, account_id: str | None = None, query: str = "", body: dict | None = None,

@@ -218,3 +218,37 @@ def recent_transactions(account_id: str) -> Response:
 def transfer() -> tuple[Response, int]:
     result = _core().transfer(_transfer_request())
     return jsonify(to_json(result)), 200 if result.replayed else 201
+
+
+@bp.get("/health")
+def ping() -> Response:
+    _core().ping()
+    return jsonify(status="ok")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m <package>.core_banking.http.server --database-url URL`: the reference server around the
+    built-in ledger of that database (a stand-in core for demos and the production-stack test). The secret is
+    read from CORE_API_SECRET, never from the command line."""
+    import argparse
+    import os
+
+    from sqlalchemy import create_engine
+    from werkzeug.serving import run_simple
+
+    from ..ledger.core import LedgerCore
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8020)
+    parser.add_argument("--database-url", required=True, help="the database whose ledger tables play the core")
+    args = parser.parse_args(argv)
+    secret = os.environ.get("CORE_API_SECRET", "")
+    if len(secret) < 16:
+        parser.error("set CORE_API_SECRET (16+ characters, the same as the service's)")
+    core = LedgerCore(create_engine(args.database_url, pool_pre_ping=True))
+    run_simple(args.host, args.port, create_core_server(core, secret), threaded=True)
+
+
+if __name__ == "__main__":
+    main()

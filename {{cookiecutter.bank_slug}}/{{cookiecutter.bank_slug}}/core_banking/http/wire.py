@@ -64,6 +64,7 @@ OPERATIONS = {
     "balance": Operation("GET", "/accounts/{account_id}/balance"),
     "recent_transactions": Operation("GET", "/accounts/{account_id}/transactions"),
     "transfer": Operation("POST", "/transfers"),
+    "ping": Operation("GET", "/health"),
 }
 
 

@@ -168,6 +168,9 @@ class LedgerCore:
 
     # --- transfers ---------------------------------------------------------------------------
 
+    def ping(self) -> None:
+        self._read(lambda connection: connection.execute(select(1)).scalar_one())
+
     def transfer(self, request: TransferRequest) -> TransferResult:
         amount_fen = _checked_amount(request.amount_fen)
         key = _checked_key(request.idempotency_key)

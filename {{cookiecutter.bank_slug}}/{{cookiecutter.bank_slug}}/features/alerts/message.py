@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from ...shared.i18n import _, _l
 from ...shared.money import yuan_text
+from ...sms import ALERT_TEMPLATE, SmsText
 
 # What the transaction was, by kind; "other" (and unknown kinds) go by the sign. Lazy: in DEFAULT_LOCALE for
 # messages the dispatcher sends, in the page's language on the H5 pages.
@@ -81,7 +82,9 @@ def sms_text(view: AlertView, *, bank_short_name: str, timezone: str) -> str:
     when = local(view.occurred_at, timezone)
     balance = (_("，余额%(amount)s元", amount=yuan(view.balance_after_fen))
                if view.balance_after_fen is not None else "")
-    return _("【%(bank)s】您尾号%(tail)s的账户%(month)s月%(day)s日%(time)s%(kind)s%(amount)s元%(balance)s。",
-             bank=bank_short_name, tail=card_tail(view.card_mask), month=when.month, day=when.day,
-             time=f"{when:%H:%M}", kind=kind_label(view.kind, view.amount_fen), amount=yuan(view.amount_fen),
-             balance=balance)
+    tail, kind, amount = card_tail(view.card_mask), kind_label(view.kind, view.amount_fen), yuan(view.amount_fen)
+    text = _("【%(bank)s】您尾号%(tail)s的账户%(month)s月%(day)s日%(time)s%(kind)s%(amount)s元%(balance)s。",
+             bank=bank_short_name, tail=tail, month=when.month, day=when.day, time=f"{when:%H:%M}", kind=kind,
+             amount=amount, balance=balance)
+    balance_yuan = yuan(view.balance_after_fen) if view.balance_after_fen is not None else ""
+    return SmsText(text, ALERT_TEMPLATE, (tail, f"{when.month}月{when.day}日{when:%H:%M}", kind, amount, balance_yuan))

@@ -39,7 +39,7 @@ from ...shared.errors import DomainError
 from ...shared.i18n import _, _l
 from ...shared.masking import mask_card, mask_openid, mask_phone
 from ...shared.timeutil import utcnow
-from ...sms import SmsError, get_sms_sender
+from ...sms import OTP_TEMPLATE, SmsError, SmsText, get_sms_sender
 from ...web import attempts
 from .models import BindingChallenge, CardBinding
 
@@ -205,8 +205,9 @@ def _set_code(challenge: BindingChallenge, code: str) -> None:
 
 def _send_code(challenge: BindingChallenge, code: str, brand: Brand | None) -> None:
     brand = brand or settings.of().brand  # the SMS signature: the bank's short name
-    text = SMS_TEXT.format(bank=brand.short_name, tail=challenge.card_mask[-4:], code=code,
-                           minutes=int(CODE_LIFETIME.total_seconds() // 60))
+    tail, minutes = challenge.card_mask[-4:], int(CODE_LIFETIME.total_seconds() // 60)
+    text = SmsText(SMS_TEXT.format(bank=brand.short_name, tail=tail, code=code, minutes=minutes),
+                   OTP_TEMPLATE, (tail, code, minutes))
     try:
         get_sms_sender().send(challenge.phone, text)
     except SmsError as exc:

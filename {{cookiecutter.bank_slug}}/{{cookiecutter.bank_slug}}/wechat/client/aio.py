@@ -26,7 +26,7 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from .base import TOKEN_ERRCODES
+from .base import TOKEN_ERRCODES, count_errcode
 
 TEMPLATE_SEND_PATH = "message/template/send"
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -69,6 +69,7 @@ def json_answer(data: bytes) -> ApiAnswer:
         return ApiAnswer(TRANSPORT, error="WeChat API answered something other than JSON")
     if not isinstance(result, dict):
         return ApiAnswer()
+    count_errcode(result.get("errcode", 0))
     return ApiAnswer(errcode=result.get("errcode", 0), errmsg=result.get("errmsg", ""), data=result)
 
 

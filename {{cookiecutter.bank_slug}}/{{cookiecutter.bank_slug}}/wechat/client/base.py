@@ -10,6 +10,8 @@ WECHAT_SANDBOX_API_URL (tests/test_wechat_client_base.py keeps it that way).
 
 from collections.abc import Mapping
 
+from prometheus_client import Counter
+
 API = "api"
 OPEN = "open"
 REAL_HOSTS = {API: "https://api.weixin.qq.com", OPEN: "https://open.weixin.qq.com"}
@@ -41,3 +43,17 @@ def base_url(config, host: str = API) -> str:
 def api_base_url(config) -> str:
     """The base of the official-account API (…/cgi-bin/), as wechatpy and the async client want it."""
     return base_url(config, API) + "/cgi-bin/"
+
+
+API_ERRORS = Counter("wechat_bank_wechat_api_errors_total", "WeChat API answers with a non-zero errcode, by errcode.",
+                     ["errcode"])
+
+
+def count_errcode(errcode) -> None:
+    """Count one WeChat API answer whose errcode is not 0 (for /metrics)."""
+    try:
+        code = int(errcode)
+    except (TypeError, ValueError):
+        return
+    if code:
+        API_ERRORS.labels(errcode=str(code)).inc()

@@ -19,7 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 from ... import settings
 from ...settings.sections import WeChat
 from ..token_store import AccessTokenStore, FetchedToken, TokenStoreError, mask_token, token_store
-from .base import TOKEN_ERRCODES, api_base_url
+from .base import TOKEN_ERRCODES, api_base_url, count_errcode
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class SharedTokenWeChatClient(WeChatClient):
     def _handle_result(self, res, method=None, url=None, result_processor=None, **kwargs):
         result = res if isinstance(res, dict) else self._decode_result(res)
         errcode = _errcode(result)
+        count_errcode(errcode)
         if errcode not in TOKEN_ERRCODES:
             return super()._handle_result(res, method, url, result_processor, **kwargs)
         retries = getattr(self._token_retries, "count", 0)

@@ -1,6 +1,9 @@
 """The SMS port (`SmsSender`): how one-time codes reach a customer's phone.
 
 SMS_SENDER chooses the adapter:
+- `gateway`: the bank's own SMS platform behind the signed HTTP contract in gateway/sms_gateway.openapi.yaml
+  (SMS_GATEWAY_URL, SMS_GATEWAY_SECRET; gateway/client.py; reference server gateway/server.py);
+- `tencentcloud`: Tencent Cloud SMS (SendSms, signature v3 TC3-HMAC-SHA256; tencentcloud.py);
 - `sandbox` (default): posts each message to the mock WeChat server (`POST /_mock/sms` at
   WECHAT_SANDBOX_API_URL), where the simulator shows it as a 短信 card; when the mock is unreachable
   the message stays in this process's `OUTBOX`, which tests read. Outside sandbox mode it refuses.
@@ -23,15 +26,18 @@ from typing import Protocol, runtime_checkable
 import requests
 from flask import current_app
 
-from . import settings
-from .settings.sections import Sms
-from .shared.masking import mask_phone
-from .shared.timeutil import utcnow
-from .wechat.client.base import sandbox_url
+from .. import settings
+from ..settings.sections import Sms
+from ..shared.masking import mask_phone
+from ..shared.timeutil import utcnow
+from ..wechat.client.base import sandbox_url
 
 log = logging.getLogger(__name__)
 
 SANDBOX = "sandbox"
+GATEWAY = "gateway"
+TENCENTCLOUD = "tencentcloud"
+BUILT_IN = (SANDBOX, GATEWAY, TENCENTCLOUD)
 MOCK_SMS_PATH = "/_mock/sms"
 MOCK_TOKEN_HEADER = "X-Mock-Token"  # the mock's control endpoints want it (sandbox/mock_api/guard.py)
 
@@ -46,6 +52,25 @@ TIMEOUT_SECONDS = 3
 
 class SmsError(Exception):
     """A message could not be sent."""
+
+
+class SmsText(str):
+    """The text of one message, with the template it was made from and the template's parameters in order:
+    what a template-based provider (Tencent Cloud, the gateway's `template`/`params`) sends instead of the
+    text. Adapters that send free text use it as the str it is."""
+
+    template: str | None
+    params: tuple[str, ...]
+
+    def __new__(cls, text: str, template: str | None = None, params: tuple = ()) -> "SmsText":
+        value = super().__new__(cls, text)
+        value.template = template
+        value.params = tuple(str(param) for param in params)
+        return value
+
+
+OTP_TEMPLATE = "otp"  # params: card tail, code, minutes
+ALERT_TEMPLATE = "alert"  # params: card tail, local time (11月23日14:30), kind, amount (yuan), balance (yuan or "")
 
 
 @runtime_checkable
@@ -114,11 +139,19 @@ class SandboxSmsSender:
 
 
 def load_sender(sms: Sms, config) -> SmsSender:
-    """The adapter the Sms section names (`sandbox` or `package.module:Factory`); a factory gets the app's
-    flat config (docs/sms.md), the sandbox sender reads it at each send."""
+    """The adapter the Sms section names (`sandbox`, `gateway`, `tencentcloud` or `package.module:Factory`);
+    a factory gets the app's flat config (docs/sms.md), the sandbox sender reads it at each send."""
     name = sms.sender or SANDBOX
     if name == SANDBOX:
         return SandboxSmsSender(config)
+    if name == GATEWAY:
+        from .gateway.client import GatewaySmsSender
+
+        return GatewaySmsSender(sms.gateway_url, sms.gateway_secret, timeout=sms.timeout_seconds)
+    if name == TENCENTCLOUD:
+        from .tencentcloud import TencentCloudSmsSender
+
+        return TencentCloudSmsSender.from_section(sms)
     module_name, _, attribute = name.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), attribute)
