@@ -15,6 +15,20 @@ accesslog = "-"
 # log (and every line still passes the masking record factory of shared/logs.py).
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 
+# Each instance its own pid file and control socket, named after its port: two instances on one host (the
+# systemd template unit, one per port) never replace each other's. GUNICORN_RUN_DIR is the directory for
+# them (systemd's RuntimeDirectory, /run/<slug>); without it there is no pid file and no control socket at
+# all, rather than gunicorn's default socket path that every instance of the user would share.
+_port = bind.rsplit(":", 1)[-1].replace("/", "_")
+_run_dir = os.environ.get("GUNICORN_RUN_DIR", "")
+if _run_dir:
+    pidfile = os.path.join(_run_dir, f"web-{_port}.pid")
+    control_socket = os.path.join(_run_dir, f"web-{_port}.ctl")
+else:
+    control_socket_disable = True
+# Request bodies are read by nginx in full before gunicorn sees them (deploy/nginx.conf.example): gunicorn
+# has no body-read timeout of its own, so it must not face clients directly.
+
 
 def child_exit(server, worker):
     """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, ops/metrics.py): forget a dead worker's live values."""

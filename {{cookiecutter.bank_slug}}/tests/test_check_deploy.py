@@ -34,13 +34,19 @@ def test_a_production_configuration_passes_with_advice_only(make_app):
 @pytest.mark.parametrize("override,setting", [
     ({"SECRET_KEY": "short"}, "SECRET_KEY"),
     ({"PUBLIC_DOMAIN": "wx.qingshan-bank.example.cn"}, "PUBLIC_DOMAIN"),
-    ({"SMS_SENDER": "sandbox"}, "SMS_SENDER"),
     ({"WECHAT_APP_SECRET": ""}, "WECHAT_APP_SECRET"),
 ])
 def test_each_demo_value_alone_blocks(make_app, override, setting):
     result = run(make_app(**{**PRODUCTION, **override}))
     assert result.exit_code == 1
     assert f"MUST FIX  {setting}:" in result.output
+
+
+def test_the_sandbox_sms_sender_in_production_stops_start_up_before_any_check(make_app):
+    from {{ cookiecutter.bank_slug }}.settings import ConfigError
+
+    with pytest.raises(ConfigError, match="SMS_SENDER"):
+        make_app(**{**PRODUCTION, "SMS_SENDER": "sandbox"})
 
 
 def test_demo_customers_in_the_database_block(app, make_app):

@@ -14,11 +14,15 @@ def _nginx() -> str:
     return (DEPLOY / "nginx.conf.example").read_text(encoding="utf-8")
 
 
-def test_nginx_proxies_to_where_gunicorn_listens_by_default():
+def test_nginx_proxies_to_the_upstream_of_gunicorn_instances_including_the_default_bind():
     gunicorn = (DEPLOY / "gunicorn.conf.py").read_text(encoding="utf-8")
     bind = re.search(r'GUNICORN_BIND", "([^"]+)"', gunicorn).group(1)
-    targets = set(re.findall(r"proxy_pass http://([^;]+);", _nginx()))
-    assert targets == {bind}
+    nginx = _nginx()
+    targets = set(re.findall(r"proxy_pass http://([^;]+);", nginx))
+    assert len(targets) == 1
+    upstream = re.search(r"upstream " + re.escape(targets.pop()) + r" \{(.*?)\}", nginx, re.S).group(1)
+    servers = re.findall(r"server (\S+?)[ ;]", upstream)
+    assert bind in servers and len(servers) >= 2
 
 
 def test_nginx_forwards_the_client_address_and_scheme_for_trusted_proxies():
@@ -38,3 +42,32 @@ def test_nginx_serves_the_public_domain_and_keeps_admin_internal():
     assert f"server_name {domain};" in nginx
     admin = re.search(r"location /admin \{(.*?)\}", nginx, re.S).group(1)
     assert "deny all;" in admin
+
+
+def _gunicorn_settings(**env) -> dict:
+    import os
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    for name in ("GUNICORN_RUN_DIR", "GUNICORN_BIND"):
+        if name not in env:
+            os.environ.pop(name, None)
+    try:
+        namespace: dict = {}
+        exec((DEPLOY / "gunicorn.conf.py").read_text(encoding="utf-8"), namespace)
+        return namespace
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_two_gunicorn_instances_get_their_own_pid_file_and_control_socket():
+    first = _gunicorn_settings(GUNICORN_BIND="127.0.0.1:8000", GUNICORN_RUN_DIR="/run/bank")
+    second = _gunicorn_settings(GUNICORN_BIND="127.0.0.1:8001", GUNICORN_RUN_DIR="/run/bank")
+    assert first["control_socket"] != second["control_socket"] and first["pidfile"] != second["pidfile"]
+    assert all(path.startswith("/run/bank/") for path in (first["control_socket"], second["pidfile"]))
+
+
+def test_without_a_run_directory_there_is_no_shared_default_control_socket():
+    settings = _gunicorn_settings(GUNICORN_BIND="127.0.0.1:8000")
+    assert settings.get("control_socket_disable") is True and "control_socket" not in settings

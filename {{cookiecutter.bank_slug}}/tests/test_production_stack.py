@@ -30,6 +30,7 @@ from {{ cookiecutter.bank_slug }} import create_app
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event_message
 from {{ cookiecutter.bank_slug }}.shared import demo_data
+from {{ cookiecutter.bank_slug }}.sms import MOCK_TOKEN_HEADER, mock_control_token
 from {{ cookiecutter.bank_slug }}.sms.gateway.wire import signed_headers
 
 from .binding_support import LI, ZHANG, code_in
@@ -209,8 +210,12 @@ def transfer(customer: Customer, binding_id: str, amount: str) -> str:
     return key
 
 
+MOCK_HEADERS: dict = {}  # the mock's X-Mock-Token (sandbox/mock_api/guard.py), set by the test
+
+
 def template_messages(mock: str) -> list[dict]:
-    response = requests.get(f"{mock}/_mock/records", params={"kind": "template", "openid": OPENID}, timeout=5)
+    response = requests.get(f"{mock}/_mock/records", params={"kind": "template", "openid": OPENID}, timeout=5,
+                            headers=MOCK_HEADERS)
     return response.json()["records"]
 
 
@@ -262,6 +267,7 @@ def test_the_production_stack_serves_a_customer_and_survives_a_dead_instance(sta
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    MOCK_HEADERS[MOCK_TOKEN_HEADER] = mock_control_token(config["SECRET_KEY"])
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
     env = {**os.environ, **{k: str(v) for k, v in config.items()}, "PYTHONPATH": str(PROJECT),
@@ -301,7 +307,8 @@ def test_the_production_stack_serves_a_customer_and_survives_a_dead_instance(sta
         for name in ("web1", "web2"):
             _wait_for(f"http://127.0.0.1:{ports[name]}/healthz", stack.processes[name], stack.log(name))
         _wait_for(f"{base}/healthz", nginx, tmp_path / "nginx-error.log", verify=str(tmp_path / "cert.pem"))
-        added = requests.post(f"{mock}/_mock/users", json={"openid": OPENID, "nickname": "栈测"}, timeout=5)
+        added = requests.post(f"{mock}/_mock/users", json={"openid": OPENID, "nickname": "栈测"}, timeout=5,
+                              headers=MOCK_HEADERS)
         assert added.status_code in (200, 201), added.text
 
         ca = str(tmp_path / "cert.pem")

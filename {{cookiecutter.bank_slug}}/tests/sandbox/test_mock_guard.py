@@ -6,6 +6,7 @@ import pytest
 from {{ cookiecutter.bank_slug }}.sandbox.mock_api.settings import MockSettings
 from {{ cookiecutter.bank_slug }}.sms import MOCK_TOKEN_HEADER, mock_control_token
 
+from ..helpers import PRODUCTION_SMS
 from .mock_calls import FOLLOWER
 
 CONTROL_POSTS = [("post", "/_mock/users", {"nickname": "x"}), ("post", "/_mock/reset", None),
@@ -71,7 +72,7 @@ def test_the_service_and_a_mock_of_the_same_configuration_agree_on_the_token(app
 
 
 def test_sandbox_mock_refuses_a_live_configuration(make_app):
-    live = make_app(WECHAT_SANDBOX="0", WECHAT_APP_SECRET="a-real-looking-secret")
+    live = make_app(WECHAT_SANDBOX="0", WECHAT_APP_SECRET="a-real-looking-secret", **PRODUCTION_SMS)
     with live.app_context():  # as `flask sandbox mock` runs it
         result = live.test_cli_runner().invoke(args=["sandbox", "mock", "--port", "52517"])
     assert result.exit_code != 0
