@@ -19,6 +19,9 @@ from ..shared.timeutil import utcnow
 from .models import InboundMessage
 
 POLL_SECONDS = 0.05
+# A claim still "processing" after this long belongs to a handler that died (its worker was killed, or it
+# failed without recording it): the next retry may take the message over instead of waiting for nothing.
+STUCK_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,29 @@ def claim(key: str, message: BaseMessage) -> Claim:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        taken = _take_over_stuck(key)
+        if taken is not None:
+            return Claim(taken, "processing", None)
         existing = _lookup(key)
         return Claim(None, existing[0], existing[1]) if existing else Claim(None, "processing", None)
     return Claim(row.id, "processing", None)
+
+
+def _take_over_stuck(key: str) -> int | None:
+    """The row id of `key` when it was stuck in "processing" and this request now owns it, else None. One
+    conditional UPDATE: of several retries racing for a stuck row, one wins."""
+    stale = utcnow() - STUCK_AFTER
+    row_id = db.session.execute(select(InboundMessage.id).where(InboundMessage.dedup_key == key)).scalar()
+    if row_id is None:
+        db.session.rollback()
+        return None
+    result = db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == row_id, InboundMessage.status == "processing",
+               InboundMessage.received_at < stale)
+        .values(received_at=utcnow()))
+    db.session.commit()
+    return row_id if result.rowcount == 1 else None
 
 
 def _lookup(key: str):
@@ -74,6 +97,7 @@ def wait_for_reply(key: str, claim_seen: Claim, deadline: float) -> str | None:
 
 
 def finish(row_id: int, status: str, reply_xml: str | None) -> None:
+    db.session.rollback()  # whatever the handler left half done (a failed statement) does not block this
     db.session.execute(
         update(InboundMessage)
         .where(InboundMessage.id == row_id)
@@ -83,12 +107,10 @@ def finish(row_id: int, status: str, reply_xml: str | None) -> None:
 
 
 def prune(older_than: timedelta) -> int:
-    """Delete finished inbound records older than `older_than`; WeChat retries only within ~15 s."""
+    """Delete inbound records older than `older_than` (WeChat retries only within ~15 s), finished ones and
+    claims stuck in "processing" alike (their handler is long gone)."""
     result = db.session.execute(
-        delete(InboundMessage).where(
-            InboundMessage.received_at < utcnow() - older_than,
-            InboundMessage.status != "processing",
-        )
+        delete(InboundMessage).where(InboundMessage.received_at < utcnow() - max(older_than, STUCK_AFTER))
     )
     db.session.commit()
     return result.rowcount or 0

@@ -1,6 +1,7 @@
 """Parsing a pushed message safely: size limit, no DTDs or entities, required fields present."""
 
 import hashlib
+import json
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -66,14 +67,20 @@ def parse(xml: str) -> BaseMessage:
 
 
 def dedup_key(message: BaseMessage) -> str:
-    """WeChat's own rule: MsgId for messages; FromUserName + CreateTime for events.
+    """The key WeChat's retries of one push share, and nothing else does.
 
-    Event and EventKey are added so that two distinct events of one user in the same second
-    (subscribe and SCAN, say) stay distinct; WeChat's retries repeat all of them.
+    Messages: the sender and MsgId (a MsgId is unique per account only as WeChat assigns it; a push from
+    user B carrying user A's MsgId is another message, not A's retry). Events and anything without a MsgId:
+    the sender, CreateTime and every other field of the push, so two different events of one user in the
+    same second (subscribe then SCAN, two LOCATION reports) stay apart while WeChat's retries, which repeat
+    the push field for field, collapse.
     """
+    raw = message._data  # wechatpy keeps the parsed fields
     msg_id = getattr(message, "id", None)
     if message.type != "event" and msg_id:
-        return f"msg:{msg_id}"
-    raw = message._data  # wechatpy keeps the parsed fields
-    parts = [message.source or "", str(raw.get("CreateTime") or ""), raw.get("Event") or "", raw.get("EventKey") or ""]
-    return "evt:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:64]
+        parts = ["msg", message.source or "", str(msg_id)]
+    else:
+        fields = {str(k): v for k, v in raw.items() if isinstance(v, str) or v is None}
+        parts = ["evt", message.source or "", str(raw.get("CreateTime") or ""),
+                 json.dumps(fields, ensure_ascii=False, sort_keys=True)]
+    return parts[0] + ":" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:64]

@@ -79,6 +79,7 @@ class MessageProcessor:
                 reply_xml, status = (render_reply(reply) if reply else ""), "replied"
             except Exception:
                 log.exception("handler failed for a %s message", message.type)
+                db.session.rollback()  # a database error leaves the session unusable until rolled back
                 text = ERROR_TEXT.format(hotline=self.app.config["SERVICE_HOTLINE"])
                 reply_xml, status = TextReply(message=message, content=text).render(), "failed"
             with ticket.lock:
