@@ -18,7 +18,11 @@ from .settings import MockSettings
 
 RECORD_KINDS = ("token", "template", "custom", "mass_send", "mass_preview", "menu_create", "menu_delete", "sms")
 OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-CUSTOMER_SERVICE_WINDOW = 48 * 3600  # seconds after the user's last interaction a 客服消息 is accepted
+# WeChat's customer-service windows (客服消息下发额度, since 2023-06-12): seconds and messages
+CUSTOMER_SERVICE_WINDOW = 48 * 3600  # after the user's own message ...
+MESSAGE_QUOTA = 5  # ... up to 5 客服消息
+EVENT_WINDOW = 60  # after a menu click, a follow or a QR scan ...
+EVENT_QUOTA = 3  # ... up to 3
 BEIJING_OFFSET_SECONDS = 8 * 3600  # WeChat's daily quotas reset at midnight Beijing time
 
 
@@ -35,7 +39,10 @@ class MockUser:
     subscribe_time: int | None = None
     language: str = "zh_CN"
     tags: list[int] = field(default_factory=list)  # user tag ids (用户标签), for mass sends by tag
-    last_interaction: int | None = None  # epoch seconds of the last message/click/follow relayed; None: unknown
+    last_interaction: int | None = None  # epoch seconds of the last message the mock relayed; None: unknown
+    message_used: int = 0  # customer-service messages sent in that 48-hour window
+    last_event: int | None = None  # epoch seconds of the last menu click, follow or scan relayed
+    event_used: int = 0  # customer-service messages sent in that 1-minute window
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -151,16 +158,46 @@ class MockState:
                 user.subscribe_time = int(self.clock()) if subscribed else None
             return user
 
-    def touch(self, openid: str) -> None:
-        """The user interacted (a message, a menu click, a follow): the 48-hour customer-service window opens."""
+    def touch(self, openid: str, kind: str = "message") -> None:
+        """The mock pushed the user's message (a 48-hour window, 5 messages) or a menu click, follow or scan
+        (`kind="event"`: 1 minute, 3 messages) to the service: that window opens with a fresh count."""
         with self.lock:
             user = self.users.get(openid)
-            if user is not None:
-                user.last_interaction = int(self.clock())
+            if user is None:
+                return
+            if kind == "message":
+                user.last_interaction, user.message_used = int(self.clock()), 0
+            else:
+                user.last_event, user.event_used = int(self.clock()), 0
+
+    def _windows(self, user: MockUser) -> tuple[bool, bool]:
+        now = self.clock()
+        message = user.last_interaction is not None and now - user.last_interaction <= CUSTOMER_SERVICE_WINDOW
+        event = user.last_event is not None and now - user.last_event <= EVENT_WINDOW
+        return message, event
+
+    def use_window(self, user: MockUser) -> None:
+        """Raise 45015 outside every window, 45047 when the open ones have no messages left; else count
+        the message (against the event window while it has room, it expires first). A user the mock never
+        relayed anything for is not checked (it cannot know their windows)."""
+        with self.lock:
+            if user.last_interaction is None and user.last_event is None:
+                return
+            message, event = self._windows(user)
+            if not (message or event):
+                raise WeChatError(45015)
+            if event and user.event_used < EVENT_QUOTA:
+                user.event_used += 1
+            elif message and user.message_used < MESSAGE_QUOTA:
+                user.message_used += 1
+            else:
+                raise WeChatError(45047)
 
     def window_closed(self, user: MockUser) -> bool:
-        """True when the mock knows the user's last interaction and it is more than 48 hours ago (45015)."""
-        return user.last_interaction is not None and self.clock() - user.last_interaction > CUSTOMER_SERVICE_WINDOW
+        """True when the mock knows the user's windows and none is open (45015)."""
+        if user.last_interaction is None and user.last_event is None:
+            return False
+        return not any(self._windows(user))
 
     def follower(self, openid) -> MockUser:
         """The user a message goes to: 40003 when unknown, 43004 when not following."""

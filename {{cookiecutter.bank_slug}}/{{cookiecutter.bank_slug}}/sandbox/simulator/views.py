@@ -33,7 +33,8 @@ MAX_TEXT_BYTES = 2048
 MAX_KEY_BYTES = 128
 MAX_URL_BYTES = 1024
 ACTIONS = ("text", "subscribe", "unsubscribe", "click", "view")
-WINDOW_OPENING = ("text", "subscribe", "click")  # what opens WeChat's 48-hour customer-service window
+# what opens a customer-service window: a message (48 h, 5 messages), a click or a follow (1 minute, 3)
+WINDOW_OPENING = {"text": "message", "subscribe": "event", "click": "event"}
 
 
 class SimulatorError(Exception):
@@ -132,7 +133,7 @@ def send():
     if action in ("subscribe", "unsubscribe"):
         user = state.set_subscribed(user.openid, action == "subscribe")
     if action in WINDOW_OPENING:
-        state.touch(user.openid)
+        state.touch(user.openid, WINDOW_OPENING[action])
     try:
         relayed = relay(state.settings.service_url, state.settings.pusher(), xml)
     except RelayError as exc:

@@ -1,0 +1,33 @@
+"""wechat_interaction: the customer-service windows' counts and the 1-minute event window
+
+Revision ID: 0014
+Revises: 0012
+Create Date: 2026-12-03
+
+WeChat's rules since 2023-06-12 (wechat/window.py): a user's message opens 48 hours with 5 customer-service
+messages, a menu click / follow / scan 1 minute with 3. Existing rows keep `last_at` as the message window
+with nothing used.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0014'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('wechat_interaction', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('message_used', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('event_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('event_used', sa.Integer(), nullable=False, server_default='0'))
+
+
+def downgrade():
+    with op.batch_alter_table('wechat_interaction', schema=None) as batch_op:
+        batch_op.drop_column('event_used')
+        batch_op.drop_column('event_at')
+        batch_op.drop_column('message_used')
