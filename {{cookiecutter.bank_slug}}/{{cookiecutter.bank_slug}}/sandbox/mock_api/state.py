@@ -24,6 +24,8 @@ MESSAGE_QUOTA = 5  # ... up to 5 客服消息
 EVENT_WINDOW = 60  # after a menu click, a follow or a QR scan ...
 EVENT_QUOTA = 3  # ... up to 3
 BEIJING_OFFSET_SECONDS = 8 * 3600  # WeChat's daily quotas reset at midnight Beijing time
+MASS_PER_MONTH = 4  # 服务号: each follower receives at most 4 mass messages a calendar month; more are filtered
+CLIENT_MSG_ID_SECONDS = 24 * 3600  # a mass send's clientmsgid may not repeat within 24 hours (45065)
 
 
 def new_openid() -> str:
@@ -99,7 +101,8 @@ class MockState:
             self._msg_ids = itertools.count(int(self.clock()) * 1000)
             self.menu: dict | None = None
             self.codes: dict[str, OAuthCode] = {}
-            self.client_msg_ids: set[str] = set()
+            self.client_msg_ids: dict[str, float] = {}  # clientmsgid -> when it was used
+            self.mass_received: dict[tuple[str, str], int] = {}  # (openid, "YYYY-MM" Beijing) -> mass messages
 
     def now_iso(self) -> str:
         return datetime.fromtimestamp(self.clock(), UTC).isoformat(timespec="seconds")
@@ -226,10 +229,37 @@ class MockState:
             self.menu = menu
 
     def claim_client_msg_id(self, client_msg_id: str) -> None:
+        """45065 when the same clientmsgid was used for a mass send in the last 24 hours."""
         with self.lock:
-            if client_msg_id in self.client_msg_ids:
+            now = self.clock()
+            used = self.client_msg_ids.get(client_msg_id)
+            if used is not None and now - used < CLIENT_MSG_ID_SECONDS:
                 raise WeChatError(45065)
-            self.client_msg_ids.add(client_msg_id)
+            self.client_msg_ids[client_msg_id] = now
+
+    def mass_month(self) -> str:
+        return datetime.fromtimestamp(self.clock() + BEIJING_OFFSET_SECONDS, UTC).strftime("%Y-%m")
+
+    def mass_deliver(self, openids: list[str]) -> tuple[list[str], list[str]]:
+        """(delivered, filtered): followers who already received 4 mass messages this calendar month (Beijing
+        time) are filtered out, as WeChat does (they count in TotalCount, not in FilterCount); the others'
+        counts go up by one."""
+        with self.lock:
+            month = self.mass_month()
+            delivered, filtered = [], []
+            for openid in openids:
+                key = (openid, month)
+                if self.mass_received.get(key, 0) >= MASS_PER_MONTH:
+                    filtered.append(openid)
+                else:
+                    self.mass_received[key] = self.mass_received.get(key, 0) + 1
+                    delivered.append(openid)
+            return delivered, filtered
+
+    def mass_count(self, openid: str) -> int:
+        """Mass messages the follower received this calendar month (shown in the simulator)."""
+        with self.lock:
+            return self.mass_received.get((openid, self.mass_month()), 0)
 
     def issue_code(self, openid: str, scope: str) -> str:
         code = secrets.token_hex(16)
