@@ -131,3 +131,16 @@ def test_messages_sent_through_the_api_arrive_as_cards(phone, sandbox, artifacts
     card.click()
     expect(phone.frame_locator("[data-testid=webview-frame]").get_by_test_id("greeting")).to_contain_text(
         mask_openid(FOLLOWER))
+
+
+@pytest.mark.parametrize("sandbox", ["safe"], indirect=True)
+def test_a_follower_sends_a_location_from_the_picker(phone, sandbox, artifacts):
+    open_simulator(phone, sandbox)
+    phone.get_by_test_id("user-select").select_option(FOLLOWER)
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")
+    phone.get_by_test_id("switch-mode").click()
+    phone.get_by_test_id("place-select").select_option("market")
+    phone.get_by_test_id("send-location").click()
+    expect(phone.get_by_test_id("msg-out").last).to_contain_text("[位置] 城东农贸市场")
+    expect(last_reply(phone)).to_contain_text("已收到您发送的位置「青山县城东农贸市场」")
+    phone.screenshot(path=artifacts / "simulator-location.png")

@@ -3,6 +3,7 @@
 import pytest
 from wechatpy.replies import ArticlesReply, ImageReply
 
+from {{ cookiecutter.bank_slug }}.features.info.location import last_location
 from {{ cookiecutter.bank_slug }}.wechat.reply_xml import parse_reply
 
 from ..helpers import mock_control_client
@@ -104,3 +105,24 @@ def test_news_and_other_replies_become_json():
     ]}
     assert parse_reply(ImageReply(source="gh_sandbox", target=VISITOR, media_id="m1").render()) == {"type": "image"}
     assert parse_reply("") is None
+
+
+def test_the_location_picker_sends_a_location_message_and_a_location_report(sandbox, simulator):
+    send(simulator, openid=VISITOR, type="subscribe")
+    data = send(simulator, openid=VISITOR, type="location", place="market").get_json()
+    assert data["errcode"] == 0 and "已收到您发送的位置「青山县城东农贸市场」" in data["reply"]["content"]
+    user = sandbox.state.user(VISITOR)
+    assert user.last_interaction is not None and user.message_used == 0  # a message: the 48-hour window opens
+    with sandbox.service.app_context():
+        assert (last_location(VISITOR).latitude, last_location(VISITOR).source) == (28.2351, "message")
+    data = send(simulator, openid=VISITOR, type="location_report", latitude=30.5, longitude=114.3).get_json()
+    assert data["errcode"] == 0 and data["reply"] is None  # the report gets "success"
+    with sandbox.service.app_context():
+        assert (last_location(VISITOR).latitude, last_location(VISITOR).source) == (30.5, "event")
+
+
+@pytest.mark.parametrize("body", [{"place": "moon"}, {"latitude": 91, "longitude": 0}, {"latitude": "x"}, {}])
+def test_a_place_that_is_not_one_is_refused(sandbox, simulator, body):
+    send(simulator, openid=VISITOR, type="subscribe")
+    response = send(simulator, openid=VISITOR, type="location", **body)
+    assert response.status_code == 400 and response.get_json()["errcode"] == 40008

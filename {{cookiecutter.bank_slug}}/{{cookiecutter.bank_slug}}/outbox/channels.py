@@ -1,11 +1,11 @@
 """The one rule for how a notice reaches the customer, so a notice never goes by two channels.
 
 1. A template message when the topic has a template configured (notices are what templates are for).
-2. Otherwise a customer-service (客服) text message, only while the customer's 48-hour window is open
-   (WeChat accepts those only within 48 h of the customer's last message, menu click, follow or scan;
-   outside it answers 45015).
+2. Otherwise a customer-service (客服) text message, only while a window the customer opened is open and
+   has room (wechat/window.py: 48 h and 5 messages after the customer's own message, 1 minute and 3
+   messages after a menu click, follow or scan; outside WeChat answers 45015, over the count 45047).
 3. Otherwise, or when WeChat cannot deliver (43004 not following, 40003 invalid openid, 45015 window
-   closed), SMS where the customer opted in and a phone is known.
+   closed, 45047 count used up), SMS where the customer opted in and a phone is known.
 4. Otherwise undeliverable, with the reason.
 
 A fallback happens only after WeChat said it did not deliver: the notice then goes by SMS instead, never
@@ -24,8 +24,9 @@ from .topics import Recipient
 
 NOT_FOLLOWING = 43004
 INVALID_OPENID = 40003
-WINDOW_CLOSED = 45015  # 回复时间超过限制: outside the 48-hour customer-service window
-NO_WECHAT_ERRCODES = (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED)
+WINDOW_CLOSED = 45015  # response out of time limit: outside every customer-service window
+OUT_OF_COUNT = 45047  # out of response count limit: the window's count is used up
+NO_WECHAT_ERRCODES = (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED, OUT_OF_COUNT)
 
 
 def first_channel(has_template: bool, recipient: Recipient, window_open: bool) -> str | tuple[None, str]:
@@ -44,6 +45,6 @@ def no_wechat_reason(errcode: int | None) -> str:
     """Why WeChat could not deliver, for the notice's final_reason (or the SMS fallback's cause)."""
     if errcode == NOT_FOLLOWING:
         return REASON_NOT_FOLLOWING
-    if errcode == WINDOW_CLOSED:
+    if errcode in (WINDOW_CLOSED, OUT_OF_COUNT):
         return REASON_WINDOW_CLOSED
     return REASON_INVALID_OPENID

@@ -27,10 +27,11 @@ INVALID_OPENID = 40003
 QUOTA_REACHED = 45009
 SYSTEM_BUSY = -1
 WINDOW_CLOSED = 45015
+OUT_OF_COUNT = 45047  # the window's customer-service message count is used up
 CUSTOM_SEND_PATH = "message/custom/send"
 
 SENT = "sent"
-NO_WECHAT = "no_wechat"  # 43004 / 40003 / 45015: try SMS
+NO_WECHAT = "no_wechat"  # 43004 / 40003 / 45015 / 45047: try SMS
 RETRY = "retry"
 PAUSE = "pause"  # 45009
 REJECTED = "rejected"
@@ -78,7 +79,7 @@ def classify_errcode(errcode, errmsg) -> SendResult:
     except (TypeError, ValueError):
         code = None
     error = f"errcode {code}: {errmsg}"[:200] if code is not None else "HTTP error from WeChat"
-    if code in (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED):
+    if code in (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED, OUT_OF_COUNT):
         return SendResult(NO_WECHAT, errcode=code, error=error)
     if code == QUOTA_REACHED:
         return SendResult(PAUSE, errcode=code, error=error)

@@ -33,11 +33,12 @@ from ..shared.timeutil import utcnow
 from ..sms import SmsError, get_sms_sender
 from ..wechat.client import api_base_url, make_client
 from ..wechat.token_store import token_store
-from ..wechat.window import close_window, open_windows
+from ..wechat.window import close_window, use_window, window_room
 from . import channels, claims
 from .delivery import (
     CUSTOM_SEND_PATH,
     NO_WECHAT,
+    OUT_OF_COUNT,
     PAUSE,
     RETRY,
     SENT,
@@ -209,9 +210,9 @@ class Dispatcher:
 
     # --- deciding ------------------------------------------------------------------------------
 
-    def _targets(self, rows: list[Row], now: datetime) -> tuple[dict, set[str]]:
-        """Row id -> (topic, Recipient or a reason) for the rows of known topics, and the openids whose
-        48-hour window is open (asked only for topics without a template)."""
+    def _targets(self, rows: list[Row], now: datetime) -> tuple[dict, dict[str, int]]:
+        """Row id -> (topic, Recipient or a reason) for the rows of known topics, and how many
+        customer-service messages each openid's open windows still take (asked only for topics without a template)."""
         by_topic: dict[str, list[Row]] = {}
         for row in rows:
             by_topic.setdefault(row.topic, []).append(row)
@@ -228,10 +229,10 @@ class Dispatcher:
                     targets[row.id] = (topic, target)
                     if not has_template and isinstance(target, Recipient):
                         windowless.add(target.openid)
-            windows = open_windows(connection, windowless, now) if windowless else set()
+            windows = window_room(connection, windowless, now) if windowless else {}
         return targets, windows
 
-    def _decide(self, row: Row, resolved, windows: set[str], now: datetime) -> Job | claims.Update:
+    def _decide(self, row: Row, resolved, windows: dict[str, int], now: datetime) -> Job | claims.Update:
         if now - row.occurred_at > self.max_age:
             return claims.Update(row.id, EXPIRED, now, finished_at=now, final_reason="too_old")
         if resolved is None:  # no installed feature registered this topic: say so, keep going
@@ -242,9 +243,12 @@ class Dispatcher:
             return self._final(row, UNDELIVERABLE, now, target)
         if target.refused:  # the customer's own rules (alerts off, below the minimum)
             return self._final(row, UNDELIVERABLE, now, target.refused, target)
-        channel = channels.first_channel(bool(topic.template_id(self.config)), target, target.openid in windows)
+        channel = channels.first_channel(bool(topic.template_id(self.config)), target,
+                                         windows.get(target.openid, 0) > 0)
         if isinstance(channel, tuple):
             return self._final(row, UNDELIVERABLE, now, channel[1], target)
+        if channel == CHANNEL_CUSTOMER_SERVICE:  # the batch shares the window's few messages
+            windows[target.openid] -= 1
         return Job(row, topic, target, channel)
 
     @staticmethod
@@ -279,11 +283,13 @@ class Dispatcher:
         result = await self.sender.send(payload, path)
         now = self.clock()
         if result.outcome == SENT:
+            if job.channel == CHANNEL_CUSTOMER_SERVICE:  # one of the window's few messages is used
+                await self.sender.in_thread(use_window, self.engine, job.target.openid)
             return self._final(job.row, DELIVERED, now, target=job.target, channel=job.channel,
                                msgid=result.msgid, tries=1)
         if result.outcome == NO_WECHAT:
             cause = channels.no_wechat_reason(result.errcode)
-            if result.errcode == WINDOW_CLOSED:  # what we recorded was wrong or late: closed until they interact
+            if result.errcode in (WINDOW_CLOSED, OUT_OF_COUNT):  # our record was wrong or late: closed until they act
                 await self.sender.in_thread(close_window, self.engine, job.target.openid)
             if job.target.sms_possible:  # the SMS gateway is a blocking port: on a worker thread
                 return await self.sender.in_thread(self._send_sms, job, 1, cause, result.error)

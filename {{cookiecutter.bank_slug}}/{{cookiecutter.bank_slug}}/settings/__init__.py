@@ -216,6 +216,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
     aes_key = _get(env, "WECHAT_ENCODING_AES_KEY", "")
     if mode != "plain" and not re.fullmatch(r"[A-Za-z0-9]{43}", aes_key or ""):
         raise ConfigError("WECHAT_ENCODING_AES_KEY must be 43 letters or digits for compat/safe mode")
+    previous_aes_key = _get(env, "WECHAT_ENCODING_AES_KEY_PREVIOUS", "")  # during a key change
+    if previous_aes_key and not re.fullmatch(r"[A-Za-z0-9]{43}", previous_aes_key):
+        raise ConfigError("WECHAT_ENCODING_AES_KEY_PREVIOUS must be 43 letters or digits (or empty)")
     token = _require(env, "WECHAT_TOKEN")
     if not re.fullmatch(r"[A-Za-z0-9]{3,32}", token):
         raise ConfigError("WECHAT_TOKEN must be 3-32 letters or digits (WeChat's rule)")
@@ -253,6 +256,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WECHAT_APP_SECRET": _get(env, "WECHAT_APP_SECRET", ""),
         "WECHAT_TOKEN": token,
         "WECHAT_ENCODING_AES_KEY": aes_key,
+        "WECHAT_ENCODING_AES_KEY_PREVIOUS": previous_aes_key,
         "WECHAT_ENCRYPT_MODE": mode,
         "WECHAT_SANDBOX": _flag(env, "WECHAT_SANDBOX", default=not _get(env, "WECHAT_APP_SECRET")),
         "WECHAT_SANDBOX_API_URL": _get(env, "WECHAT_SANDBOX_API_URL", "http://127.0.0.1:5001"),

@@ -2,6 +2,8 @@
 
 from flask import Flask
 
+from ..extensions import db
+from . import window
 from .client import get_client
 from .customer_service import send_reply_later
 from .processing import MessageProcessor
@@ -10,7 +12,8 @@ from .views import bp
 
 
 def _late_delivery(openid: str, reply_xml: str) -> None:
-    send_reply_later(get_client(), openid, reply_xml)
+    if send_reply_later(get_client(), openid, reply_xml):
+        window.use_window(db.engine, openid)  # one of the window's customer-service messages is used
 
 
 def init_app(app: Flask) -> Router:

@@ -12,10 +12,11 @@ from .reply_xml import parse_reply
 log = logging.getLogger(__name__)
 
 
-def send_reply_later(client, openid: str, reply_xml: str) -> None:
+def send_reply_later(client, openid: str, reply_xml: str) -> bool:
+    """True when a customer-service message went out."""
     reply = parse_reply(reply_xml)
     if reply is None:
-        return
+        return False
     if reply["type"] == "text":
         client.message.send_text(openid, reply["content"])
     elif reply["type"] == "news":
@@ -26,3 +27,5 @@ def send_reply_later(client, openid: str, reply_xml: str) -> None:
         client.message.send_articles(openid, articles)
     else:
         log.warning("no customer-service form for a late %s reply; dropped", reply["type"])
+        return False
+    return True

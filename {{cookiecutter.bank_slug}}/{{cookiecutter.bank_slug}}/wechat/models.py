@@ -81,10 +81,15 @@ class AccessToken(db.Model):
 
 
 class Interaction(db.Model):
-    """When a WeChat user last opened the 48-hour customer-service window (a message, a menu click, a follow,
-    a scan: wechat/window.py); `last_at` is None once WeChat answered 45015 (the window is closed)."""
+    """The customer-service windows WeChat opened for a user (wechat/window.py): `last_at` the user's last
+    message (48 hours, 5 messages), `event_at` the last menu click, follow or scan (1 minute, 3 messages),
+    and how many customer-service messages each has used. `last_at`/`event_at` are None once WeChat answered
+    45015 or 45047 (the windows are closed until the user acts again)."""
 
     __tablename__ = "wechat_interaction"
 
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_at: Mapped[datetime | None] = mapped_column(DateTime)
+    message_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    event_at: Mapped[datetime | None] = mapped_column(DateTime)
+    event_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)

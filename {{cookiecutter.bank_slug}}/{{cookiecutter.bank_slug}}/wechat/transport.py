@@ -4,12 +4,16 @@ Plain mode: `signature` = sha1(sort(token, timestamp, nonce)) on every request.
 Compat/safe mode: the body carries <Encrypt>; `msg_signature` also covers the ciphertext, and
 replies are encrypted the same way. In compat mode WeChat may send either form, so a message
 is decrypted whenever `encrypt_type=aes` is present; safe mode refuses plaintext.
+
+EncodingAESKey changes (WeChat's 消息加解密 FAQ): keep the current and the previous key; when the current
+one fails to decrypt, try the previous (WECHAT_ENCODING_AES_KEY_PREVIOUS), and encrypt the reply with the
+key that decrypted the message (`open_message` returns the settings of that key for `seal_reply`).
 """
 
 import binascii
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
@@ -26,6 +30,7 @@ class TransportSettings:
     app_id: str
     mode: str  # plain | compat | safe
     timestamp_window: int
+    previous_aes_key: str = ""  # accepted for decryption during a key change
 
     @classmethod
     def from_config(cls, config) -> "TransportSettings":
@@ -35,7 +40,11 @@ class TransportSettings:
             app_id=config["WECHAT_APP_ID"],
             mode=config["WECHAT_ENCRYPT_MODE"],
             timestamp_window=config["WECHAT_TIMESTAMP_WINDOW_SECONDS"],
+            previous_aes_key=config.get("WECHAT_ENCODING_AES_KEY_PREVIOUS", ""),
         )
+
+    def with_previous_key(self) -> "TransportSettings":
+        return replace(self, encoding_aes_key=self.previous_aes_key, previous_aes_key="")
 
     def crypto(self) -> WeChatCrypto:
         return WeChatCrypto(self.token, self.encoding_aes_key, self.app_id)
@@ -80,12 +89,28 @@ def verify_envelope(settings: TransportSettings, env: Envelope, now: float | Non
 
 def open_body(settings: TransportSettings, env: Envelope, body: str) -> str:
     """Return the plaintext message XML of a verified request."""
+    return open_message(settings, env, body)[0]
+
+
+def open_message(settings: TransportSettings, env: Envelope, body: str) -> tuple[str, TransportSettings]:
+    """The plaintext message XML of a verified request and the settings to seal its reply with: those of
+    the previous EncodingAESKey when only that one decrypted it."""
     if not env.encrypted:
         if settings.mode == "safe":
             raise RejectedRequest(403, "safe mode accepts encrypted messages only")
-        return body
+        return body, settings
     if not env.msg_signature:
         raise RejectedRequest(403, "missing msg_signature")
+    try:
+        return _decrypt(settings, env, body), settings
+    except RejectedRequest as exc:
+        if not settings.previous_aes_key or exc.status == 403 and "signature" in exc.reason:
+            raise
+        previous = settings.with_previous_key()
+        return _decrypt(previous, env, body), previous
+
+
+def _decrypt(settings: TransportSettings, env: Envelope, body: str) -> str:
     try:
         return settings.crypto().decrypt_message(body, env.msg_signature, env.timestamp, env.nonce)
     except InvalidSignatureException:

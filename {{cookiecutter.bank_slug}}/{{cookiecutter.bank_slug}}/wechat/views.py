@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, request
 
 from . import inbound
 from .errors import RejectedRequest
-from .transport import Envelope, TransportSettings, open_body, seal_reply, verify_envelope
+from .transport import Envelope, TransportSettings, open_message, seal_reply, verify_envelope
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,9 @@ def receive() -> Response:
     verify_envelope(settings, envelope)
     body = _read_body(config["WECHAT_MAX_BODY_BYTES"])
     inbound.check_xml(body)
-    message = inbound.parse(open_body(settings, envelope, body))
+    plaintext, reply_settings = open_message(settings, envelope, body)  # the key that decrypted it seals the reply
+    message = inbound.parse(plaintext)
     reply_xml = current_app.extensions["wechat_processor"].process(message)
     if not reply_xml:
         return _text("success")
-    return Response(seal_reply(settings, envelope, reply_xml), mimetype="application/xml")
+    return Response(seal_reply(reply_settings, envelope, reply_xml), mimetype="application/xml")

@@ -1,16 +1,23 @@
-"""WeChat's 48-hour customer-service window (客服消息窗口), per openid.
+"""WeChat's customer-service windows (客服消息下发额度), per openid.
 
-WeChat accepts a customer-service message only within 48 hours of the user's last message to the
-account, menu click (click / scancode menu types), follow or QR scan; later it answers 45015. The
-processing path records those moments (`record_interaction`); senders ask `open_windows` before sending
-and `close_window` when WeChat answered 45015 anyway. Recording never breaks a reply: a failure is logged.
+WeChat accepts a customer-service message only inside a window the user opened (rules since 2023-06-12,
+docs/wechat-platform.md "Customer-service windows"):
+
+- the user sends a message: 48 hours, at most 5 customer-service messages;
+- a menu click (click / scancode_push / scancode_waitmsg), a follow or a QR scan: 1 minute, at most 3.
+
+Outside every window WeChat answers 45015; with the count used up, 45047. The processing path records the
+moments (`record_if_opening`); senders ask `open_windows` before sending, `use_window` after WeChat
+accepted one, and `close_window` when WeChat answered 45015/45047 anyway. A send uses the event window
+first while it is open and has room (it expires first), else the message window; the mock counts the same
+way. Recording never breaks a reply: a failure is logged.
 """
 
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, and_, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -20,46 +27,103 @@ from .models import Interaction
 
 log = logging.getLogger(__name__)
 
-WINDOW = timedelta(hours=48)
+WINDOW = timedelta(hours=48)  # after the user's own message
+MESSAGE_QUOTA = 5
+EVENT_WINDOW = timedelta(minutes=1)  # after a menu click, a follow or a scan
+EVENT_QUOTA = 3
 OPENING_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click", "scancode_push", "scancode_waitmsg"})
+MESSAGE, EVENT = "message", "event"
 _TABLE = Interaction.__table__
 
 
-def opens_window(message) -> bool:
-    """A user's message, or one of the events WeChat counts as an interaction."""
+def opening_kind(message) -> str | None:
+    """MESSAGE for a user's message, EVENT for the events WeChat counts as an interaction, else None."""
     if message.type != "event":
-        return True
-    return getattr(message, "event", "") in OPENING_EVENTS
+        return MESSAGE
+    return EVENT if getattr(message, "event", "") in OPENING_EVENTS else None
 
 
-def record_interaction(engine: Engine, openid: str, at: datetime | None = None) -> None:
-    """Upsert the openid's last interaction (its own short transaction, apart from the handler's session)."""
-    values = {"openid": openid, "last_at": at or utcnow()}
+def opens_window(message) -> bool:
+    return opening_kind(message) is not None
+
+
+def record_interaction(engine: Engine, openid: str, at: datetime | None = None, kind: str = MESSAGE) -> None:
+    """Upsert the openid's window of `kind` (a fresh count), in its own short transaction."""
+    at = at or utcnow()
+    values = {"last_at": at, "message_used": 0} if kind == MESSAGE else {"event_at": at, "event_used": 0}
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(_TABLE).values(**values).on_conflict_do_update(
-        index_elements=[_TABLE.c.openid], set_={"last_at": values["last_at"]})
+    statement = insert(_TABLE).values(openid=openid, **values).on_conflict_do_update(
+        index_elements=[_TABLE.c.openid], set_=values)
     write_transaction(engine, lambda connection: connection.execute(statement))
 
 
 def record_if_opening(engine: Engine, message) -> None:
-    if not message.source or not opens_window(message):
+    kind = opening_kind(message)
+    if not message.source or kind is None:
         return
     try:
-        record_interaction(engine, message.source)
+        record_interaction(engine, message.source, kind=kind)
     except Exception:  # the reply matters more than the window's record
         log.exception("could not record the interaction of a %s message", message.type)
 
 
+def _message_open(now: datetime):
+    return and_(_TABLE.c.last_at > now - WINDOW, _TABLE.c.message_used < MESSAGE_QUOTA)
+
+
+def _event_open(now: datetime):
+    return and_(_TABLE.c.event_at > now - EVENT_WINDOW, _TABLE.c.event_used < EVENT_QUOTA)
+
+
 def open_windows(connection: Connection, openids: Iterable[str], now: datetime) -> set[str]:
-    """The openids whose window is open at `now`."""
+    """The openids with a window open at `now` that still has room for a customer-service message."""
     openids = set(openids)
     if not openids:
         return set()
     return set(connection.scalars(select(_TABLE.c.openid).where(
-        _TABLE.c.openid.in_(openids), _TABLE.c.last_at > now - WINDOW)))
+        _TABLE.c.openid.in_(openids), or_(_message_open(now), _event_open(now)))))
+
+
+def window_room(connection: Connection, openids: Iterable[str], now: datetime) -> dict[str, int]:
+    """Openid -> how many customer-service messages its open windows still take at `now` (open ones only)."""
+    openids = set(openids)
+    if not openids:
+        return {}
+    rows = connection.execute(select(_TABLE).where(
+        _TABLE.c.openid.in_(openids), or_(_message_open(now), _event_open(now))))
+    room = {}
+    for row in rows:
+        left = window_state_of(row, now)
+        room[row.openid] = left["message_left"] + left["event_left"]
+    return room
+
+
+def use_window(engine: Engine, openid: str, now: datetime | None = None) -> None:
+    """WeChat accepted a customer-service message: count it against the event window while that has room,
+    else against the message window."""
+    now = now or utcnow()
+    event_open = _event_open(now)
+    statement = update(_TABLE).where(_TABLE.c.openid == openid).values(
+        event_used=case((event_open, _TABLE.c.event_used + 1), else_=_TABLE.c.event_used),
+        message_used=case((event_open, _TABLE.c.message_used), else_=_TABLE.c.message_used + 1))
+    write_transaction(engine, lambda connection: connection.execute(statement))
+
+
+def window_state(connection: Connection, openid: str, now: datetime) -> dict:
+    """What is left of the openid's windows, for pages and tests."""
+    row = connection.execute(select(_TABLE).where(_TABLE.c.openid == openid)).first()
+    return window_state_of(row, now)
+
+
+def window_state_of(row, now: datetime) -> dict:
+    if row is None:
+        return {"message_left": 0, "event_left": 0}
+    message_left = MESSAGE_QUOTA - row.message_used if row.last_at and row.last_at > now - WINDOW else 0
+    event_left = EVENT_QUOTA - row.event_used if row.event_at and row.event_at > now - EVENT_WINDOW else 0
+    return {"message_left": max(0, message_left), "event_left": max(0, event_left)}
 
 
 def close_window(engine: Engine, openid: str) -> None:
-    """WeChat answered 45015: whatever we recorded, the window is closed until the user interacts again."""
+    """WeChat answered 45015 or 45047: whatever we recorded, no window is open until the user acts again."""
     write_transaction(engine, lambda connection: connection.execute(
-        update(_TABLE).where(_TABLE.c.openid == openid).values(last_at=None)))
+        update(_TABLE).where(_TABLE.c.openid == openid).values(last_at=None, event_at=None)))

@@ -1,10 +1,12 @@
 """Information anyone may ask for, bound or not: the welcome on follow (and the follower record), 帮助, 网点,
-客服 and the fallback answers to what nothing else understood."""
+客服, the location WeChat reports or the user sends (kept for a branch finder), and the fallback answers to
+what nothing else understood."""
 
 from ...feature import Feature
 
 feature = Feature(
     name="info",
     package=__name__,
-    chat=(".welcome", ".help", ".branches", ".contact", ".fallback"),
+    models=(".models",),
+    chat=(".welcome", ".help", ".branches", ".contact", ".location", ".fallback"),
 )

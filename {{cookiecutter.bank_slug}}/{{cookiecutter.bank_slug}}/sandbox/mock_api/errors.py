@@ -49,6 +49,7 @@ ERRMSG = {
     45008: "article size out of limit",
     45009: "reach max api daily quota limit",
     45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
     45065: "clientmsgid exist",
     46003: "menu no exist",
     47001: "data format error",

@@ -44,12 +44,12 @@ def send_custom():
     state = mock_state()
     body = json_body()
     openid = body.get("touser")
-    if state.window_closed(state.follower(openid)):  # only when it saw the user's last interaction
-        raise WeChatError(45015)
+    user = state.follower(openid)
     msgtype = body.get("msgtype")
     if msgtype not in CUSTOM_TYPES:
         raise WeChatError(40008)
     _content(body, msgtype)
+    state.use_window(user)  # 45015 outside the windows, 45047 over their counts (only when it saw them open)
     state.record("custom", openid, body)
     return ok()
 
@@ -73,8 +73,10 @@ def send_mass():
     if body.get("clientmsgid"):
         state.claim_client_msg_id(str(body["clientmsgid"]))
     msg_id = state.next_msg_id()
-    delivered = sorted({user.openid for user in users if user.subscribed})  # non-followers get nothing
-    state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered)
+    followers = sorted({user.openid for user in users if user.subscribed})  # non-followers get nothing
+    delivered, filtered = state.mass_deliver(followers)  # 4 a month per follower: the rest are filtered
+    state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered, filtered_out=filtered,
+                 total_count=len(followers), filter_count=len(delivered))
     return ok("send job submission success", msg_id=msg_id, msg_data_id=msg_id)
 
 
@@ -99,9 +101,11 @@ def send_mass_to_all_or_tag():
         state.claim_client_msg_id(str(body["clientmsgid"]))
     msg_id = state.next_msg_id()
     with state.lock:
-        delivered = sorted(user.openid for user in state.users.values()
+        followers = sorted(user.openid for user in state.users.values()
                            if user.subscribed and (to_all or tag_id in user.tags))
-    state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered)
+    delivered, filtered = state.mass_deliver(followers)  # 4 a month per follower: the rest are filtered
+    state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered, filtered_out=filtered,
+                 total_count=len(followers), filter_count=len(delivered))
     return ok("send job submission success", msg_id=msg_id, msg_data_id=msg_id)
 
 

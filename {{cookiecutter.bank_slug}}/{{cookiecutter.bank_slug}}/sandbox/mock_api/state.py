@@ -18,8 +18,14 @@ from .settings import MockSettings
 
 RECORD_KINDS = ("token", "template", "custom", "mass_send", "mass_preview", "menu_create", "menu_delete", "sms")
 OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-CUSTOMER_SERVICE_WINDOW = 48 * 3600  # seconds after the user's last interaction a 客服消息 is accepted
+# WeChat's customer-service windows (客服消息下发额度, since 2023-06-12): seconds and messages
+CUSTOMER_SERVICE_WINDOW = 48 * 3600  # after the user's own message ...
+MESSAGE_QUOTA = 5  # ... up to 5 客服消息
+EVENT_WINDOW = 60  # after a menu click, a follow or a QR scan ...
+EVENT_QUOTA = 3  # ... up to 3
 BEIJING_OFFSET_SECONDS = 8 * 3600  # WeChat's daily quotas reset at midnight Beijing time
+MASS_PER_MONTH = 4  # 服务号: each follower receives at most 4 mass messages a calendar month; more are filtered
+CLIENT_MSG_ID_SECONDS = 24 * 3600  # a mass send's clientmsgid may not repeat within 24 hours (45065)
 
 
 def new_openid() -> str:
@@ -35,7 +41,10 @@ class MockUser:
     subscribe_time: int | None = None
     language: str = "zh_CN"
     tags: list[int] = field(default_factory=list)  # user tag ids (用户标签), for mass sends by tag
-    last_interaction: int | None = None  # epoch seconds of the last message/click/follow relayed; None: unknown
+    last_interaction: int | None = None  # epoch seconds of the last message the mock relayed; None: unknown
+    message_used: int = 0  # customer-service messages sent in that 48-hour window
+    last_event: int | None = None  # epoch seconds of the last menu click, follow or scan relayed
+    event_used: int = 0  # customer-service messages sent in that 1-minute window
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -92,7 +101,8 @@ class MockState:
             self._msg_ids = itertools.count(int(self.clock()) * 1000)
             self.menu: dict | None = None
             self.codes: dict[str, OAuthCode] = {}
-            self.client_msg_ids: set[str] = set()
+            self.client_msg_ids: dict[str, float] = {}  # clientmsgid -> when it was used
+            self.mass_received: dict[tuple[str, str], int] = {}  # (openid, "YYYY-MM" Beijing) -> mass messages
 
     def now_iso(self) -> str:
         return datetime.fromtimestamp(self.clock(), UTC).isoformat(timespec="seconds")
@@ -151,16 +161,46 @@ class MockState:
                 user.subscribe_time = int(self.clock()) if subscribed else None
             return user
 
-    def touch(self, openid: str) -> None:
-        """The user interacted (a message, a menu click, a follow): the 48-hour customer-service window opens."""
+    def touch(self, openid: str, kind: str = "message") -> None:
+        """The mock pushed the user's message (a 48-hour window, 5 messages) or a menu click, follow or scan
+        (`kind="event"`: 1 minute, 3 messages) to the service: that window opens with a fresh count."""
         with self.lock:
             user = self.users.get(openid)
-            if user is not None:
-                user.last_interaction = int(self.clock())
+            if user is None:
+                return
+            if kind == "message":
+                user.last_interaction, user.message_used = int(self.clock()), 0
+            else:
+                user.last_event, user.event_used = int(self.clock()), 0
+
+    def _windows(self, user: MockUser) -> tuple[bool, bool]:
+        now = self.clock()
+        message = user.last_interaction is not None and now - user.last_interaction <= CUSTOMER_SERVICE_WINDOW
+        event = user.last_event is not None and now - user.last_event <= EVENT_WINDOW
+        return message, event
+
+    def use_window(self, user: MockUser) -> None:
+        """Raise 45015 outside every window, 45047 when the open ones have no messages left; else count
+        the message (against the event window while it has room, it expires first). A user the mock never
+        relayed anything for is not checked (it cannot know their windows)."""
+        with self.lock:
+            if user.last_interaction is None and user.last_event is None:
+                return
+            message, event = self._windows(user)
+            if not (message or event):
+                raise WeChatError(45015)
+            if event and user.event_used < EVENT_QUOTA:
+                user.event_used += 1
+            elif message and user.message_used < MESSAGE_QUOTA:
+                user.message_used += 1
+            else:
+                raise WeChatError(45047)
 
     def window_closed(self, user: MockUser) -> bool:
-        """True when the mock knows the user's last interaction and it is more than 48 hours ago (45015)."""
-        return user.last_interaction is not None and self.clock() - user.last_interaction > CUSTOMER_SERVICE_WINDOW
+        """True when the mock knows the user's windows and none is open (45015)."""
+        if user.last_interaction is None and user.last_event is None:
+            return False
+        return not any(self._windows(user))
 
     def follower(self, openid) -> MockUser:
         """The user a message goes to: 40003 when unknown, 43004 when not following."""
@@ -189,10 +229,37 @@ class MockState:
             self.menu = menu
 
     def claim_client_msg_id(self, client_msg_id: str) -> None:
+        """45065 when the same clientmsgid was used for a mass send in the last 24 hours."""
         with self.lock:
-            if client_msg_id in self.client_msg_ids:
+            now = self.clock()
+            used = self.client_msg_ids.get(client_msg_id)
+            if used is not None and now - used < CLIENT_MSG_ID_SECONDS:
                 raise WeChatError(45065)
-            self.client_msg_ids.add(client_msg_id)
+            self.client_msg_ids[client_msg_id] = now
+
+    def mass_month(self) -> str:
+        return datetime.fromtimestamp(self.clock() + BEIJING_OFFSET_SECONDS, UTC).strftime("%Y-%m")
+
+    def mass_deliver(self, openids: list[str]) -> tuple[list[str], list[str]]:
+        """(delivered, filtered): followers who already received 4 mass messages this calendar month (Beijing
+        time) are filtered out, as WeChat does (they count in TotalCount, not in FilterCount); the others'
+        counts go up by one."""
+        with self.lock:
+            month = self.mass_month()
+            delivered, filtered = [], []
+            for openid in openids:
+                key = (openid, month)
+                if self.mass_received.get(key, 0) >= MASS_PER_MONTH:
+                    filtered.append(openid)
+                else:
+                    self.mass_received[key] = self.mass_received.get(key, 0) + 1
+                    delivered.append(openid)
+            return delivered, filtered
+
+    def mass_count(self, openid: str) -> int:
+        """Mass messages the follower received this calendar month (shown in the simulator)."""
+        with self.lock:
+            return self.mass_received.get((openid, self.mass_month()), 0)
 
     def issue_code(self, openid: str, scope: str) -> str:
         code = secrets.token_hex(16)

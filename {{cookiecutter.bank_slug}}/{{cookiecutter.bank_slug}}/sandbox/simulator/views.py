@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from ..mock_api.errors import ERRMSG
 from ..mock_api.state import MockState
-from ..wechat_push import event_message, text_message
+from ..wechat_push import event_message, message_xml, text_message
 from .relay import RelayError, relay
 
 _PACKAGE_ROOT = "../.."  # the service package, whose templates/ and static/ hold the page's files
@@ -32,8 +32,15 @@ SERVICE_SESSION_COOKIE = "session"  # the service's Flask session: one "phone" p
 MAX_TEXT_BYTES = 2048
 MAX_KEY_BYTES = 128
 MAX_URL_BYTES = 1024
-ACTIONS = ("text", "subscribe", "unsubscribe", "click", "view")
-WINDOW_OPENING = ("text", "subscribe", "click")  # what opens WeChat's 48-hour customer-service window
+ACTIONS = ("text", "subscribe", "unsubscribe", "click", "view", "location", "location_report")
+# Preset places for the location picker: (label, latitude, longitude); any place can be sent through the API.
+PLACES = {
+    "branch": ("青山县人民路 1 号（本行营业部附近）", 28.2282, 112.9388),
+    "market": ("青山县城东农贸市场", 28.2351, 112.9502),
+    "village": ("青山县石桥村村委会", 28.1904, 112.8731),
+}
+# what opens a customer-service window: a message (48 h, 5 messages), a click or a follow (1 minute, 3)
+WINDOW_OPENING = {"text": "message", "location": "message", "subscribe": "event", "click": "event"}
 
 
 class SimulatorError(Exception):
@@ -110,6 +117,32 @@ def use_session():
     return response
 
 
+def _place(data) -> tuple[str, float, float]:
+    """A preset place by key, or latitude/longitude (and a label) given as numbers on Earth."""
+    if data.get("place") is not None:
+        place = PLACES.get(str(data.get("place")))
+        if place is None:
+            raise SimulatorError(40008, f"未知的预设地点，可用：{', '.join(PLACES)}")
+        return place
+    try:
+        lat, lng = float(data.get("latitude")), float(data.get("longitude"))
+    except (TypeError, ValueError):
+        raise SimulatorError(40008, "请给出预设地点 place，或数字形式的 latitude 和 longitude") from None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise SimulatorError(40008, "纬度须在 -90～90、经度须在 -180～180 之间")
+    return str(data.get("label") or "")[:100], lat, lng
+
+
+def _location_xml(openid: str, action: str, data, msg_id: int) -> str:
+    """A location message (the user picks a place) or a LOCATION event (WeChat's background report)."""
+    label, lat, lng = _place(data)
+    if action == "location":
+        return message_xml(ACCOUNT, openid, "location", {"Location_X": f"{lat:.6f}", "Location_Y": f"{lng:.6f}",
+                                                         "Scale": "15", "Label": label, "MsgId": str(msg_id)})
+    return message_xml(ACCOUNT, openid, "event", {"Event": "LOCATION", "Latitude": f"{lat:.6f}",
+                                                  "Longitude": f"{lng:.6f}", "Precision": "30.000000"})
+
+
 @bp.post("/api/send")
 def send():
     data = _body()
@@ -126,6 +159,8 @@ def send():
     elif action == "click":
         xml = event_message(user.openid, "CLICK", _field(data, "key", MAX_KEY_BYTES, 40019, "菜单 key"),
                             account=ACCOUNT)
+    elif action in ("location", "location_report"):
+        xml = _location_xml(user.openid, action, data, state.next_msg_id())
     elif action == "view":
         xml = event_message(user.openid, "VIEW", _field(data, "url", MAX_URL_BYTES, 40039, "网址"), account=ACCOUNT)
     else:
@@ -133,7 +168,7 @@ def send():
     if action in ("subscribe", "unsubscribe"):
         user = state.set_subscribed(user.openid, action == "subscribe")
     if action in WINDOW_OPENING:
-        state.touch(user.openid)
+        state.touch(user.openid, WINDOW_OPENING[action])
     try:
         relayed = relay(state.settings.service_url, state.settings.pusher(), xml)
     except RelayError as exc:

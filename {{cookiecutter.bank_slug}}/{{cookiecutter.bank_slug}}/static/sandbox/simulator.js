@@ -385,6 +385,12 @@
     add(sim.openid, { kind: "out", text: text });
     send({ type: "text", content: text });
   });
+  $("send-location").addEventListener("click", () => {
+    const select = $("place-select");
+    const label = select.options[select.selectedIndex].textContent;
+    add(sim.openid, { kind: "out", text: "[位置] " + label });
+    send({ type: "location", place: select.value });
+  });
   $("webview-close").addEventListener("click", closeWebview);
   $("webview-reload").addEventListener("click", () => {
     const frame = $("webview-frame");
