@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from flask_migrate import upgrade
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -31,6 +32,13 @@ def _is_postgres(url: str) -> bool:
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+# Property-based tests: CI runs the same examples every time (fixed budgets, a failure is reproducible and
+# never a flake of one run); locally each run explores new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if _in_ci():
+    hypothesis_settings.load_profile("ci")
 
 
 class ScratchPostgres:
