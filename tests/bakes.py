@@ -5,9 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Flask's own Jinja templates legitimately contain {{ }} and {% %}; Alembic's script template is Mako.
+# Flask's own Jinja templates legitimately contain {{ }} and {% %}; Alembic's script template is Mako;
+# Prometheus alert rules have their own {{ }} templates.
 RAW_DIRS = {"templates", "static"}
-RAW_FILES = {"script.py.mako"}
+RAW_FILES = {"script.py.mako", "prometheus-alerts.yml"}  # Prometheus alert templates use {{ $labels }}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts"
 BINARY_SUFFIXES = {".png", ".jpg", ".ico", ".woff", ".woff2", ".db", ".mo", ".pyc"}
 

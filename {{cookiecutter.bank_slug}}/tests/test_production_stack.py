@@ -132,7 +132,7 @@ def nginx_site(https_port: int, http_port: int, tmp: Path) -> str:
     return site
 
 
-OPEN, CLOSE = "{", "}"  # no doubled braces in this file: cookiecutter renders it with Jinja
+OPEN, CLOSE = "{", "}"  # no doubled braces in this file: the template renders it with Jinja
 
 
 def nginx_conf(tmp: Path, upstreams: list[int], site: str) -> str:
