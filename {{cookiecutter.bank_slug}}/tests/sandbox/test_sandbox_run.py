@@ -73,3 +73,61 @@ def test_public_base_url_defaults_to_the_public_domain():
     for bad in ("wx.bank.example.cn", "ftp://x.cn", "https://x.cn/?a=1"):
         with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
             load_config(make_config("sqlite://", PUBLIC_BASE_URL=bad))
+
+
+def test_sandbox_run_delivers_a_transfers_alert_and_prints_fresh_demo_logins(make_app, monkeypatch):
+    """The dispatcher runs inside `sandbox run`: a transfer's 动账提醒 reaches the mock as a template message
+    for the payer; the demo staff logins printed work on the admin panel, and change every run."""
+    import re
+    import time
+
+    from ..features.alerts.support import bind, transfer
+    from ..ledger_helpers import seed
+
+    app = make_app(ADMIN_PANEL_ENABLED="1")
+    accounts = seed(app)
+    payer = sandbox_run.DEMO_FOLLOWERS[0][0]
+    bind(app, payer, accounts[0].account_id)
+    port, mock_port = free_port(), free_port()
+    seen = {}
+
+    def transfer_and_wait(servers):
+        transfer(app, accounts[0], accounts[2], 12_345)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not seen.get("alerts"):
+            records = requests.get(f"http://127.0.0.1:{mock_port}/_mock/records",
+                                   params={"kind": "template", "openid": payer}, timeout=5).json()["records"]
+            seen["alerts"] = records
+            time.sleep(0.2)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sandbox_run, "wait_until_interrupted", transfer_and_wait)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sandbox", "run", "--port", str(port), "--mock-port", str(mock_port)])
+    assert result.exit_code == 0, result.output
+    assert seen["alerts"], "the transfer's alert never reached the mock"
+    assert f"http://127.0.0.1:{port}/admin/" in result.output
+    logins = dict(re.findall(r"^\s+(demo_\w+) / (\S+)", result.output, re.M))
+    assert set(logins) == {"demo_admin", "demo_branch"}
+    from ..admin.conftest import csrf_of
+
+    client = app.test_client()
+    response = client.post("/admin/login", data={"csrf_token": csrf_of(client), "username": "demo_admin",
+                                                 "password": logins["demo_admin"]})
+    assert response.status_code == 303
+    again = runner.invoke(args=["sandbox", "run", "--port", str(free_port()), "--mock-port", str(free_port())])
+    assert dict(re.findall(r"^\s+(demo_\w+) / (\S+)", again.output, re.M))["demo_admin"] != logins["demo_admin"]
+
+
+def test_sandbox_run_makes_no_demo_staff_for_a_live_configuration(make_app, monkeypatch):
+    from ..helpers import PRODUCTION_SMS
+
+    live = make_app(WECHAT_SANDBOX="0", WECHAT_APP_SECRET="a-real-looking-secret", **PRODUCTION_SMS)
+    monkeypatch.setattr(sandbox_run, "wait_until_interrupted", lambda servers: (_ for _ in ()).throw(KeyboardInterrupt))
+    result = live.test_cli_runner().invoke(args=["sandbox", "run", "--port", str(free_port()),
+                                                 "--mock-port", str(free_port())])
+    assert "demo_admin" not in result.output and "不创建演示账号" in result.output
+    from {{ cookiecutter.bank_slug }}.admin.models import StaffUser
+
+    with live.app_context():
+        assert db.session.execute(select(StaffUser)).first() is None

@@ -1,11 +1,15 @@
 """`flask --app <package> sandbox run`: the service, the mock WeChat API and the simulator in one terminal.
 
 The service listens on 127.0.0.1:5000 and the mock (with the simulator) on 127.0.0.1:5001, each on
-its own thread of this one process, so Ctrl-C stops both. Before the URL is printed the menu is
-pushed to the mock and demo followers are seeded (followed through a real signed push).
+its own thread of this one process, and the alert dispatcher (`flask alerts run`) runs on a third, so a
+transfer's 动账提醒 reaches the simulator within seconds; Ctrl-C stops all three. Before the URLs are
+printed the menu is pushed to the mock, demo followers are seeded (followed through a real signed push)
+and, when the configuration itself is the sandbox's, a demo head-office admin and a branch operator get a
+fresh password for this run, printed with the admin panel's URL.
 """
 
 import logging
+import secrets
 import signal
 import threading
 import time
@@ -15,11 +19,17 @@ import click
 import requests
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .. import settings
+from ..admin import audit
+from ..admin.models import ROLE_BRANCH_OPERATOR, ROLE_HEAD_OFFICE, StaffUser
+from ..core_banking.models import Branch
+from ..extensions import db
 from ..features.menu.service import menu_to_publish
+from ..outbox.dispatcher import Dispatcher
 from ..web import security as web_security
 from ..wechat.client import get_client
 from ..wechat.menu import MenuError
@@ -37,6 +47,12 @@ DEMO_FOLLOWERS = (
     ("oSandboxDemoVisitor000000003", "新访客", False),
 )
 QUIET_PATHS = ("/_mock/records", "/_mock/menu", "/_mock/users")  # the simulator polls these
+# (username, display name, role): the demo staff of `sandbox run`; the branch operator works at the first
+# open branch (the demo data's 0001).
+DEMO_STAFF = (
+    ("demo_admin", "演示总行管理员", ROLE_HEAD_OFFICE),
+    ("demo_branch", "演示网点操作员", ROLE_BRANCH_OPERATOR),
+)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -108,6 +124,54 @@ def seed_followers(mock: Flask) -> list[str]:
     return problems
 
 
+def seed_demo_staff(service: Flask) -> list[tuple[str, str, str]]:
+    """The demo staff accounts with a new random password each run: (username, password, role label).
+    Only for a configuration that is the sandbox's own (refused for one that points at a real account)."""
+    logins = []
+    with service.app_context():
+        branch = db.session.execute(
+            select(Branch).where(Branch.closed_at.is_(None)).order_by(Branch.code)).scalars().first()
+        for username, display_name, role in DEMO_STAFF:
+            if role == ROLE_BRANCH_OPERATOR and branch is None:
+                continue  # no branch yet (seed-demo not run): no operator
+            password = secrets.token_urlsafe(9)  # 12 characters, never the same twice
+            user = db.session.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+            created = user is None
+            if created:
+                user = StaffUser(username=username, display_name=display_name, role=role)
+                db.session.add(user)
+            user.role, user.active, user.failed_logins, user.locked_until = role, True, 0, None
+            user.branch = branch if role == ROLE_BRANCH_OPERATOR else None
+            user.set_password(password)
+            db.session.flush()
+            audit.record("create" if created else "reset_password", "staff_user", user.id, None,
+                         {"username": username, "role": role, "branch_code": branch.code if user.branch else None},
+                         staff=None, actor_username="(sandbox run)", commit=False)
+            label = "总行管理员 head office" if role == ROLE_HEAD_OFFICE else f"网点操作员 branch {branch.code}"
+            logins.append((username, password, label))
+        db.session.commit()
+    return logins
+
+
+def start_dispatcher(service: Flask) -> tuple[threading.Event, threading.Thread]:
+    """The alert dispatcher of `flask alerts run` on a daemon thread; set the event to stop it."""
+    stop = threading.Event()
+
+    def deliver() -> None:
+        with service.app_context():
+            dispatcher = Dispatcher(service)
+            try:
+                dispatcher.run(stop)
+            except Exception:  # the demo goes on without alerts; the log says why
+                log.exception("the sandbox's alert dispatcher stopped")
+            finally:
+                dispatcher.close()
+
+    thread = threading.Thread(target=deliver, name="sandbox-alerts", daemon=True)
+    thread.start()
+    return stop, thread
+
+
 def wait_until_interrupted(servers) -> None:
     while all(thread.is_alive() for _, thread in servers):
         time.sleep(0.5)
@@ -133,9 +197,10 @@ def run(host: str, port: int, mock_port: int) -> None:
         raise click.BadParameter("沙箱只监听本机地址 the sandbox listens on loopback only", param_hint="--host")
     service = current_app._get_current_object()
     service_url, mock_url = f"http://{host}:{port}", f"http://{host}:{mock_port}"
+    own_sandbox = settings.of(service).wechat.sandbox  # before the run switches any configuration to the mock
     point_at_sandbox(service, service_url, mock_url)
     mock_app = sandbox_mock_app(service, service_url)
-    servers, previous_sigterm = [], None
+    servers, previous_sigterm, dispatcher = [], None, None
     try:
         for app, app_port in ((mock_app, mock_port), (service, port)):
             try:
@@ -144,10 +209,20 @@ def run(host: str, port: int, mock_port: int) -> None:
                 raise click.ClickException(f"端口 {app_port} 无法使用 port {app_port} is not available") from None
         for problem in filter(None, [push_menu(service), *seed_followers(mock_app)]):
             _echo_problem(problem)
+        dispatcher = start_dispatcher(service)
+        logins = seed_demo_staff(service) if own_sandbox else []
         click.echo("")
         click.secho(f"  微信模拟器 Simulator:  {mock_url}/simulator/", bold=True)
         click.echo(f"  服务 Service:          {service_url}/h5/   (healthz: {service_url}/healthz)")
         click.echo(f"  模拟微信接口 Mock API: {mock_url}/_mock/stats")
+        click.echo("  动账提醒 Alerts:        发送程序已在本进程中运行 the dispatcher runs in this process")
+        if logins:
+            click.echo(f"  管理后台 Admin panel:  {service_url}/admin/   （本次运行的演示账号 this run's demo logins）")
+            for username, password, label in logins:
+                click.echo(f"    {username} / {password}   {label}")
+        elif not own_sandbox:
+            click.echo("  管理后台：.env 不是沙箱配置，不创建演示账号 "
+                       "(.env is not a sandbox configuration: no demo staff)")
         click.echo("  在浏览器中打开模拟器，按 Ctrl-C 停止。Open the simulator in a browser; Ctrl-C stops both.")
         click.echo("")
         if threading.current_thread() is threading.main_thread():  # `kill` stops it like Ctrl-C
@@ -158,6 +233,9 @@ def run(host: str, port: int, mock_port: int) -> None:
     finally:
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
+        if dispatcher is not None:
+            dispatcher[0].set()
+            dispatcher[1].join(timeout=10)
         for server, _ in servers:
             server.shutdown()
             server.server_close()
