@@ -12,6 +12,7 @@ from .core_banking.models import Branch, Customer
 from .deploy_check import check_deploy
 from .extensions import db
 from .feature import demo_seeders
+from .ops.backup import backup_group
 from .sandbox.cli import sandbox_group
 from .settings import of as settings_of
 from .shared import demo_data
@@ -74,5 +75,6 @@ def _seed_demo_ledger() -> None:
 
 def register_cli(app: Flask) -> None:
     """The app's own commands; each feature adds its own when it is installed (feature.py)."""
-    for command in (init_db, seed_demo, check_deploy, wechat_group, sandbox_group, ledger_group, i18n_group):
+    for command in (init_db, seed_demo, check_deploy, backup_group, wechat_group, sandbox_group, ledger_group,
+                    i18n_group):
         app.cli.add_command(command)
