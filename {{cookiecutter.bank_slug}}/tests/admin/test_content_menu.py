@@ -1,6 +1,7 @@
 """The custom menu in the admin panel: JSON validated with WeChat's rules (Chinese errors, nothing stored),
-saved as versions, published through the WeChat API (the mock here) with the outcome recorded and audited;
-`flask wechat push-menu` then prefers the newest published version over the file and the default."""
+saved as versions, submitted for review and, approved by a second head-office admin (双人复核), published
+through the WeChat API (the mock here) with the outcome recorded and audited; `flask wechat push-menu` then
+prefers the newest approved and published version over the file and the default."""
 
 import copy
 import json
@@ -16,7 +17,7 @@ from {{ cookiecutter.bank_slug }}.features.menu.service import menu_to_publish
 from {{ cookiecutter.bank_slug }}.sandbox.mock_api.faults import Faults
 
 from ..live_sandbox import live_sandbox
-from .conftest import csrf_of, logged_in
+from .conftest import add_staff, csrf_of, logged_in
 
 PAGE = "/admin/menu/"
 SMALL_MENU = {"button": [
@@ -38,6 +39,19 @@ def submit(client, menu, action: str):
     return client.post(PAGE, data={"csrf_token": csrf_of(client, PAGE), "menu_json": text, "action": action})
 
 
+def approve(client, version_id: int):
+    return client.post(f"{PAGE}approve/", data={"csrf_token": csrf_of(client, PAGE), "id": version_id})
+
+
+def publish(author, checker, menu) -> int:
+    """Save and submit as the author, approve as the checker: the id of the version."""
+    assert submit(author, menu, "submit").status_code == 303
+    with author.application.app_context():
+        version_id = db.session.execute(select(func.max(MenuVersion.id))).scalar_one()
+    assert approve(checker, version_id).status_code == 303
+    return version_id
+
+
 def test_the_page_starts_from_the_menu_in_force_with_a_preview(panel):
     page = logged_in(panel.app, panel.head).get(PAGE).get_data(as_text=True)
     assert "默认菜单" in page and 'data-testid="menu-preview"' in page
@@ -56,7 +70,7 @@ def test_the_page_starts_from_the_menu_in_force_with_a_preview(panel):
 ])
 def test_an_invalid_menu_is_explained_in_chinese_and_nothing_is_stored(panel, menu, problem):
     client = logged_in(panel.app, panel.head)
-    for action in ("check", "save", "publish"):
+    for action in ("check", "save", "submit"):
         response = submit(client, menu, action)
         assert response.status_code == 400
         body = response.get_data(as_text=True)
@@ -84,8 +98,8 @@ def test_publish_goes_through_the_wechat_api_and_push_menu_prefers_it(panel):
     app = panel.app
     with live_sandbox(app) as live:
         client = logged_in(app, panel.head)
-        response = submit(client, SMALL_MENU, "publish")
-        assert response.status_code == 303
+        checker = logged_in(app, add_staff(app, "hq_checker"))
+        publish(client, checker, SMALL_MENU)
         [version] = versions(app)
         assert version.published_at is not None and version.publish_result == "ok"
         expected = copy.deepcopy(SMALL_MENU)
@@ -94,7 +108,7 @@ def test_publish_goes_through_the_wechat_api_and_push_menu_prefers_it(panel):
         with app.app_context():
             actions = list(db.session.execute(select(AuditLog.action).where(
                 AuditLog.target_type == "wechat_menu_version").order_by(AuditLog.id)).scalars())
-        assert actions == ["create", "publish"]
+        assert actions == ["create", "submit", "approve", "publish"]
 
         live.state.set_menu(None)
         result = app.test_cli_runner().invoke(args=["wechat", "push-menu"])
@@ -102,16 +116,19 @@ def test_publish_goes_through_the_wechat_api_and_push_menu_prefers_it(panel):
         assert f"#{version.id}" in result.output and live.state.menu == expected
 
         # republishing the default as a new version: the newest published one wins again
-        submit(client, default_menu(app.config["PUBLIC_BASE_URL"]), "publish")
+        publish(client, checker, default_menu(app.config["PUBLIC_BASE_URL"]))
         with app.app_context():
             assert menu_to_publish(app.config).menu == load_menu(app.config)
         assert live.state.menu == load_menu(app.config)
 
-        # an older version can be published again (a rollback)
-        again = client.post(f"{PAGE}publish/", data={"csrf_token": csrf_of(client, PAGE), "id": version.id})
-        assert again.status_code == 303 and live.state.menu == expected
+        # an older version can be published again (a rollback): a new version with its menu, reviewed again
+        again = client.post(f"{PAGE}resubmit/", data={"csrf_token": csrf_of(client, PAGE), "id": version.id})
+        assert again.status_code == 303 and live.state.menu == load_menu(app.config)
+        rollback = versions(app)[-1]
+        assert rollback.menu_json == version.menu_json and rollback.review_status == "pending"
+        assert approve(checker, rollback.id).status_code == 303 and live.state.menu == expected
         with app.app_context():
-            assert menu_to_publish(app.config).version_id == version.id
+            assert menu_to_publish(app.config).version_id == rollback.id
 
 
 def test_a_refusal_by_wechat_is_recorded_and_the_menu_stays_unpublished(panel):
@@ -119,8 +136,10 @@ def test_a_refusal_by_wechat_is_recorded_and_the_menu_stays_unpublished(panel):
     with live_sandbox(app) as live:
         live.state.faults = Faults(errcodes={45009: 1.0})  # the daily quota is used up
         client = logged_in(app, panel.head)
-        response = client.post(PAGE, data={"csrf_token": csrf_of(client, PAGE), "action": "publish",
-                                           "menu_json": json.dumps(SMALL_MENU)}, follow_redirects=True)
+        checker = logged_in(app, add_staff(app, "hq_checker"))
+        assert submit(client, SMALL_MENU, "submit").status_code == 303
+        response = checker.post(f"{PAGE}approve/", data={"csrf_token": csrf_of(checker, PAGE),
+                                                         "id": versions(app)[0].id}, follow_redirects=True)
         assert "发布失败" in response.get_data(as_text=True)
     [version] = versions(app)
     assert version.published_at is None and "45009" in version.publish_result

@@ -84,7 +84,7 @@ def test_template_and_customer_service_messages_reach_the_mock(service, live_moc
     assert template.extra["rendered"].startswith("交易类型:工资入账\n交易金额:¥8000.00")
     assert text.payload == {"touser": FOLLOWER, "msgtype": "text", "text": {"content": "您的工资已入账。"}}
     assert late_text.payload["text"]["content"] == "查询结果稍后送达。"
-    assert state.tokens_issued == 1  # one token for all three calls
+    assert state.stable.issued == 1 and state.tokens_issued == 0  # one stable token for all three calls
 
 
 def test_mock_errors_reach_the_caller_as_wechatpy_exceptions(service, live_mock):
@@ -100,8 +100,22 @@ def test_mock_errors_reach_the_caller_as_wechatpy_exceptions(service, live_mock)
     assert [r.kind for r in state.records_since()] == ["token"]
 
 
-def test_a_token_superseded_elsewhere_is_replaced_and_the_call_retried(service, live_mock):
+def test_a_stable_token_force_refreshed_elsewhere_is_replaced_and_the_call_retried(service, live_mock):
     state, url = live_mock
+    with service.app_context():
+        client = loopback_client(service, url)
+        client.message.send_text(FOLLOWER, "第一条")
+        requests.post(url + "/cgi-bin/stable_token", timeout=5, json={  # someone else forces a new one
+            "grant_type": "client_credential", "appid": APP_ID, "secret": APP_SECRET, "force_refresh": True})
+        client.message.send_text(FOLLOWER, "第二条")  # 40001, then our forced refresh gets the same new token
+    assert [r.kind for r in state.records_since()] == ["token", "custom", "token", "custom"]
+    assert state.stable.forced_today == 1  # ours came within 30 s: WeChat did not refresh again
+
+
+def test_a_token_superseded_elsewhere_is_replaced_and_the_call_retried(make_app, live_mock):
+    state, url = live_mock
+    service = make_app(WECHAT_SANDBOX="1", WECHAT_SANDBOX_API_URL=url, WECHAT_APP_ID=APP_ID,
+                       WECHAT_APP_SECRET=APP_SECRET, WECHAT_TOKEN_ENDPOINT="legacy")
     with service.app_context():
         client = loopback_client(service, url)
         client.message.send_text(FOLLOWER, "第一条")

@@ -91,13 +91,23 @@ def test_sandbox_run_delivers_a_transfers_alert_and_prints_fresh_demo_logins(mak
     port, mock_port = free_port(), free_port()
     seen = {}
 
+    def reported():  # the report reaches the alert after the mock's push returns: wait for it, not the push
+        from {{ cookiecutter.bank_slug }}.extensions import db
+        from {{ cookiecutter.bank_slug }}.features.alerts.models import Alert
+
+        with app.app_context():
+            return db.session.query(Alert.id).filter(Alert.delivery_status.is_not(None)).count()
+
     def transfer_and_wait(servers):
         transfer(app, accounts[0], accounts[2], 12_345)
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not seen.get("alerts"):
+        while time.monotonic() < deadline and not (seen.get("alerts") and seen.get("reports") and reported()):
             records = requests.get(f"http://127.0.0.1:{mock_port}/_mock/records",
                                    params={"kind": "template", "openid": payer}, timeout=5).json()["records"]
             seen["alerts"] = records
+            seen["reports"] = requests.get(f"http://127.0.0.1:{mock_port}/_mock/template_jobs",
+                                           timeout=5).json()["pushes"]
+            seen["mass"] = requests.get(f"http://127.0.0.1:{mock_port}/_mock/mass_jobs", timeout=5).json()
             time.sleep(0.2)
         raise KeyboardInterrupt
 
@@ -106,9 +116,17 @@ def test_sandbox_run_delivers_a_transfers_alert_and_prints_fresh_demo_logins(mak
     result = runner.invoke(args=["sandbox", "run", "--port", str(port), "--mock-port", str(mock_port)])
     assert result.exit_code == 0, result.output
     assert seen["alerts"], "the transfer's alert never reached the mock"
+    assert seen["reports"], "the mock pushed no TEMPLATESENDJOBFINISH back"  # as WeChat does after a send
+    assert seen["mass"]["auto_finish"] == "send success"  # and MASSSENDJOBFINISH after each 群发
+    from {{ cookiecutter.bank_slug }}.extensions import db
+    from {{ cookiecutter.bank_slug }}.features.alerts.models import Alert
+
+    with app.app_context():  # ...and the service wrote the report on the alert
+        reported = db.session.query(Alert.delivery_status).filter(Alert.delivery_status.is_not(None)).all()
+    assert {status for (status,) in reported} == {"success"}, reported
     assert f"http://127.0.0.1:{port}/admin/" in result.output
     logins = dict(re.findall(r"^\s+(demo_\w+) / (\S+)", result.output, re.M))
-    assert set(logins) == {"demo_admin", "demo_branch"}
+    assert set(logins) == {"demo_admin", "demo_checker", "demo_branch"}
     from ..admin.conftest import csrf_of
 
     client = app.test_client()

@@ -28,7 +28,7 @@ def slow_app(make_app):
         calls.append(message.id)
         raise RuntimeError("core banking is down")
 
-    app.extensions["wechat_router"].text("慢")(slow)
+    app.extensions["wechat_router"].text("慢", slow=True)(slow)
     app.extensions["wechat_router"].text("坏")(broken)
     delivered = []
     app.extensions["wechat_processor"].late_delivery = lambda openid, xml: delivered.append((openid, xml))

@@ -40,6 +40,10 @@ class FakeWeChat:
         self.token_payload = token_payload
         self.token_urls, self.tokens, self.api_tokens = [], [], []
 
+    def post(self, url, json=None, timeout=None):  # POST /cgi-bin/stable_token (the default endpoint)
+        self.forced = [*getattr(self, "forced", []), json["force_refresh"]]
+        return self.get(url, timeout=timeout)
+
     def get(self, url, params=None, timeout=None):
         self.token_urls.append(url)
         if self.token_payload is not None:
@@ -70,7 +74,7 @@ def test_make_client_uses_the_apps_shared_store_and_the_sandbox_url(app):
     wechat = FakeWeChat()
     client._http = wechat
     client.message.send_text("o-user", "你好")
-    assert wechat.token_urls == [app.config["WECHAT_SANDBOX_API_URL"].rstrip("/") + "/cgi-bin/token"]
+    assert wechat.token_urls == [app.config["WECHAT_SANDBOX_API_URL"].rstrip("/") + "/cgi-bin/stable_token"]
     assert client.store.current().token == wechat.tokens[0] == wechat.api_tokens[0]
 
 
@@ -106,7 +110,8 @@ def test_a_token_already_replaced_by_another_process_is_not_fetched_again(app):
     assert wechat.api_tokens[-1] == fresh
 
 
-def test_retries_are_bounded_and_the_error_then_reaches_the_caller(app):
+def test_retries_are_bounded_and_the_error_then_reaches_the_caller(make_app):
+    app = make_app(WECHAT_TOKEN_ENDPOINT="legacy")  # every legacy fetch is a new token: no forced-refresh guard
     wechat = FakeWeChat(api_errcodes=[40001] * 10)
     client = _client(app, wechat)
     with pytest.raises(WeChatClientException) as caught:
@@ -116,6 +121,26 @@ def test_retries_are_bounded_and_the_error_then_reaches_the_caller(app):
     assert len(wechat.tokens) == 1 + MAX_TOKEN_RETRIES
     wechat.api_errcodes = []
     assert client.message.send_text("o-user", "again")["errcode"] == 0  # the retry budget is per call
+
+
+def test_a_second_forced_stable_refresh_within_30_s_is_refused_locally(app, caplog):
+    wechat = FakeWeChat(api_errcodes=[40001] * 10)
+    client = _client(app, wechat)
+    with pytest.raises(WeChatClientException, match="refused locally.*within 30 s"):
+        client.message.send_text("o-user", "hi")
+    assert wechat.forced == [False, True]  # normal mode, then one forced refresh; the second was not asked
+    assert len(wechat.api_tokens) == 2
+    assert "refused locally" in caplog.text
+    assert client.store.current().forced_today(client.store.clock()) == 1
+
+
+def test_only_40001_on_the_stored_token_forces_a_stable_refresh(app):
+    wechat = FakeWeChat(api_errcodes=[42001])
+    client = _client(app, wechat)
+    client.message.send_text("o-user", "hi")  # 42001 (expired): normal mode is enough
+    wechat.api_errcodes = [40001]
+    client.message.send_text("o-user", "hi")
+    assert wechat.forced == [False, False, True]
 
 
 def test_other_errors_are_not_retried(app):
@@ -172,7 +197,7 @@ def test_cli_shows_the_token_masked_and_refresh_replaces_it(app, monkeypatch):
     assert "database" in result.output and "none yet" in result.output
 
     wechat = FakeWeChat()
-    monkeypatch.setattr(requests.Session, "get", lambda self, url, **kw: wechat.get(url, **kw))
+    monkeypatch.setattr(requests.Session, "post", lambda self, url, **kw: wechat.post(url, **kw))
     result = runner.invoke(args=["wechat", "token", "--refresh"])
     assert result.exit_code == 0, result.output
     token = wechat.tokens[0]
@@ -181,6 +206,20 @@ def test_cli_shows_the_token_masked_and_refresh_replaces_it(app, monkeypatch):
 
     result = runner.invoke(args=["wechat", "token", "--refresh"])
     assert len(wechat.tokens) == 2 and "refresh no. 2" in result.output
+    assert wechat.forced == [False, True] and "Forced: 1 of 20 today" in result.output
+
+    result = runner.invoke(args=["wechat", "token", "--refresh"])  # a second forced one within 30 s
+    assert result.exit_code == 1 and "not asked" in result.output and "30 s" in result.output
+    assert len(wechat.tokens) == 2
+
+
+def test_cli_names_the_ip_whitelist_fix_for_40164(app, monkeypatch):
+    wechat = FakeWeChat(token_payload={"errcode": 40164, "errmsg": "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, "
+                                                                   "not in whitelist rid: 1"})
+    monkeypatch.setattr(requests.Session, "post", lambda self, url, **kw: wechat.post(url, **kw))
+    result = app.test_cli_runner().invoke(args=["wechat", "token", "--refresh"])
+    assert result.exit_code == 1
+    assert "40164" in result.output and "IP白名单" in result.output and "设置与开发 → 基本配置" in result.output
 
 
 def test_cli_refresh_failure_is_a_message_not_a_traceback(make_app):

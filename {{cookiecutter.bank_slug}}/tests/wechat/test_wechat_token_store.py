@@ -13,8 +13,10 @@ from sqlalchemy import create_engine
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.settings import ConfigError, load_config
 from {{ cookiecutter.bank_slug }}.wechat.token_store import (
+    FORCED_PER_DAY,
     DatabaseTokenStore,
     FetchedToken,
+    ForcedRefreshRefused,
     RedisTokenStore,
     TokenStoreError,
     build_token_store,
@@ -41,12 +43,14 @@ class CountingFetcher:
         self.hold = hold  # when set, each fetch waits for it (keeps the lock held while others queue)
         self.delay = delay  # a slow WeChat: widens the window in which unlocked callers would all fetch
         self.calls = 0
+        self.forced: list[bool] = []  # force_refresh of each call (stable_token)
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
 
-    def __call__(self) -> FetchedToken:
+    def __call__(self, force_refresh: bool = False) -> FetchedToken:
         with self._lock:
             self.calls += 1
+            self.forced.append(force_refresh)
             number = next(self._numbers)
         if self.hold is not None:
             self.hold.wait(10)
@@ -73,13 +77,13 @@ def new_store(request):
         client = redis.Redis.from_url(request.getfixturevalue("redis_url"), decode_responses=True)
         cleanups.append(lambda: client.delete(f"wechat:access_token:{app_id}", f"wechat:access_token:{app_id}:lock"))
 
-    def factory(clock=None, margin=300.0):
+    def factory(clock=None, margin=300.0, endpoint="legacy"):
         clock = clock or FakeClock()
         if request.param == "redis":
-            return RedisTokenStore(client, app_id, margin, clock)
+            return RedisTokenStore(client, app_id, margin, clock, endpoint=endpoint)
         engine = create_engine(url)
         cleanups.append(engine.dispose)
-        return DatabaseTokenStore(engine, app_id, margin, clock)
+        return DatabaseTokenStore(engine, app_id, margin, clock, endpoint=endpoint)
 
     yield factory
     for cleanup in cleanups:
@@ -293,3 +297,73 @@ def test_mask_token_never_shows_a_usable_token():
     assert mask_token(token) == "ABCD...WXYZ (128 chars)"
     assert mask_token("short") == "****"
     assert mask_token(None) == "(none)"
+
+
+# --- the stable_token endpoint: when a refresh is forced, and the guard of 20 a day, 30 s apart ------------
+
+def test_stable_refresh_after_40001_on_the_stored_token_is_forced_and_counted(new_store):
+    clock = FakeClock()
+    store, fetch = new_store(clock, endpoint="stable"), CountingFetcher()
+    token = store.get(fetch)
+    fresh = store.refresh(fetch, stale_token=token, errcode=40001)
+    assert fresh != token and fetch.forced == [False, True]
+    state = new_store(clock, endpoint="stable").current()  # another process sees the count
+    assert state.forced_today(clock()) == 1 and state.forced_at == clock()
+
+
+@pytest.mark.parametrize("errcode", [40014, 42001])
+def test_other_token_errcodes_refresh_in_normal_mode(new_store, errcode):
+    store, fetch = new_store(endpoint="stable"), CountingFetcher()
+    token = store.get(fetch)
+    store.refresh(fetch, stale_token=token, errcode=errcode)
+    assert fetch.forced == [False, False]
+    assert store.current().forced_count == 0
+
+
+def test_a_40001_for_a_token_already_replaced_is_not_forced(new_store):
+    store, fetch = new_store(endpoint="stable"), CountingFetcher()
+    stale = store.get(fetch)
+    fresh = store.refresh(fetch, stale_token=stale, errcode=40001)
+    assert new_store(endpoint="stable").refresh(fetch, stale_token=stale, errcode=40001) == fresh
+    assert fetch.forced == [False, True]
+
+
+def test_a_second_forced_refresh_within_30_s_is_refused_without_asking_wechat(new_store, caplog):
+    clock = FakeClock()
+    store, fetch = new_store(clock, endpoint="stable"), CountingFetcher()
+    token = store.refresh(fetch, stale_token=store.get(fetch), errcode=40001)
+    clock.now += 29
+    with pytest.raises(ForcedRefreshRefused, match="within 30 s"):
+        store.refresh(fetch, stale_token=token, errcode=40001)
+    assert fetch.calls == 2 and "refused locally" in caplog.text
+    clock.now += 1
+    assert store.refresh(fetch, stale_token=token, errcode=40001) != token
+
+
+def test_the_21st_forced_refresh_of_a_beijing_day_is_refused_then_allowed_after_midnight(new_store):
+    clock = FakeClock(1_800_000_000.0 - (1_800_000_000 + 8 * 3600) % 86400 + 3600)  # 01:00 Beijing time
+    store, fetch = new_store(clock, endpoint="stable"), CountingFetcher()
+    store.get(fetch)
+    for _ in range(FORCED_PER_DAY):
+        store.refresh(fetch)  # the CLI's --refresh: forced whatever is stored
+        clock.now += 31
+    with pytest.raises(ForcedRefreshRefused, match="45009"):
+        store.refresh(fetch)
+    assert fetch.calls == 1 + FORCED_PER_DAY
+    clock.now += 23 * 3600  # the next Beijing day
+    store.refresh(fetch)
+    assert store.current().forced_today(clock()) == 1
+
+
+def test_legacy_refreshes_are_never_forced_nor_limited(new_store):
+    store, fetch = new_store(endpoint="legacy"), CountingFetcher()
+    for _ in range(FORCED_PER_DAY + 2):
+        store.refresh(fetch)
+    assert fetch.forced == [False] * (FORCED_PER_DAY + 2)
+
+
+def test_the_token_endpoint_setting(make_app):
+    assert token_store(make_app()).endpoint == "stable"
+    assert token_store(make_app(WECHAT_TOKEN_ENDPOINT="legacy")).endpoint == "legacy"
+    with pytest.raises(ConfigError, match="WECHAT_TOKEN_ENDPOINT"):
+        make_app(WECHAT_TOKEN_ENDPOINT="v3")

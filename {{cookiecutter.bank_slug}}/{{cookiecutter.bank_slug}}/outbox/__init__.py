@@ -15,3 +15,10 @@ def install(app: Flask) -> None:
     from .cli import alerts_group
 
     app.cli.add_command(alerts_group)
+
+
+def register_events(router) -> None:
+    """The WeChat events the outbox itself handles: TEMPLATESENDJOBFINISH (delivery_report.py)."""
+    from . import delivery_report
+
+    delivery_report.register(router)

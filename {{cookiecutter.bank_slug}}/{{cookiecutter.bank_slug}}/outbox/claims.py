@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, Row, bindparam, func, select, update
 
 from ..db import write_transaction
+from .delivery_report import apply_held
 from .models import OPEN_STATES, SENDING, Notice
 
 _TABLE = Notice.__table__
@@ -73,7 +74,14 @@ def record(engine: Engine, owner: str, updates: Iterable[Update]) -> int:
     } for u in updates]
     if not params:
         return 0
-    rowcount = write_transaction(engine, lambda connection: connection.execute(_RECORD, params).rowcount)
+    msgids = [param["b_msgid"] for param in params if param["b_msgid"]]
+
+    def write(connection) -> int:
+        written = connection.execute(_RECORD, params).rowcount
+        apply_held(connection, msgids)  # a TEMPLATESENDJOBFINISH that came before this record
+        return written
+
+    rowcount = write_transaction(engine, write)
     return rowcount if rowcount is not None and rowcount >= 0 else len(params)
 
 

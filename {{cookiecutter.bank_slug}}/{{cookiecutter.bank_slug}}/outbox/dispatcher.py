@@ -32,6 +32,7 @@ from ..shared.masking import mask_openid
 from ..shared.timeutil import utcnow
 from ..sms import SmsError, get_sms_sender
 from ..wechat.client import api_base_url, make_client
+from ..wechat.template_rules import fit_payload
 from ..wechat.token_store import token_store
 from ..wechat.window import close_window, use_window, window_room
 from . import channels, claims
@@ -51,6 +52,7 @@ from .metrics import record_final, record_retry
 from .models import (
     CHANNEL_CUSTOMER_SERVICE,
     CHANNEL_SMS,
+    CHANNEL_WECHAT,
     DELIVERED,
     EXPIRED,
     PENDING,
@@ -58,6 +60,7 @@ from .models import (
     REASON_NOT_FOLLOWING,
     REASON_REJECTED,
     REASON_RETRIES_EXHAUSTED,
+    REASON_TEMPLATE_UNFIT,
     REASON_UNKNOWN_TOPIC,
     REASON_WINDOW_CLOSED,
     SMS,
@@ -75,6 +78,14 @@ class Job:
     topic: Topic
     target: Recipient
     channel: str  # channels: wechat (template) | kefu (customer service) | sms
+    payload: dict | None = None  # the template message, its values checked against WeChat's rules
+    note: str | None = None  # why the template was not used (a value WeChat would refuse): kept as last_error
+
+
+def client_msg_id(row_id: int) -> str:
+    """message/template/send's client_msg_id: WeChat sends one message per openid and id within 10 minutes,
+    so a notice resent after a lost answer (a lease ran out, a timeout) is not delivered twice."""
+    return f"notice-{row_id}"
 
 
 def dispatcher_name() -> str:
@@ -247,9 +258,33 @@ class Dispatcher:
                                          windows.get(target.openid, 0) > 0)
         if isinstance(channel, tuple):
             return self._final(row, UNDELIVERABLE, now, channel[1], target)
+        payload = note = None
+        if channel == CHANNEL_WECHAT:
+            payload, note = self._template_message(row, topic, target)
+            if payload is None:  # a value WeChat would refuse (47003): the next channel, with the reason
+                room = windows.get(target.openid)
+                if room is None:
+                    with self.engine.connect() as connection:
+                        room = windows[target.openid] = window_room(connection, {target.openid}, now).get(
+                            target.openid, 0)
+                channel = channels.first_channel(False, target, room > 0)
+                if isinstance(channel, tuple):
+                    return self._final(row, UNDELIVERABLE, now, REASON_TEMPLATE_UNFIT, target, last_error=note)
         if channel == CHANNEL_CUSTOMER_SERVICE:  # the batch shares the window's few messages
             windows[target.openid] -= 1
-        return Job(row, topic, target, channel)
+        return Job(row, topic, target, channel, payload, note)
+
+    def _template_message(self, row: Row, topic: Topic, target: Recipient) -> tuple[dict | None, str | None]:
+        """The template message with its values fitted to WeChat's rules, or (None, why it cannot be sent)."""
+        fitted = fit_payload(topic.template_payload(row, target, self.config))
+        if not fitted.ok:
+            note = f"template value unfit: {'; '.join(fitted.problems)}"[:200]
+            log.warning("notice %s: %s; trying the next channel", row.id, note)
+            return None, note
+        if fitted.adapted:
+            log.info("notice %s: template values shortened to fit WeChat's rules: %s", row.id,
+                     ", ".join(fitted.adapted))
+        return {**fitted.payload, "client_msg_id": client_msg_id(row.id)}, None
 
     @staticmethod
     def _final(row: Row, state: str, now: datetime, reason: str | None = None, target: Recipient | None = None,
@@ -264,7 +299,7 @@ class Dispatcher:
         try:
             if job.channel == CHANNEL_SMS:
                 cause = REASON_NOT_FOLLOWING if not job.target.following else REASON_WINDOW_CLOSED
-                return await self.sender.in_thread(self._send_sms, job, 0, cause)
+                return await self.sender.in_thread(self._send_sms, job, 0, cause, job.note)
             return await self._send_wechat(job)
         except Exception as exc:  # a bug must not stall the pipeline: retry later, and say so
             log.exception("notice %s: delivery failed unexpectedly", job.row.id)
@@ -275,7 +310,7 @@ class Dispatcher:
         if job.channel == CHANNEL_CUSTOMER_SERVICE:
             text = job.topic.text(job.row, job.target, self.config)
             return {"touser": job.target.openid, "msgtype": "text", "text": {"content": text}}, CUSTOM_SEND_PATH
-        return job.topic.template_payload(job.row, job.target, self.config), TEMPLATE_SEND_PATH
+        return job.payload, TEMPLATE_SEND_PATH
 
     async def _send_wechat(self, job: Job) -> claims.Update:
         config = self.config
@@ -286,7 +321,7 @@ class Dispatcher:
             if job.channel == CHANNEL_CUSTOMER_SERVICE:  # one of the window's few messages is used
                 await self.sender.in_thread(use_window, self.engine, job.target.openid)
             return self._final(job.row, DELIVERED, now, target=job.target, channel=job.channel,
-                               msgid=result.msgid, tries=1)
+                               msgid=result.msgid, tries=1, last_error=job.note)
         if result.outcome == NO_WECHAT:
             cause = channels.no_wechat_reason(result.errcode)
             if result.errcode in (WINDOW_CLOSED, OUT_OF_COUNT):  # our record was wrong or late: closed until they act

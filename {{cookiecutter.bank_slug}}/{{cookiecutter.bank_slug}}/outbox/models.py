@@ -50,6 +50,7 @@ REASON_RETRIES_EXHAUSTED = "retries_exhausted"
 REASON_REJECTED = "wechat_rejected"  # another errcode: the message itself is unfit (47003, 40037 ...)
 REASON_WINDOW_CLOSED = "window_closed"  # no template, the 48-hour window closed (45015), and no SMS opt-in
 REASON_UNKNOWN_TOPIC = "unknown_topic"  # no installed feature registered the row's topic
+REASON_TEMPLATE_UNFIT = "template_unfit"  # a value breaks WeChat's keyword rules, and no other channel
 REASON_LABELS = {  # lazy (_l): shown to staff in their language
     REASON_NOT_BOUND: _l("账户未绑定微信"),
     REASON_ALERTS_OFF: _l("客户已关闭提醒"),
@@ -61,6 +62,7 @@ REASON_LABELS = {  # lazy (_l): shown to staff in their language
     REASON_REJECTED: _l("微信拒绝了该消息"),
     REASON_WINDOW_CLOSED: _l("客户超过 48 小时未互动，且未开通短信提醒"),
     REASON_UNKNOWN_TOPIC: _l("未知的通知类型"),
+    REASON_TEMPLATE_UNFIT: _l("模板字段不符合微信规则，且无其他渠道"),
 }
 
 # What the transaction was, as the core reports it; the alert's 交易类型 is derived from kind and sign.
@@ -75,6 +77,7 @@ class Notice(db.Model):
         UniqueConstraint("source", "source_txn_id", name="uq_alert_source_txn"),
         Index("ix_alert_due", "state", "next_attempt_at"),  # what a dispatcher claims next
         Index("ix_alert_finished_at", "finished_at"),  # what `alerts prune` deletes
+        Index("ix_alert_msgid", "msgid"),  # TEMPLATESENDJOBFINISH finds its row by WeChat's MsgID
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -99,12 +102,29 @@ class Notice(db.Model):
     channel: Mapped[str | None] = mapped_column(String(8))
     final_reason: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
-    msgid: Mapped[str | None] = mapped_column(String(32))
+    msgid: Mapped[str | None] = mapped_column(String(32))  # WeChat's id of the template message sent
+    # WeChat's TEMPLATESENDJOBFINISH Status for that msgid: success | failed:user block | failed: system failed
+    delivery_status: Mapped[str | None] = mapped_column(String(32))
+    delivery_reported_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     def __repr__(self) -> str:
         return f"<Notice {self.id} {self.topic} {self.source}:{self.source_txn_id} {self.state}>"
+
+
+class HeldDeliveryReport(db.Model):
+    """A TEMPLATESENDJOBFINISH that came before the dispatcher had written the msgid on its notice.
+
+    WeChat may push the report while the dispatcher still holds the send's answer in its batch; the report
+    waits here and the dispatcher applies it when it records the batch (claims.record). Reports for msgids
+    that never turn up (another account's, or a notice already pruned) go with `alerts prune`."""
+
+    __tablename__ = "alert_report_held"
+
+    msgid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 Alert = Notice  # the name the alerts feature, the admin panel and the tests know it by

@@ -5,7 +5,8 @@ cut-off go; open ones stay however old. Deleted in batches, each its own short t
 ingestion and dispatchers never wait long behind it. The transaction itself stays in the core's
 books: an alert is only the record of a notice. If the core pushes a pruned transaction id again,
 it is stored anew and ends `expired` (ALERT_RETENTION_DAYS is longer than ALERT_MAX_AGE_MINUTES,
-which the configuration enforces), so nobody is alerted twice.
+which the configuration enforces), so nobody is alerted twice. WeChat's delivery reports held for a msgid
+that never turned up (delivery_report.py) older than the cut-off go too.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, select
 
 from ..db import write_transaction
+from .delivery_report import prune_held
 from .models import FINAL_STATES, Notice
 
 _TABLE = Notice.__table__
@@ -34,4 +36,5 @@ def prune(engine: Engine, before: datetime, batch_size: int = 10_000,
         if progress is not None and deleted:
             progress(total)
         if deleted < batch_size:
+            write_transaction(engine, lambda connection: prune_held(connection, before))
             return total

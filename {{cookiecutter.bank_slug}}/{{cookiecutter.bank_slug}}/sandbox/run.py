@@ -51,6 +51,7 @@ QUIET_PATHS = ("/_mock/records", "/_mock/menu", "/_mock/users")  # the simulator
 # open branch (the demo data's 0001).
 DEMO_STAFF = (
     ("demo_admin", "演示总行管理员", ROLE_HEAD_OFFICE),
+    ("demo_checker", "演示复核员", ROLE_HEAD_OFFICE),  # the second head-office admin of 双人复核 (群发, menu)
     ("demo_branch", "演示网点操作员", ROLE_BRANCH_OPERATOR),
 )
 
@@ -148,6 +149,8 @@ def seed_demo_staff(service: Flask) -> list[tuple[str, str, str]]:
                          {"username": username, "role": role, "branch_code": branch.code if user.branch else None},
                          staff=None, actor_username="(sandbox run)", commit=False)
             label = "总行管理员 head office" if role == ROLE_HEAD_OFFICE else f"网点操作员 branch {branch.code}"
+            if username == "demo_checker":
+                label = "总行管理员·复核 head office, reviews 群发/菜单 of the others"
             logins.append((username, password, label))
         db.session.commit()
     return logins
@@ -210,12 +213,16 @@ def run(host: str, port: int, mock_port: int) -> None:
         for problem in filter(None, [push_menu(service), *seed_followers(mock_app)]):
             _echo_problem(problem)
         dispatcher = start_dispatcher(service)
+        # as WeChat does, the mock reports each template message's delivery back (TEMPLATESENDJOBFINISH)
+        mock_app.extensions["mock_wechat"].template_jobs.auto_finish = "success"
+        mock_app.extensions["mock_wechat"].mass_jobs.auto_finish = "send success"  # and each 群发's (MASSSENDJOBFINISH)
         logins = seed_demo_staff(service) if own_sandbox else []
         click.echo("")
         click.secho(f"  微信模拟器 Simulator:  {mock_url}/simulator/", bold=True)
         click.echo(f"  服务 Service:          {service_url}/h5/   (healthz: {service_url}/healthz)")
         click.echo(f"  模拟微信接口 Mock API: {mock_url}/_mock/stats")
-        click.echo("  动账提醒 Alerts:        发送程序已在本进程中运行 the dispatcher runs in this process")
+        click.echo("  动账提醒 Alerts:        发送程序已在本进程中运行 the dispatcher runs in this process; "
+                   "模拟接口回报送达结果 the mock reports delivery (TEMPLATESENDJOBFINISH)")
         if logins:
             click.echo(f"  管理后台 Admin panel:  {service_url}/admin/   （本次运行的演示账号 this run's demo logins）")
             for username, password, label in logins:

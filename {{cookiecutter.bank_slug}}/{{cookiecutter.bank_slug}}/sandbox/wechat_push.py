@@ -24,9 +24,22 @@ def message_xml(to_user: str, from_user: str, msg_type: str, fields: dict, creat
         f"<CreateTime>{int(create_time or time.time())}</CreateTime>",
         f"<MsgType>{_cdata(msg_type)}</MsgType>",
     ]
-    for name, value in fields.items():
-        parts.append(f"<{name}>{value}</{name}>" if isinstance(value, int) else f"<{name}>{_cdata(value)}</{name}>")
+    parts.extend(_elements(fields))
     return "<xml>" + "".join(parts) + "</xml>"
+
+
+def _elements(fields: dict) -> list[str]:
+    """Children as WeChat writes them: numbers bare, text in CDATA, a dict as a nested element
+    (location_select's SendLocationInfo, scancode's ScanCodeInfo)."""
+    out = []
+    for name, value in fields.items():
+        if isinstance(value, dict):
+            out.append(f"<{name}>" + "".join(_elements(value)) + f"</{name}>")
+        elif isinstance(value, int):
+            out.append(f"<{name}>{value}</{name}>")
+        else:
+            out.append(f"<{name}>{_cdata(value)}</{name}>")
+    return out
 
 
 def text_message(openid: str, content: str, msg_id: int, account: str = "gh_sandbox", create_time=None) -> str:

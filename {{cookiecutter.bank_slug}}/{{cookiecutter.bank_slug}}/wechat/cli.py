@@ -12,7 +12,16 @@ from wechatpy.exceptions import WeChatClientException
 from ..shared.timeutil import local_time
 from . import dedup
 from .client import get_client
-from .token_store import TokenState, TokenStoreError, mask_token, token_store
+from .client.sync import IP_NOT_WHITELISTED, IP_WHITELIST_FIX
+from .token_store import (
+    FORCED_PER_DAY,
+    STABLE,
+    ForcedRefreshRefused,
+    TokenState,
+    TokenStoreError,
+    mask_token,
+    token_store,
+)
 
 
 def _when(epoch: float) -> str:
@@ -30,7 +39,8 @@ def _condition(state: TokenState, now: float, margin: float) -> str:
 
 @click.command("token")
 @click.option("--refresh", is_flag=True,
-              help="Fetch a new token now. It replaces the current one for every process.")
+              help="Fetch a new token now (stable_token: a forced refresh, 20 a day, 30 s apart). "
+                   "It replaces the current one for every process.")
 @with_appcontext
 def token_command(refresh: bool) -> None:
     """Show the shared WeChat access token (masked) and when it expires."""
@@ -41,6 +51,11 @@ def token_command(refresh: bool) -> None:
             click.echo("已刷新 Access token refreshed.")
         state = store.current()
     except WeChatClientException as exc:
+        if isinstance(exc.__cause__, ForcedRefreshRefused):
+            raise click.ClickException(f"未请求微信 not asked: {exc.__cause__}") from None
+        if exc.errcode == IP_NOT_WHITELISTED:
+            raise click.ClickException(f"微信接口错误 WeChat API error: errcode 40164 (invalid ip, not in whitelist). "
+                                       f"{IP_WHITELIST_FIX}") from None
         detail = exc.errmsg if exc.errcode is None else f"errcode {exc.errcode}: {exc.errmsg}"
         raise click.ClickException(f"微信接口错误 WeChat API error: {detail}") from None
     except requests.RequestException as exc:  # its text names no URL (wechat/client/sync.py strips it)
@@ -51,6 +66,8 @@ def token_command(refresh: bool) -> None:
         raise click.ClickException(f"无法访问令牌存储 cannot reach the token store ({type(exc).__name__})") from None
     click.echo(f"存储 Store:      {store.kind}")
     click.echo(f"AppID:          {store.app_id}")
+    call = "POST /cgi-bin/stable_token" if store.endpoint == STABLE else "GET /cgi-bin/token"
+    click.echo(f"接口 Endpoint:   {store.endpoint} ({call})")
     if state is None:
         click.echo("令牌 Token:      (none yet; the first API call fetches one)")
         return
@@ -59,6 +76,8 @@ def token_command(refresh: bool) -> None:
     click.echo(f"状态 State:      {_condition(state, now, store.margin)}")
     click.echo(f"过期 Expires:    {_when(state.expires_at)}")
     click.echo(f"获取 Fetched:    {_when(state.updated_at)} (refresh no. {state.version})")
+    if store.endpoint == STABLE:
+        click.echo(f"强制刷新 Forced: {state.forced_today(now)} of {FORCED_PER_DAY} today")
 
 
 @click.group("wechat", cls=AppGroup)

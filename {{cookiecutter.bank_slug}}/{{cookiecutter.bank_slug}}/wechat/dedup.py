@@ -1,114 +1,181 @@
-"""De-duplication of WeChat's retries across threads and processes, in the database.
+"""De-duplication of WeChat's retries across threads and processes: in Redis when REDIS_URL is set, else in
+the database.
 
-WeChat retries a push three times when it has no answer within 5 s. The first request claims the
-message's key with an INSERT against a unique constraint; a retry (in any worker) fails that
-INSERT and instead waits for, and returns, the reply the first one stores. The handler and its
-side effects therefore run once.
+WeChat retries a push three times when it has no answer within 5 s. The first request claims the message's
+key in one round trip; a retry (in any worker, on any server sharing the store) finds the claim and instead
+waits for, and returns, the reply the first one stores. The handler and its side effects therefore run once.
+
+- Redis: `SET key processing NX EX 60`; the reply replaces it (`SET key status:reply EX DONE_TTL`). A claim
+  whose handler died expires after STUCK_AFTER, so a later retry takes the message over.
+- Database: one `INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id` (SQLAlchemy Core, no ORM and
+  no re-read), in the same transaction as the 48-hour window's upsert (wechat/window.py); the reply is one
+  UPDATE. A claim still "processing" after STUCK_AFTER is taken over with one conditional UPDATE.
+  (RETURNING needs SQLite 3.35 or later; Python 3.11's builds ship newer ones.)
 """
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import DateTime, Engine, bindparam, delete, select, text, update
 from wechatpy.messages import BaseMessage
 
+from ..db import write_transaction
 from ..extensions import db
 from ..shared.timeutil import utcnow
+from . import window
 from .models import InboundMessage
+
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
 # A claim still "processing" after this long belongs to a handler that died (its worker was killed, or it
 # failed without recording it): the next retry may take the message over instead of waiting for nothing.
 STUCK_AFTER = timedelta(seconds=60)
+# How long Redis keeps a finished message's reply for WeChat's retries (they come within ~15 s).
+DONE_TTL = timedelta(hours=1)
+PROCESSING = "processing"
+_TABLE = InboundMessage.__table__
+_CLAIM = text(
+    f"INSERT INTO {_TABLE.name} (dedup_key, openid, msg_type, event, status, received_at) "
+    "VALUES (:dedup_key, :openid, :msg_type, :event, :status, :received_at) "
+    "ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+).bindparams(bindparam("received_at", type_=DateTime()))
+_LOOKUP = select(_TABLE.c.status, _TABLE.c.reply_xml).where(_TABLE.c.dedup_key == bindparam("key"))
 
 
 @dataclass(frozen=True)
 class Claim:
-    row_id: int | None  # set when this request owns the message
+    handle: object | None  # set when this request owns the message: the row id, or the Redis key
     status: str
     reply_xml: str | None
 
     @property
     def owned(self) -> bool:
-        return self.row_id is not None
+        return self.handle is not None
 
 
-def claim(key: str, message: BaseMessage) -> Claim:
-    row = InboundMessage(
-        dedup_key=key,
-        openid=message.source or "",
-        msg_type=message.type,
-        event=getattr(message, "event", None),
-        status="processing",
-    )
-    db.session.add(row)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        taken = _take_over_stuck(key)
+class DatabaseStore:
+    """The de-dup records in the wechat_inbound_message table (kept for `wechat prune-messages`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # Built once: each message only binds its values. As text (the same SQL on SQLite and PostgreSQL):
+        # SQLAlchemy does not cache the compiled form of a dialect's INSERT ... ON CONFLICT, and compiling it
+        # anew was a good part of a message's time.
+        self._claim = _CLAIM
+        self._windows = window.UPSERTS
+        self._finish = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+
+    def claim(self, key: str, message: BaseMessage) -> Claim:
+        """Claim `key` and, when this request owns it, record the customer-service window it opens, in one
+        transaction."""
+        now = utcnow()
+        values = {"dedup_key": key, "openid": message.source or "", "msg_type": message.type,
+                  "event": getattr(message, "event", None), "status": PROCESSING, "received_at": now}
+        kind = window.opening_kind(message) if message.source else None
+
+        def work(connection, with_window: bool = True):
+            row_id = connection.execute(self._claim, values).scalar()
+            if row_id is not None and with_window and kind is not None:
+                connection.execute(self._windows[kind], window.interaction_values(message.source, now, kind))
+            return row_id
+
+        try:
+            row_id = write_transaction(self.engine, work)
+        except Exception:  # the reply matters more than the window's record: claim without it
+            log.exception("could not record the interaction of a %s message", message.type)
+            row_id = write_transaction(self.engine, lambda connection: work(connection, with_window=False))
+        if row_id is not None:
+            return Claim(row_id, PROCESSING, None)
+        taken = self._take_over_stuck(key)
         if taken is not None:
-            return Claim(taken, "processing", None)
-        existing = _lookup(key)
-        return Claim(None, existing[0], existing[1]) if existing else Claim(None, "processing", None)
-    return Claim(row.id, "processing", None)
+            return Claim(taken, PROCESSING, None)
+        found = self.lookup(key)
+        return Claim(None, *found) if found else Claim(None, PROCESSING, None)
+
+    def _take_over_stuck(self, key: str) -> int | None:
+        """The row id of `key` when it was stuck in "processing" and this request now owns it, else None. One
+        conditional UPDATE: of several retries racing for a stuck row, one wins."""
+        statement = (update(_TABLE)
+                     .where(_TABLE.c.dedup_key == key, _TABLE.c.status == PROCESSING,
+                            _TABLE.c.received_at < utcnow() - STUCK_AFTER)
+                     .values(received_at=utcnow()).returning(_TABLE.c.id))
+        return write_transaction(self.engine, lambda connection: connection.execute(statement).scalar())
+
+    def lookup(self, key: str) -> tuple[str, str | None] | None:
+        with self.engine.connect() as connection:  # a new transaction each time: sees the latest commit
+            row = connection.execute(_LOOKUP, {"key": key}).first()
+        return (row[0], row[1]) if row else None
+
+    def finish(self, claim: Claim, status: str, reply_xml: str | None) -> None:
+        values = {"row_id": claim.handle, "status": status, "reply_xml": reply_xml, "finished_at": utcnow()}
+        write_transaction(self.engine, lambda connection: connection.execute(self._finish, values))
 
 
-def _take_over_stuck(key: str) -> int | None:
-    """The row id of `key` when it was stuck in "processing" and this request now owns it, else None. One
-    conditional UPDATE: of several retries racing for a stuck row, one wins."""
-    stale = utcnow() - STUCK_AFTER
-    row_id = db.session.execute(select(InboundMessage.id).where(InboundMessage.dedup_key == key)).scalar()
-    if row_id is None:
-        db.session.rollback()
-        return None
-    result = db.session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == row_id, InboundMessage.status == "processing",
-               InboundMessage.received_at < stale)
-        .values(received_at=utcnow()))
-    db.session.commit()
-    return row_id if result.rowcount == 1 else None
+class RedisStore:
+    """The de-dup records in Redis: one key per message, expiring by itself."""
+
+    def __init__(self, client, engine: Engine, app_id: str) -> None:
+        self.redis = client
+        self.engine = engine  # the customer-service windows stay in the database
+        self.prefix = f"wechat:inbound:{app_id}:"
+
+    def claim(self, key: str, message: BaseMessage) -> Claim:
+        name = self.prefix + key
+        if self.redis.set(name, PROCESSING, nx=True, ex=int(STUCK_AFTER.total_seconds())):
+            window.record_if_opening(self.engine, message)
+            return Claim(name, PROCESSING, None)
+        found = self.lookup(key)
+        if found is None:  # expired between the two calls (a stuck claim): try once more
+            if self.redis.set(name, PROCESSING, nx=True, ex=int(STUCK_AFTER.total_seconds())):
+                return Claim(name, PROCESSING, None)
+            found = self.lookup(key)
+        return Claim(None, *found) if found else Claim(None, PROCESSING, None)
+
+    def lookup(self, key: str) -> tuple[str, str | None] | None:
+        value = self.redis.get(self.prefix + key)
+        if value is None:
+            return None
+        status, _, reply = value.partition(":")
+        return status, (reply if status != PROCESSING else None)
+
+    def finish(self, claim: Claim, status: str, reply_xml: str | None) -> None:
+        self.redis.set(claim.handle, f"{status}:{reply_xml or ''}", ex=int(DONE_TTL.total_seconds()))
 
 
-def _lookup(key: str):
-    row = db.session.execute(
-        select(InboundMessage.status, InboundMessage.reply_xml).where(InboundMessage.dedup_key == key)
-    ).first()
-    db.session.rollback()  # end the read transaction so the next poll sees new commits (SQLite WAL)
-    return tuple(row) if row else None
+def make_store(app) -> DatabaseStore | RedisStore:
+    """Redis when REDIS_URL is set, otherwise the app's database."""
+    with app.app_context():
+        engine = db.engine
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return DatabaseStore(engine)
+    import redis  # the 'redis' extra; only with REDIS_URL
+
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True)
+    return RedisStore(client, engine, app.config["WECHAT_APP_ID"])
 
 
-def wait_for_reply(key: str, claim_seen: Claim, deadline: float) -> str | None:
+def wait_for_reply(store, key: str, claim_seen: Claim, deadline: float) -> str | None:
     """The reply the first request stored, waiting until `deadline` (monotonic) at most.
 
     Returns None when there is nothing to send now: still processing, or the reply is being
     delivered late through the customer-service API.
     """
     status, reply = claim_seen.status, claim_seen.reply_xml
-    while status == "processing" and time.monotonic() < deadline:
+    while status == PROCESSING and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-        found = _lookup(key)
+        found = store.lookup(key)
         if found:
             status, reply = found
     return reply if status in ("replied", "failed") else None
 
 
-def finish(row_id: int, status: str, reply_xml: str | None) -> None:
-    db.session.rollback()  # whatever the handler left half done (a failed statement) does not block this
-    db.session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == row_id)
-        .values(status=status, reply_xml=reply_xml, finished_at=utcnow())
-    )
-    db.session.commit()
-
-
 def prune(older_than: timedelta) -> int:
     """Delete inbound records older than `older_than` (WeChat retries only within ~15 s), finished ones and
-    claims stuck in "processing" alike (their handler is long gone)."""
+    claims stuck in "processing" alike (their handler is long gone). Redis records expire by themselves."""
     result = db.session.execute(
         delete(InboundMessage).where(InboundMessage.received_at < utcnow() - max(older_than, STUCK_AFTER))
     )

@@ -78,6 +78,11 @@ class AccessToken(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC, as WeChat's expires_in says
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # UTC, when it was fetched
     version: Mapped[int] = mapped_column(Integer, default=0)  # number of refreshes so far
+    # stable_token forced refreshes (20 a Beijing day, >= 30 s apart): the day (days since the epoch,
+    # Beijing time), how many that day, and the last one (UTC)
+    forced_day: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    forced_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    forced_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Interaction(db.Model):

@@ -4,7 +4,9 @@ Domain packages register their handlers at start-up (`register(router)` in each 
 the endpoint only ever calls `router.dispatch(message)`, so new features never touch it.
 
 A handler takes the wechatpy message and returns a wechatpy reply, a str (sent as text) or None
-(nothing to say: WeChat gets "success").
+(nothing to say: WeChat gets "success"). Handlers run on the request thread; one registered with
+`slow=True` (it calls another system, such as a remote core banking) runs on a handler thread so that WeChat
+still gets its answer within the budget (wechat/processing.py), and so does one that once overran it.
 """
 
 from collections.abc import Callable
@@ -36,17 +38,21 @@ class Router:
         self._keywords: dict[str, Handler] = {}
         self._clicks: dict[str, Handler] = {}
         self._events: dict[str, Handler] = {}
+        self._observers: dict[str, list[Handler]] = {}
         self._types: dict[str, Handler] = {}
         self._commands: list[Command] = []
         self._text_rules: list[Handler] = []
         self._fallback_text: Handler | None = None
         self._unsupported: Handler | None = None
+        self._slow: set[Handler] = set()
+        self._unmatched: Handler | None = None  # built once from the text rules and the fallback
 
     # -- registration -------------------------------------------------------------------------
-    def text(self, *keywords: str, summary: str | None = None, order: int = 100):
+    def text(self, *keywords: str, summary: str | None = None, order: int = 100, slow: bool = False):
         """Exact keywords (case- and whitespace-insensitive); `summary` lists it in 帮助."""
 
         def decorator(handler: Handler) -> Handler:
+            self._mark(handler, slow)
             for keyword in keywords:
                 key = normalise(keyword)
                 if key in self._keywords:
@@ -58,28 +64,42 @@ class Router:
 
         return decorator
 
-    def click(self, *keys: str):
+    def click(self, *keys: str, slow: bool = False):
         """Custom-menu CLICK keys (EventKey), matched exactly."""
 
         def decorator(handler: Handler) -> Handler:
+            self._mark(handler, slow)
             for key in keys:
                 self._clicks[key] = handler
             return handler
 
         return decorator
 
-    def event(self, *events: str):
+    def event(self, *events: str, slow: bool = False):
         """Events by wechatpy's lower-case name: subscribe, unsubscribe, scan, view, ..."""
 
         def decorator(handler: Handler) -> Handler:
+            self._mark(handler, slow)
             for name in events:
                 self._events[name.lower()] = handler
             return handler
 
         return decorator
 
-    def message_type(self, *types: str):
+    def observe(self, *events: str):
+        """Also call `listener(message)` for these events, before their handler, its return ignored: a feature
+        that records an event another feature answers (QR attribution on a follow, the welcome its reply)."""
+
+        def decorator(listener: Handler) -> Handler:
+            for name in events:
+                self._observers.setdefault(name.lower(), []).append(listener)
+            return listener
+
+        return decorator
+
+    def message_type(self, *types: str, slow: bool = False):
         def decorator(handler: Handler) -> Handler:
+            self._mark(handler, slow)
             for name in types:
                 self._types[name] = handler
             return handler
@@ -90,11 +110,24 @@ class Router:
         """Consulted, in registration order, for text no keyword matched, before the fallback; a rule
         returns None to pass the message on (the staff-edited keyword replies are one)."""
         self._text_rules.append(handler)
+        self._unmatched = None
         return handler
 
     def fallback_text(self, handler: Handler) -> Handler:
         self._fallback_text = handler
+        self._unmatched = None
         return handler
+
+    def _mark(self, handler: Handler, slow: bool) -> None:
+        if slow:
+            self._slow.add(handler)
+
+    def mark_slow(self, handler: Handler) -> None:
+        """From now on run `handler` on a handler thread (it overran the reply budget once)."""
+        self._slow.add(handler)
+
+    def is_slow(self, handler: Handler) -> bool:
+        return handler in self._slow
 
     def unsupported(self, handler: Handler) -> Handler:
         self._unsupported = handler
@@ -128,19 +161,29 @@ class Router:
     def _unmatched_text(self) -> Handler | None:
         if not self._text_rules:
             return self._fallback_text
-        rules, fallback = list(self._text_rules), self._fallback_text
+        if self._unmatched is None:
+            rules, fallback = list(self._text_rules), self._fallback_text
 
-        def rules_then_fallback(message: BaseMessage):
-            for rule in rules:
-                reply = rule(message)
-                if reply is not None:
-                    return reply
-            return fallback(message) if fallback else None
+            def rules_then_fallback(message: BaseMessage):
+                for rule in rules:
+                    reply = rule(message)
+                    if reply is not None:
+                        return reply
+                return fallback(message) if fallback else None
 
-        return rules_then_fallback
+            if any(self.is_slow(h) for h in [*rules, fallback] if h):
+                self._slow.add(rules_then_fallback)
+            self._unmatched = rules_then_fallback
+        return self._unmatched
 
     def dispatch(self, message: BaseMessage) -> BaseReply | None:
-        handler = self.resolve(message)
+        return self.run(self.resolve(message), message)
+
+    def run(self, handler: Handler | None, message: BaseMessage) -> BaseReply | None:
+        """Call the observers of the event, then a handler `resolve` found; a str it returns becomes a text reply."""
+        if message.type == "event":
+            for listener in self._observers.get((message.event or "").lower(), ()):
+                listener(message)
         if handler is None:
             return None
         reply = handler(message)

@@ -9,9 +9,17 @@ when REDIS_URL is set, and:
 * one process at a time refreshes, under a lock: `SELECT ... FOR UPDATE` on the token row on
   PostgreSQL, a `BEGIN IMMEDIATE` write transaction on SQLite, a redis-py Lock on Redis. Whoever
   waited for the lock re-reads the store and takes the token the lock holder fetched;
-* when WeChat answers 40001/40014/42001 the caller asks for a forced refresh naming the token that
+* when WeChat answers 40001/40014/42001 the caller asks for a refresh naming the token that
   failed. If the store already holds a different fresh token, another process has refreshed: that
   one is used and WeChat is not asked again.
+
+Two endpoints fetch tokens (WECHAT_TOKEN_ENDPOINT): `stable` (the default) POSTs /cgi-bin/stable_token,
+`legacy` GETs /cgi-bin/token. With `stable`, a refresh uses the normal mode (WeChat hands back the
+token it holds while that is valid, a new one near its end) and asks for `force_refresh=true` only
+after a 40001 for exactly the token the store holds (or from `flask wechat token --refresh`): WeChat
+allows 20 forced refreshes a day (then 45009) and ignores one within 30 s of the last, so the store
+counts them per Beijing day and refuses locally (ForcedRefreshRefused, logged) a 21st or one
+within 30 s. With `legacy` every fetch is a new token, as before.
 
 Nothing depends on process memory: every call reads the store. Tokens are logged masked only.
 """
@@ -40,10 +48,25 @@ DEFAULT_REFRESH_MARGIN_SECONDS = 300.0
 DEFAULT_LOCK_TIMEOUT_SECONDS = 30.0
 MAX_TOKEN_LENGTH = 512
 EXTENSION_KEY = "wechat_token_store"
+STABLE, LEGACY = "stable", "legacy"
+TOKEN_ENDPOINTS = (STABLE, LEGACY)
+INVALID_CREDENTIAL = 40001  # the one errcode after which a stable token is force-refreshed
+FORCED_PER_DAY = 20  # getStableAccessToken: force_refresh "限制每天20次"
+FORCED_MIN_INTERVAL_SECONDS = 30.0  # "调用时间隔至少为30s，否则不会刷新"
+BEIJING_OFFSET_SECONDS = 8 * 3600  # WeChat's daily quotas reset at midnight Beijing time
 
 
 class TokenStoreError(RuntimeError):
     """The shared token could not be locked, fetched or stored."""
+
+
+class ForcedRefreshRefused(TokenStoreError):
+    """A stable_token forced refresh was not asked for: today's 20 are used, or the last was < 30 s ago."""
+
+
+def beijing_day(epoch: float) -> int:
+    """Days since the epoch in Beijing time: WeChat's daily limits start again at its midnight."""
+    return int(epoch + BEIJING_OFFSET_SECONDS) // 86400
 
 
 @dataclass(frozen=True)
@@ -54,7 +77,7 @@ class FetchedToken:
     expires_in: float  # seconds
 
 
-Fetcher = Callable[[], FetchedToken]
+Fetcher = Callable[..., FetchedToken]  # fetch() in normal mode; fetch(force_refresh=True) for a forced stable refresh
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,12 @@ class TokenState:
     expires_at: float
     updated_at: float  # when it was fetched
     version: int  # number of refreshes so far
+    forced_day: int = 0  # beijing_day of the forced refreshes counted in forced_count
+    forced_count: int = 0
+    forced_at: float | None = None  # the last forced refresh
+
+    def forced_today(self, now: float) -> int:
+        return self.forced_count if self.forced_day == beijing_day(now) else 0
 
     def seconds_left(self, now: float) -> float:
         return self.expires_at - now
@@ -99,10 +128,13 @@ class AccessTokenStore(ABC):
     kind = "abstract"
 
     def __init__(self, app_id: str, margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, endpoint: str = LEGACY) -> None:
+        if endpoint not in TOKEN_ENDPOINTS:
+            raise TokenStoreError(f"unknown token endpoint {endpoint!r}; one of {', '.join(TOKEN_ENDPOINTS)}")
         self.app_id = app_id
         self.margin = margin_seconds
         self.clock = clock
+        self.endpoint = endpoint
 
     def current(self) -> TokenState | None:
         """What the store holds now (no lock, no fetch)."""
@@ -115,29 +147,55 @@ class AccessTokenStore(ABC):
             return state.token
         return self._refresh(fetch, stale_token=None, forced=False)
 
-    def refresh(self, fetch: Fetcher, stale_token: str | None = None) -> str:
-        """Forced refresh after WeChat rejected `stale_token` (None: fetch in any case, as the CLI does)."""
-        return self._refresh(fetch, stale_token, forced=True)
+    def refresh(self, fetch: Fetcher, stale_token: str | None = None, errcode: int | None = None) -> str:
+        """A new token after WeChat rejected `stale_token` with `errcode` (stale_token None: in any case, as
+        the CLI's --refresh). Stable endpoint: forced only for a 40001 on the stored token (or the CLI)."""
+        return self._refresh(fetch, stale_token, forced=True, errcode=errcode)
 
-    def _refresh(self, fetch: Fetcher, stale_token: str | None, forced: bool) -> str:
+    def _refresh(self, fetch: Fetcher, stale_token: str | None, forced: bool, errcode: int | None = None) -> str:
         with self._locked() as slot:
             state = slot.state
-            if state is not None and state.is_fresh(self.clock(), self.margin):
+            now = self.clock()
+            if state is not None and state.is_fresh(now, self.margin):
                 if not forced:
                     return state.token  # the process that held the lock before us refreshed it
                 if stale_token is not None and state.token != stale_token:
                     log.info("access token %s was already replaced by another process; not fetching again",
                              mask_token(stale_token))
                     return state.token
+            force = (self.endpoint == STABLE and forced and state is not None
+                     and (stale_token is None or (errcode == INVALID_CREDENTIAL and state.token == stale_token
+                                                  and state.is_fresh(now, self.margin))))
+            if force:
+                self._check_forced_allowed(state, now)
             fetched_at = self.clock()
-            fetched = fetch()
+            fetched = fetch(force_refresh=True) if force else fetch()
             _check_fetched(fetched)
+            forced_day, forced_count, forced_at = ((state.forced_day, state.forced_count, state.forced_at)
+                                                   if state else (0, 0, None))
+            if force:
+                forced_day, forced_count, forced_at = beijing_day(now), state.forced_today(now) + 1, now
             new = TokenState(fetched.token, fetched_at + fetched.expires_in, fetched_at,
-                             (state.version if state else 0) + 1)
+                             (state.version if state else 0) + 1, forced_day, forced_count, forced_at)
             slot.write(new)
-        log.info("WeChat access token for %s refreshed (version %d, valid %ds): %s",
-                 self.app_id, new.version, fetched.expires_in, mask_token(new.token))
+        log.info("WeChat access token for %s %s (version %d, valid %ds): %s", self.app_id,
+                 f"force-refreshed ({new.forced_count} of {FORCED_PER_DAY} today)" if force else "refreshed",
+                 new.version, fetched.expires_in, mask_token(new.token))
         return new.token
+
+    def _check_forced_allowed(self, state: TokenState, now: float) -> None:
+        """Refuse, without asking WeChat, a forced refresh it would refuse (45009) or ignore (< 30 s)."""
+        used = state.forced_today(now)
+        if used >= FORCED_PER_DAY:
+            message = (f"stable_token forced refresh refused locally: all {FORCED_PER_DAY} of today's forced "
+                       "refreshes are used (WeChat would answer 45009); they start again at 00:00 Beijing time")
+        elif state.forced_at is not None and now - state.forced_at < FORCED_MIN_INTERVAL_SECONDS:
+            message = (f"stable_token forced refresh refused locally: the last one was {int(now - state.forced_at)} s "
+                       f"ago, WeChat ignores one within {int(FORCED_MIN_INTERVAL_SECONDS)} s")
+        else:
+            return
+        log.warning("%s (token %s)", message, mask_token(state.token))
+        raise ForcedRefreshRefused(message)
 
     @abstractmethod
     def _read(self) -> TokenState | None: ...
@@ -172,16 +230,16 @@ class DatabaseTokenStore(AccessTokenStore):
 
     def __init__(self, engine: Engine, app_id: str, margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
                  clock: Callable[[], float] = time.time,
-                 lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS) -> None:
-        super().__init__(app_id, margin_seconds, clock)
+                 lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS, endpoint: str = LEGACY) -> None:
+        super().__init__(app_id, margin_seconds, clock, endpoint)
         self.engine = engine
         self.table = AccessToken.__table__
         self.lock_timeout = lock_timeout_seconds
 
     def _select(self):
         columns = self.table.c
-        return select(columns.token, columns.expires_at, columns.updated_at, columns.version).where(
-            columns.app_id == self.app_id)
+        return select(columns.token, columns.expires_at, columns.updated_at, columns.version, columns.forced_day,
+                      columns.forced_count, columns.forced_at).where(columns.app_id == self.app_id)
 
     def _read(self) -> TokenState | None:
         with self.engine.connect() as conn:
@@ -235,13 +293,16 @@ class DatabaseTokenStore(AccessTokenStore):
     def _write(self, conn: Connection, state: TokenState) -> None:
         conn.execute(update(self.table).where(self.table.c.app_id == self.app_id).values(
             token=state.token, expires_at=_to_db_time(state.expires_at), updated_at=_to_db_time(state.updated_at),
-            version=state.version))
+            version=state.version, forced_day=state.forced_day, forced_count=state.forced_count,
+            forced_at=_to_db_time(state.forced_at) if state.forced_at is not None else None))
 
 
 def _state_from_row(row) -> TokenState | None:
     if row is None or not row.token or row.expires_at is None:
         return None
-    return TokenState(row.token, _from_db_time(row.expires_at), _from_db_time(row.updated_at), row.version)
+    return TokenState(row.token, _from_db_time(row.expires_at), _from_db_time(row.updated_at), row.version,
+                      row.forced_day or 0, row.forced_count or 0,
+                      _from_db_time(row.forced_at) if row.forced_at is not None else None)
 
 
 class RedisTokenStore(AccessTokenStore):
@@ -252,8 +313,8 @@ class RedisTokenStore(AccessTokenStore):
 
     def __init__(self, redis_client, app_id: str, margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
                  clock: Callable[[], float] = time.time, lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
-                 key_prefix: str = "wechat:access_token:") -> None:
-        super().__init__(app_id, margin_seconds, clock)
+                 key_prefix: str = "wechat:access_token:", endpoint: str = LEGACY) -> None:
+        super().__init__(app_id, margin_seconds, clock, endpoint)
         self.redis = redis_client
         self.key = key_prefix + app_id
         self.lock_name = self.key + ":lock"
@@ -281,15 +342,19 @@ class RedisTokenStore(AccessTokenStore):
         if not lock.owned():
             raise TokenStoreError("the access-token refresh lock expired during the refresh; not storing")
         self.redis.hset(self.key, mapping={"token": state.token, "expires_at": repr(state.expires_at),
-                                           "updated_at": repr(state.updated_at), "version": str(state.version)})
+                                           "updated_at": repr(state.updated_at), "version": str(state.version),
+                                           "forced_day": str(state.forced_day), "forced_count": str(state.forced_count),
+                                           "forced_at": repr(state.forced_at) if state.forced_at is not None else ""})
 
 
 def _state_from_mapping(mapping: Mapping) -> TokenState | None:
     values = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
               for k, v in (mapping or {}).items()}
     try:
+        forced_at = values.get("forced_at")
         return TokenState(values["token"], float(values["expires_at"]), float(values["updated_at"]),
-                          int(values["version"]))
+                          int(values["version"]), int(values.get("forced_day") or 0),
+                          int(values.get("forced_count") or 0), float(forced_at) if forced_at else None)
     except (KeyError, ValueError):
         return None  # nothing stored yet (or unreadable): the next caller refreshes
 
@@ -298,6 +363,7 @@ def build_token_store(config, engine: Engine | None) -> AccessTokenStore:
     """Redis when REDIS_URL is set, otherwise the database behind `engine`."""
     app_id = config["WECHAT_APP_ID"]
     margin = float(config.get("WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", DEFAULT_REFRESH_MARGIN_SECONDS))
+    endpoint = config.get("WECHAT_TOKEN_ENDPOINT", STABLE)
     redis_url = config.get("REDIS_URL")
     if redis_url:
         try:
@@ -306,10 +372,10 @@ def build_token_store(config, engine: Engine | None) -> AccessTokenStore:
             raise TokenStoreError("REDIS_URL is set but the redis package is missing: install the 'redis' extra") \
                 from None
         client = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True)
-        return RedisTokenStore(client, app_id, margin)
+        return RedisTokenStore(client, app_id, margin, endpoint=endpoint)
     if engine is None:
         raise TokenStoreError("the database token store needs the app's engine")
-    return DatabaseTokenStore(engine, app_id, margin)
+    return DatabaseTokenStore(engine, app_id, margin, endpoint=endpoint)
 
 
 _creating = threading.Lock()

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, and_, case, or_, select, update
+from sqlalchemy import Connection, DateTime, Engine, and_, bindparam, case, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -49,12 +49,35 @@ def opens_window(message) -> bool:
 
 def record_interaction(engine: Engine, openid: str, at: datetime | None = None, kind: str = MESSAGE) -> None:
     """Upsert the openid's window of `kind` (a fresh count), in its own short transaction."""
-    at = at or utcnow()
-    values = {"last_at": at, "message_used": 0} if kind == MESSAGE else {"event_at": at, "event_used": 0}
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(_TABLE).values(openid=openid, **values).on_conflict_do_update(
-        index_elements=[_TABLE.c.openid], set_=values)
-    write_transaction(engine, lambda connection: connection.execute(statement))
+    statement, values = interaction_upsert(insert, kind), interaction_values(openid, at or utcnow(), kind)
+    write_transaction(engine, lambda connection: connection.execute(statement, values))
+
+
+def interaction_upsert(insert, kind: str = MESSAGE):
+    """The statement that opens an openid's window of `kind` (`insert`: the dialect's insert; the values from
+    `interaction_values`)."""
+    statement = insert(_TABLE)
+    names = ("last_at", "message_used") if kind == MESSAGE else ("event_at", "event_used")
+    return statement.on_conflict_do_update(index_elements=[_TABLE.c.openid],
+                                           set_={name: statement.excluded[name] for name in names})
+
+
+def _upsert_text(at: str, used: str):
+    return text(f"INSERT INTO {_TABLE.name} (openid, {at}, {used}) VALUES (:openid, :{at}, :{used}) "
+                f"ON CONFLICT (openid) DO UPDATE SET {at} = excluded.{at}, {used} = excluded.{used}",
+                ).bindparams(bindparam(at, type_=DateTime()))
+
+
+# The same upserts as text, for the de-dup claim's own transaction (wechat/dedup.py): SQLAlchemy does not cache
+# the compiled form of a dialect's ON CONFLICT, text it does; the SQL is the same on SQLite and PostgreSQL.
+UPSERTS = {MESSAGE: _upsert_text("last_at", "message_used"), EVENT: _upsert_text("event_at", "event_used")}
+
+
+def interaction_values(openid: str, at: datetime, kind: str = MESSAGE) -> dict:
+    if kind == MESSAGE:
+        return {"openid": openid, "last_at": at, "message_used": 0}
+    return {"openid": openid, "event_at": at, "event_used": 0}
 
 
 def record_if_opening(engine: Engine, message) -> None:

@@ -16,12 +16,19 @@ def _click(name: str, key: str) -> dict:
     return {"type": "click", "name": name, "key": key}
 
 
+def _location(name: str, key: str) -> dict:
+    """location_select: WeChat opens its place picker; the chosen place arrives as a location message."""
+    return {"type": "location_select", "name": name, "key": key}
+
+
 def _view(name: str, url: str) -> dict:
     return {"type": "view", "name": name, "url": url}
 
 
 def default_menu(base_url: str) -> dict:
-    """账户 / 理财产品 / 服务. WeChat allows three top-level buttons, so 转账 sits under 账户."""
+    """账户 / 理财产品 / 服务. WeChat allows three top-level buttons (five sub-buttons each), so 转账 sits under 账户
+    and 贷款·办卡预约 (/h5/requests) and 投诉建议 (the complaint channel the rules ask banks to publish) under 服务;
+    帮助 is the fifth button of 账户."""
     h5 = base_url.rstrip("/") + "/h5"
     return {
         "button": [
@@ -32,12 +39,15 @@ def default_menu(base_url: str) -> dict:
                     _click("余额", "BALANCE"),
                     _view("转账", f"{h5}/transfer"),
                     _view("动账提醒设置", f"{h5}/alerts"),
+                    _click("帮助", "HELP"),
                 ],
             },
             _view("理财产品", f"{h5}/products"),
             {
                 "name": "服务",
-                "sub_button": [_click("网点", "BRANCHES"), _click("客服", "CONTACT"), _click("帮助", "HELP")],
+                "sub_button": [_click("网点", "BRANCHES"), _location("附近网点", "NEAR_BRANCHES"),
+                               _view("贷款·办卡预约", f"{h5}/requests"), _view("投诉建议", f"{h5}/complaints"),
+                               _click("客服", "CONTACT")],
             },
         ]
     }

@@ -7,10 +7,11 @@ from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
+from ...shared.dual_control import ReviewColumns
 from ...shared.timeutil import utcnow
 
 
-class MenuVersion(db.Model):
+class MenuVersion(ReviewColumns, db.Model):
     __tablename__ = "wechat_menu_version"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

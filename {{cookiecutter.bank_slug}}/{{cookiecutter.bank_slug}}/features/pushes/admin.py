@@ -1,7 +1,9 @@
 """群发 (mass push), head office only: announce a product on sale to all followers or to a user tag.
 
 A job's text is fixed when it is made; it goes first as a preview to the staff member's own WeChat (their
-openid, set on this page), and only a job whose preview succeeded can be sent for real, once. Everything
+openid, set on this page); only a job whose preview succeeded can be submitted for review (待复核), and a
+second head-office admin — never the author — approves it (then it is sent for real, once) or rejects it
+with a reason (双人复核). The pages show this Beijing month's 群发 against WeChat's 4 a month. Everything
 is audited (openids masked)."""
 
 import re
@@ -13,27 +15,36 @@ from sqlalchemy import select
 
 from ... import settings
 from ...admin import audit
-from ...admin.base import CATEGORY_CONTENT, MAX_ROW_ID, StaffView, current_staff
+from ...admin.base import CATEGORY_CONTENT, MAX_ROW_ID, StaffView, current_staff, is_head_office
 from ...extensions import db
+from ...shared import dual_control
 from ...shared.i18n import _, _l
 from ...shared.masking import mask_openid
 from ..products.service import WealthProduct, bank_today, products_on_sale
+from .job_report import status_label
 from .models import TARGET_ALL, MassPush
 from .service import (
+    MASS_PER_MONTH,
     PREVIEW_VALID_HOURS,
     RESULT_SENT,
     PushError,
+    approve_and_send,
     create_job,
+    month_quota,
     parse_target,
-    send_for_real,
     send_preview,
+    submit_for_review,
     target_label,
+)
+from .service import (
+    reject as reject_job,
 )
 
 RECENT = 30
 OPENID = re.compile(r"[A-Za-z0-9_-]{20,64}")
 LINK = re.compile(r'<a href="(https?://[^"<>\s]+)">([^<>]*)</a>')
-AUDITED = ("product_id", "target", "preview_openid", "previewed_at", "sent_at", "msg_id", "result")
+AUDITED = ("product_id", "target", "preview_openid", "previewed_at", "sent_at", "msg_id", "result", "review_status",
+           "submitted_by", "reviewed_by", "review_reason", "confirmed_filtered")
 
 
 def as_wechat_shows(text: str) -> Markup:
@@ -72,7 +83,9 @@ class PushView(StaffView):
         staff = current_staff()
         return self.render("admin/push_index.html", products=products_on_sale(bank_today()), jobs=list(jobs),
                            error=error, form=form or {"target": TARGET_ALL}, target_label=target_label,
-                           my_openid=mask_openid(staff.openid) if staff.openid else "", result_sent=RESULT_SENT), status
+                           my_openid=mask_openid(staff.openid) if staff.openid else "", result_sent=RESULT_SENT,
+                           quota=month_quota(TARGET_ALL), per_month=MASS_PER_MONTH, review_label=dual_control.label,
+                           job_status_label=status_label), status
 
     @expose("/", methods=("GET",))
     def index(self):
@@ -99,12 +112,19 @@ class PushView(StaffView):
         job = self._job(request.args.get("id"))
         if job is None:
             abort(404)
+        return self._job_page(job)
+
+    def _job_page(self, job: MassPush, error: str | None = None, status: int = 200):
         staff = current_staff()
         return self.render("admin/push_job.html", job=job, target=target_label(job.target),
                            content=as_wechat_shows(job.content),
                            my_openid=mask_openid(staff.openid) if staff.openid else "",
                            preview_openid=mask_openid(job.preview_openid or ""), valid_hours=PREVIEW_VALID_HOURS,
-                           result_sent=RESULT_SENT)
+                           result_sent=RESULT_SENT, quota=month_quota(job.target), per_month=MASS_PER_MONTH,
+                           review_label=dual_control.label(job.review_status), pending=dual_control.PENDING,
+                           approved=dual_control.APPROVED, error=error,
+                           is_author=staff.username in (job.created_by, job.submitted_by),
+                           job_status_label=status_label(job.job_status)), status
 
     def _act(self, name: str, step):
         job = self._job(request.form.get("id"))
@@ -115,7 +135,12 @@ class PushView(StaffView):
         db.session.commit()  # no transaction is held while WeChat is called
         try:
             step(job)
-        except PushError as exc:
+        except dual_control.ReviewRefused as exc:  # the author approving their own, or not head office
+            db.session.rollback()
+            job = db.session.get(MassPush, job.id)
+            audit.record(f"{name}_refused", "mass_push", job.id, before, {"reason": str(exc)}, commit=True)
+            return self._job_page(job, str(exc), 403)
+        except (PushError, dual_control.ReviewStateError) as exc:
             db.session.rollback()
             job = db.session.get(MassPush, job.id)
             audit.record(f"{name}_failed", "mass_push", job.id, before, _values(job), commit=True)
@@ -134,13 +159,35 @@ class PushView(StaffView):
 
         return self._act("mass_preview", step)
 
-    @expose("/send/", methods=("POST",))
-    def send(self):
+    @expose("/submit/", methods=("POST",))
+    def submit(self):
         def step(job):
-            send_for_real(job, settings.of().brand)
-            flash(_("已提交群发：%(target)s。微信会在几分钟内完成推送。", target=target_label(job.target)), "success")
+            submit_for_review(job, current_staff().username, request.form.get("confirm_filtered") == "1")
+            db.session.commit()
+            flash(_("已提交复核：请另一位总行管理员在本页复核通过后群发。"), "success")
 
-        return self._act("mass_send", step)
+        return self._act("mass_submit", step)
+
+    @expose("/approve/", methods=("POST",))
+    def approve(self):
+        def step(job):
+            staff = current_staff()
+            approve_and_send(job, staff.username, is_head_office(staff), settings.of().brand,
+                             request.form.get("confirm_filtered") == "1")
+            flash(_("复核通过，已提交群发：%(target)s。微信会在几分钟内完成推送。", target=target_label(job.target)),
+                  "success")
+
+        return self._act("mass_approve", step)
+
+    @expose("/reject/", methods=("POST",))
+    def reject(self):
+        def step(job):
+            staff = current_staff()
+            reject_job(job, staff.username, is_head_office(staff), request.form.get("reason"))
+            db.session.commit()
+            flash(_("已驳回该群发。"), "success")
+
+        return self._act("mass_reject", step)
 
     @expose("/openid/", methods=("POST",))
     def openid(self):

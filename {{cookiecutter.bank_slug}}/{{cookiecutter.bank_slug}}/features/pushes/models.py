@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
+from ...shared.dual_control import ReviewColumns
 from ...shared.timeutil import utcnow
 from ..products.service import WealthProduct
 
@@ -13,7 +14,7 @@ TARGET_ALL = "all"
 TAG_PREFIX = "tag:"  # "tag:12": the followers with WeChat user tag 12
 
 
-class MassPush(db.Model):
+class MassPush(ReviewColumns, db.Model):
     __tablename__ = "mass_push"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -23,10 +24,18 @@ class MassPush(db.Model):
     preview_openid: Mapped[str | None] = mapped_column(String(64))
     previewed_at: Mapped[datetime | None] = mapped_column(DateTime)  # the last successful preview
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)  # set while sending and once WeChat accepted it
-    msg_id: Mapped[str | None] = mapped_column(String(32))  # WeChat's msg_id of the mass send
+    msg_id: Mapped[str | None] = mapped_column(String(32), index=True)  # WeChat's msg_id of the mass send
     result: Mapped[str | None] = mapped_column(String(300))  # the outcome of the last call, for people
     created_by: Mapped[str | None] = mapped_column(String(64))  # staff username
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_filtered: Mapped[bool] = mapped_column(Boolean, default=False)  # staff accepted the 4-a-month filter
+    # WeChat's MASSSENDJOBFINISH report (features/pushes/job_report.py)
+    job_status: Mapped[str | None] = mapped_column(String(32))  # "send success" | "send fail" | "err(num)"
+    total_count: Mapped[int | None] = mapped_column(Integer)  # followers targeted
+    filter_count: Mapped[int | None] = mapped_column(Integer)  # left to send to after WeChat's filters
+    sent_count: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int | None] = mapped_column(Integer)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     product: Mapped[WealthProduct] = relationship()
 
@@ -36,3 +45,21 @@ class MassPush(db.Model):
 
     def __repr__(self) -> str:
         return f"<MassPush {self.id} product={self.product_id} {self.target} sent={self.sent_at is not None}>"
+
+
+class HeldMassReport(db.Model):
+    """A MASSSENDJOBFINISH that came before the send's msg_id was written on its job (job_report.py).
+
+    The send writes the msg_id after WeChat's answer; a report pushed in between waits here and is applied
+    when the msg_id is written. Reports for a msg_id that never turns up (another system's send) are
+    forgotten after HELD_DAYS."""
+
+    __tablename__ = "mass_report_held"
+
+    msg_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    job_status: Mapped[str] = mapped_column(String(32))
+    total_count: Mapped[int | None] = mapped_column(Integer)
+    filter_count: Mapped[int | None] = mapped_column(Integer)
+    sent_count: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

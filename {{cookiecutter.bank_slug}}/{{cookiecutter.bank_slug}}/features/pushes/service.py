@@ -1,4 +1,10 @@
-"""群发 a product announcement: compose the text, preview it on one openid, then send it for real.
+"""群发 a product announcement: compose the text, preview it on one openid, submit it for review, and a
+second head-office admin approves it (then it is sent for real) or rejects it (双人复核, shared/dual_control.py).
+
+WeChat lets a service account's follower receive at most 4 mass messages a calendar month (counted by
+WeChat in Beijing time); the rest are filtered out of the send. The service counts its own accepted sends
+(`month_quota`) by the Asia/Shanghai calendar month, whatever the bank's time zone, and a send that would
+reach followers already at 4 needs a staff member's explicit confirmation that they will be filtered.
 
 The real send (POST /cgi-bin/message/mass/sendall) is refused unless this job's exact text was previewed
 successfully (POST /cgi-bin/message/mass/preview) within PREVIEW_VALID_HOURS and the product is still on
@@ -7,20 +13,25 @@ call, and WeChat's `clientmsgid` makes a repeated call after a lost answer a no-
 """
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 from flask_babel import force_locale
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from wechatpy.exceptions import WeChatClientException
 
 from ...extensions import db
 from ...settings.sections import Brand
+from ...shared import dual_control
 from ...shared.errors import DomainError
 from ...shared.i18n import _, _l
 from ...shared.timeutil import utcnow
 from ...wechat.client import get_client
+from ...wechat.models import Follower
 from ..products.service import WealthProduct, bank_today, product_url, risk_notice
+from . import job_report
 from .models import TAG_PREFIX, TARGET_ALL, MassPush
 
 log = logging.getLogger(__name__)
@@ -30,6 +41,8 @@ MAX_TAG_ID = 2**31 - 1
 PREVIEW_VALID_HOURS = 24
 DUPLICATE_CLIENT_MSG_ID = 45065
 RESULT_SENT = "ok"
+MASS_PER_MONTH = 4  # 服务号: each follower receives at most 4 mass messages a calendar month
+WECHAT_MONTH_TZ = ZoneInfo("Asia/Shanghai")  # WeChat counts the month in Beijing time
 
 
 class PushError(DomainError):
@@ -141,10 +154,13 @@ def _check_sendable(job: MassPush, brand: Brand) -> None:
 
 
 def send_for_real(job: MassPush, brand: Brand) -> None:
-    """群发 the previewed text to the job's target; commits. PushError when refused or WeChat fails."""
+    """群发 the previewed, approved text to the job's target; commits. PushError when refused or WeChat fails."""
     _check_sendable(job, brand)
+    if job.review_status != dual_control.APPROVED:
+        raise PushError(_("群发须经另一位总行管理员复核通过后才能发送"))
     claimed = db.session.execute(
-        update(MassPush).where(MassPush.id == job.id, MassPush.sent_at.is_(None), MassPush.previewed_at.is_not(None))
+        update(MassPush).where(MassPush.id == job.id, MassPush.sent_at.is_(None), MassPush.previewed_at.is_not(None),
+                               MassPush.review_status == dual_control.APPROVED)
         .values(sent_at=utcnow(), result=_("发送中"))
     ).rowcount
     db.session.commit()
@@ -167,6 +183,7 @@ def send_for_real(job: MassPush, brand: Brand) -> None:
     job.msg_id = str(answer.get("msg_id", ""))[:32] or None
     job.result = RESULT_SENT
     db.session.commit()
+    job_report.apply_held([job.msg_id])  # WeChat's report, if it came before this commit
     log.info("mass push %s sent to %s (msg_id %s)", job.id, job.target, job.msg_id)
 
 
@@ -176,3 +193,134 @@ def _release(job: MassPush, reason: str) -> PushError:
     job.result = _("群发失败：%(reason)s", reason=reason)[:300]
     db.session.commit()
     return PushError(job.result)
+
+
+# -- the 4-a-month rule, counted by the service --------------------------------------------------------
+
+@dataclass(frozen=True)
+class MonthQuota:
+    """This Beijing calendar month's 群发 as the service sent them, seen from one target."""
+
+    month: str  # "2026-12", Asia/Shanghai
+    to_all: int  # accepted sends to all followers this month
+    to_tags: int  # accepted sends to any tag (the service does not know who has which tag)
+    to_target: int  # sends that surely reached this target's followers: all + this same tag
+    followers: int  # followers the service knows (subscribe events), following now
+    followers_full: int  # of them, how many surely received 4 already (all-follower sends since they followed)
+
+    @property
+    def at_most(self) -> int:
+        """The most any targeted follower can have received this month (tag sends may have reached them)."""
+        return self.to_all + self.to_tags
+
+    @property
+    def left(self) -> int:
+        """Mass messages this target's followers surely still may receive this month."""
+        return max(0, MASS_PER_MONTH - self.to_target)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Some targeted followers may be at 4 already: WeChat will filter them out of this send."""
+        return self.at_most >= MASS_PER_MONTH
+
+    @property
+    def exhausted(self) -> bool:
+        """Every follower of the target surely received 4 already: WeChat would filter all of them."""
+        return self.to_target >= MASS_PER_MONTH
+
+
+def month_window(now: datetime | None = None) -> tuple[datetime, datetime, str]:
+    """(start, end) in naive UTC of the Beijing calendar month around `now` (naive UTC), and "YYYY-MM"."""
+    local = (now or utcnow()).replace(tzinfo=UTC).astimezone(WECHAT_MONTH_TZ)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return (start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None),
+            f"{start:%Y-%m}")
+
+
+def month_quota(target: str, now: datetime | None = None) -> MonthQuota:
+    """Count this month's accepted sends (sent_at set: WeChat accepted it, or it is being sent)."""
+    start, end, month = month_window(now)
+    this_month = (MassPush.sent_at >= start, MassPush.sent_at < end)
+    counts = dict(db.session.execute(
+        select(MassPush.target, func.count()).where(*this_month).group_by(MassPush.target)).all())
+    to_all = counts.get(TARGET_ALL, 0)
+    to_tags = sum(n for key, n in counts.items() if key != TARGET_ALL)
+    to_target = to_all + (counts.get(target, 0) if target != TARGET_ALL else 0)
+    all_sends = list(db.session.execute(
+        select(MassPush.sent_at).where(*this_month, MassPush.target == TARGET_ALL)).scalars())
+    followers, full = 0, 0
+    if all_sends:
+        rows = db.session.execute(select(Follower.subscribed_at).where(Follower.subscribed.is_(True))).scalars()
+        for subscribed_at in rows:
+            followers += 1
+            received = sum(1 for at in all_sends if subscribed_at is None or at >= subscribed_at)
+            full += received >= MASS_PER_MONTH
+    else:
+        followers = db.session.execute(
+            select(func.count()).select_from(Follower).where(Follower.subscribed.is_(True))).scalar_one()
+    return MonthQuota(month, to_all, to_tags, to_target, followers, full)
+
+
+def check_quota(job: MassPush, confirmed: bool) -> MonthQuota:
+    """PushError when this send would reach followers already at 4 this month and nobody confirmed it."""
+    quota = month_quota(job.target)
+    if quota.needs_confirmation and not confirmed:
+        if quota.exhausted:
+            raise PushError(_("本月（北京时间 %(month)s）已向该对象群发 %(n)s/%(max)s 次：微信会过滤掉每一位已收满 "
+                              "%(max)s 条的关注用户。如确需发送，请勾选「确认已收满的关注用户将被过滤」",
+                              month=quota.month, n=quota.to_target, max=MASS_PER_MONTH))
+        raise PushError(_("本月（北京时间 %(month)s）已群发 %(n)s 次（其中按标签 %(tags)s 次），部分关注用户可能已收满 "
+                          "%(max)s 条，会被微信过滤。如确需发送，请勾选「确认已收满的关注用户将被过滤」",
+                          month=quota.month, n=quota.at_most, tags=quota.to_tags, max=MASS_PER_MONTH))
+    return quota
+
+
+# -- 双人复核 ----------------------------------------------------------------------------------------------
+
+def submit_for_review(job: MassPush, staff_username: str, confirm_filtered: bool) -> None:
+    """The author sends the previewed job to review (待复核); the caller commits."""
+    if job.sent_at is not None:
+        raise PushError(_("该群发已发送，不会重复发送"))
+    if job.review_status is not None:
+        raise PushError(_("该群发已提交复核（当前：%(state)s）", state=dual_control.label(job.review_status)))
+    if job.previewed_at is None:
+        raise PushError(_("请先发送预览到您本人的微信并确认内容，再提交复核"))
+    check_quota(job, confirm_filtered)
+    job.confirmed_filtered = bool(confirm_filtered)
+    job.review_status, job.submitted_by, job.submitted_at = dual_control.PENDING, staff_username, utcnow()
+    job.result = _("待复核")
+
+
+def check_may_review(job: MassPush, reviewer: str, is_head_office: bool) -> None:
+    dual_control.check_reviewer((job.created_by, job.submitted_by), reviewer, is_head_office)
+    if job.review_status == dual_control.APPROVED and job.sent_at is None:
+        return  # approved, but the send failed: the reviewer may try it again
+    dual_control.check_pending(job.review_status)
+
+
+def approve_and_send(job: MassPush, reviewer: str, is_head_office: bool, brand: Brand,
+                     confirm_filtered: bool = False) -> None:
+    """A second head-office admin approves: the job is sent (commits). ReviewRefused for the author;
+    PushError when the send is refused or WeChat fails (the job stays approved, to be tried again)."""
+    check_may_review(job, reviewer, is_head_office)
+    _check_sendable(job, brand)
+    check_quota(job, job.confirmed_filtered or confirm_filtered)
+    if confirm_filtered:
+        job.confirmed_filtered = True
+    job.review_status, job.reviewed_by, job.reviewed_at = dual_control.APPROVED, reviewer, utcnow()
+    db.session.commit()
+    send_for_real(job, brand)
+
+
+def reject(job: MassPush, reviewer: str, is_head_office: bool, reason: str | None) -> None:
+    """The reviewer refuses the job with a reason (final: a new job is made for a new try); the caller commits."""
+    dual_control.check_reviewer((job.created_by, job.submitted_by), reviewer, is_head_office)
+    dual_control.check_pending(job.review_status)
+    try:
+        text = dual_control.clean_reason(reason)
+    except ValueError as exc:
+        raise PushError(str(exc)) from None
+    job.review_status, job.reviewed_by, job.reviewed_at = dual_control.REJECTED, reviewer, utcnow()
+    job.review_reason = text
+    job.result = _("已驳回：%(reason)s", reason=text)[:300]

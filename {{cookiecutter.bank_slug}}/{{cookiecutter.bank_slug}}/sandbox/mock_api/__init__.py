@@ -4,12 +4,16 @@ Real paths, payloads and errcodes (HTTP 200 with `{"errcode", "errmsg"}`, as WeC
 the service's wechatpy client runs unchanged against it; state lives in memory in one process.
 
     /cgi-bin/token                               access token (a new one invalidates the last)
+    /cgi-bin/stable_token                        stable access token, normal and forced (stable_token.py)
     /cgi-bin/menu/create|get|delete              custom menu
-    /cgi-bin/message/template/send               template message (see templates.py)
+    /cgi-bin/message/template/send               template message (templates.py; client_msg_id and
+                                                 TEMPLATESENDJOBFINISH: template_jobs.py)
     /cgi-bin/template/get_all_private_template   the account's templates
     /cgi-bin/message/custom/send                 customer-service message
-    /cgi-bin/message/mass/send|preview           mass send
+    /cgi-bin/message/mass/send|sendall|preview   mass send (4 a month per follower, clientmsgid 45065;
+                                                 MASSSENDJOBFINISH: mass_jobs.py)
     /cgi-bin/user/info                           follow state of a user
+    /cgi-bin/qrcode/create, /cgi-bin/showqrcode  parametric QR codes and their PNG (mp.weixin.qq.com's path)
     /connect/oauth2/authorize, /sns/oauth2/access_token   网页授权
     /_mock/...                                   records, faults, users, menu, stats, reset
 
@@ -26,7 +30,20 @@ from dataclasses import replace
 from flask import Flask, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from . import control_views, guard, menu_views, message_views, oauth_views, template_views, token_views, user_views
+from . import (
+    control_views,
+    guard,
+    mass_jobs,
+    menu_views,
+    message_views,
+    oauth_views,
+    qrcode_views,
+    stable_token,
+    template_jobs,
+    template_views,
+    token_views,
+    user_views,
+)
 from .errors import WeChatError, error_response
 from .faults import FAULTY_PREFIXES, inject_faults
 from .settings import MockSettings
@@ -48,7 +65,8 @@ def create_mock_app(settings: MockSettings | None = None) -> Flask:
     app.extensions["mock_wechat"] = MockState(settings)
     app.before_request(guard.check_control_request)
     app.before_request(inject_faults)
-    for module in (token_views, template_views, message_views, menu_views, user_views, oauth_views, control_views):
+    for module in (token_views, stable_token, template_views, template_jobs, mass_jobs, message_views, menu_views,
+                   user_views, oauth_views, qrcode_views, control_views):
         app.register_blueprint(module.bp)
     for module_name in EXTRA_BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from .calls import json_body, mock_state, require_access_token
 from .errors import WeChatError, ok
+from .mass_jobs import after_send
 
 bp = Blueprint("mock_message", __name__)
 bp.before_request(require_access_token)
@@ -77,6 +78,7 @@ def send_mass():
     delivered, filtered = state.mass_deliver(followers)  # 4 a month per follower: the rest are filtered
     state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered, filtered_out=filtered,
                  total_count=len(followers), filter_count=len(delivered))
+    after_send(state, msg_id, followers, delivered)  # MASSSENDJOBFINISH (mass_jobs.py)
     return ok("send job submission success", msg_id=msg_id, msg_data_id=msg_id)
 
 
@@ -106,6 +108,7 @@ def send_mass_to_all_or_tag():
     delivered, filtered = state.mass_deliver(followers)  # 4 a month per follower: the rest are filtered
     state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered, filtered_out=filtered,
                  total_count=len(followers), filter_count=len(delivered))
+    after_send(state, msg_id, followers, delivered)  # MASSSENDJOBFINISH (mass_jobs.py)
     return ok("send job submission success", msg_id=msg_id, msg_data_id=msg_id)
 
 

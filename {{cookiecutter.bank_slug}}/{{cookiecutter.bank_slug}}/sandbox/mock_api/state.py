@@ -14,9 +14,13 @@ from datetime import UTC, datetime
 
 from .errors import WeChatError
 from .faults import Faults
+from .mass_job_state import MassJobs
 from .settings import MockSettings
+from .stable_tokens import StableTokens
+from .template_job_state import TemplateJobs
 
-RECORD_KINDS = ("token", "template", "custom", "mass_send", "mass_preview", "menu_create", "menu_delete", "sms")
+RECORD_KINDS = ("token", "template", "custom", "mass_send", "mass_preview", "menu_create", "menu_delete", "sms",
+                "qrcode")
 OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 # WeChat's customer-service windows (客服消息下发额度, since 2023-06-12): seconds and messages
 CUSTOMER_SERVICE_WINDOW = 48 * 3600  # after the user's own message ...
@@ -103,6 +107,10 @@ class MockState:
             self.codes: dict[str, OAuthCode] = {}
             self.client_msg_ids: dict[str, float] = {}  # clientmsgid -> when it was used
             self.mass_received: dict[tuple[str, str], int] = {}  # (openid, "YYYY-MM" Beijing) -> mass messages
+            self.mass_jobs = MassJobs()  # MASSSENDJOBFINISH (mass_jobs.py)
+            self.template_jobs = TemplateJobs()  # client_msg_id de-dup, TEMPLATESENDJOBFINISH (template_jobs.py)
+            self.stable = StableTokens(lambda: self.clock(), self.settings.token_ttl_seconds)  # /cgi-bin/stable_token
+            self.qrcodes: dict = {}  # ticket -> qrcode_views.MockQrCode
 
     def now_iso(self) -> str:
         return datetime.fromtimestamp(self.clock(), UTC).isoformat(timespec="seconds")
@@ -133,7 +141,10 @@ class MockState:
             raise WeChatError(41001)
         with self.lock:
             if token != self.access_token:
-                raise WeChatError(40001)
+                stable = self.stable.check(token)  # a stable_token one works as well (they are isolated)
+                if stable is not None:
+                    raise WeChatError(stable)
+                return
             if self.clock() >= self.token_expires_at:
                 raise WeChatError(42001)
 
@@ -289,4 +300,5 @@ class MockState:
                 "users": len(self.users),
                 "followers": sum(1 for u in self.users.values() if u.subscribed),
                 "menu": self.menu is not None,
+                **self.stable.stats(),  # /cgi-bin/stable_token: stable_tokens_issued, stable_forced_today, ...
             }

@@ -2,9 +2,12 @@
 
 from flask import Blueprint
 
+from ...wechat.template_rules import value_problem
 from .calls import json_body, mock_state, require_access_token
 from .errors import WeChatError, ok
-from .templates import PRIVATE_TEMPLATES, value_problem
+from .template_job_state import MAX_CLIENT_MSG_ID_CHARS
+from .template_jobs import after_send
+from .templates import PRIVATE_TEMPLATES
 
 bp = Blueprint("mock_template", __name__)
 bp.before_request(require_access_token)
@@ -40,6 +43,15 @@ def send_template():
         if problem:
             raise WeChatError(47003, f"data.{keyword}.value {problem}")
         values[keyword] = value
+    client_msg_id = body.get("client_msg_id")
+    if client_msg_id is not None and (not isinstance(client_msg_id, str) or not client_msg_id
+                                      or len(client_msg_id) > MAX_CLIENT_MSG_ID_CHARS):
+        raise WeChatError(47001)
+    repeat = state.template_jobs.repeat_of(openid, client_msg_id, state.clock())
+    if repeat is not None:  # the same send within 10 minutes: its msgid again, nothing new sent
+        return ok(msgid=repeat)
     msgid = state.next_msg_id()
+    state.template_jobs.sent_as(openid, client_msg_id, msgid, state.clock())
     state.record("template", openid, body, msgid=msgid, title=template.title, rendered=template.render(values))
+    after_send(state, msgid)
     return ok(msgid=msgid)

@@ -1,8 +1,9 @@
 """The account's private templates (已选用模板) and WeChat's rules for template-message values.
 
-Since May 2023 WeChat shows no first line, remark or colour; each keyword value is at most 20
-characters without line breaks, and its type (the keyword's prefix: thing1, amount2, time3, ...)
-limits what it may contain. A missing or unfit value is refused with 47003.
+Since May 2023 WeChat shows no first line, remark or colour; each keyword's type (the keyword's prefix:
+thing1, amount2, time3, ...) limits what its value may contain. The rules are the service's own
+(wechat/template_rules.py, which checks before sending); the mock applies the same table as WeChat's
+side and refuses a missing or unfit value with 47003 naming the field.
 """
 
 import re
@@ -10,26 +11,10 @@ from dataclasses import dataclass
 
 OPEN, CLOSE = "{" * 2, "}" * 2  # WeChat's placeholder braces, spelled so this file stays plain text
 PLACEHOLDER = re.compile(r"\{\{([a-z_]+\d*)\.DATA\}\}")
-MAX_VALUE_CHARS = 20
 
 ACCOUNT_CHANGE_TEMPLATE_ID = "sandbox_tmpl_account_change"
 CARD_BOUND_TEMPLATE_ID = "sandbox_tmpl_card_bound"
 TRANSFER_RESULT_TEMPLATE_ID = "sandbox_tmpl_transfer_result"
-
-_TIME_RUN = r"[0-9年月日时分秒:：\-/. ~]" + "{4,40}"  # digits and date/time separators; "~" joins a range
-VALUE_RULES = {  # keyword type -> full-match pattern (WeChat's 参数值内容限制)
-    "thing": re.compile(r"[^\r\n]{1,20}"),
-    "number": re.compile(r"[+-]?\d{1,32}(\.\d+)?"),
-    "letter": re.compile(r"[A-Za-z]{1,32}"),
-    "symbol": re.compile(r"[^0-9A-Za-z\u4e00-\u9fff\s]{1,5}"),
-    "character_string": re.compile(r"[\x20-\x7e]{1,32}"),
-    "time": re.compile(r"(?=.*\d:\d\d)" + _TIME_RUN),
-    "date": re.compile(r"(?=.*\d)" + _TIME_RUN),
-    "amount": re.compile(r"[¥￥$]?\d{1,10}(\.\d{1,2})?元?"),
-    "phone_number": re.compile(r"[0-9+\-() ]{1,17}"),
-    "name": re.compile(r"[\u4e00-\u9fff·]{1,10}|[A-Za-z .\-]{1,20}"),
-    "phrase": re.compile(r"[\u4e00-\u9fff]{1,5}"),
-}
 
 
 @dataclass(frozen=True)
@@ -91,17 +76,3 @@ PRIVATE_TEMPLATES = {
         )),
     )
 }
-
-
-def keyword_type(keyword: str) -> str:
-    return re.fullmatch(r"([a-z_]+?)\d*", keyword).group(1)
-
-
-def value_problem(keyword: str, value) -> str | None:
-    """None when `value` fits the keyword, else WeChat's complaint ("is empty" / "invalid")."""
-    if value is None or value == "":
-        return "is empty"
-    if not isinstance(value, str) or len(value) > MAX_VALUE_CHARS or "\n" in value:
-        return "invalid"
-    rule = VALUE_RULES.get(keyword_type(keyword), VALUE_RULES["thing"])
-    return None if rule.fullmatch(value) else "invalid"

@@ -2,7 +2,8 @@
 
     GET  /simulator/               the phone-sized chat page
     POST /simulator/api/session    {"openid"}: become this user in the in-app browser
-    POST /simulator/api/send       {"openid", "type": text|subscribe|unsubscribe|click|view, ...}
+    POST /simulator/api/send       {"openid", "type": text|subscribe|unsubscribe|click|view|scan, ...}
+    GET  /simulator/api/qrcodes    the QR codes the service had the mock create (for the 扫码 buttons)
 
 Errors are WeChat-style JSON `{"errcode", "errmsg"}` plus a Chinese `reason`, with HTTP 4xx/502.
 Users, the menu and the messages the service sent come from the mock's own /_mock API.
@@ -14,6 +15,7 @@ import re
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from ..mock_api.errors import ERRMSG
+from ..mock_api.qrcode_views import live_codes
 from ..mock_api.state import MockState
 from ..wechat_push import event_message, message_xml, text_message
 from .relay import RelayError, relay
@@ -32,15 +34,17 @@ SERVICE_SESSION_COOKIE = "session"  # the service's Flask session: one "phone" p
 MAX_TEXT_BYTES = 2048
 MAX_KEY_BYTES = 128
 MAX_URL_BYTES = 1024
-ACTIONS = ("text", "subscribe", "unsubscribe", "click", "view", "location", "location_report")
-# Preset places for the location picker: (label, latitude, longitude); any place can be sent through the API.
+ACTIONS = ("text", "subscribe", "unsubscribe", "click", "view", "location", "location_report", "location_select",
+           "scan")
+# Preset places for the location picker: (label, latitude, longitude) in GCJ-02, near the demo branches
+# (shared/demo_data.py); any place can be sent through the API.
 PLACES = {
-    "branch": ("青山县人民路 1 号（本行营业部附近）", 28.2282, 112.9388),
-    "market": ("青山县城东农贸市场", 28.2351, 112.9502),
-    "village": ("青山县石桥村村委会", 28.1904, 112.8731),
+    "branch": ("人民路 90 号（营业部旁）", 30.274500, 120.155600),
+    "market": ("城东农贸市场", 30.283000, 120.199000),
+    "village": ("石桥村村委会", 30.340000, 120.260000),
 }
 # what opens a customer-service window: a message (48 h, 5 messages), a click or a follow (1 minute, 3)
-WINDOW_OPENING = {"text": "message", "location": "message", "subscribe": "event", "click": "event"}
+WINDOW_OPENING = {"text": "message", "location": "message", "subscribe": "event", "click": "event", "scan": "event"}
 
 
 class SimulatorError(Exception):
@@ -136,11 +140,36 @@ def _place(data) -> tuple[str, float, float]:
 def _location_xml(openid: str, action: str, data, msg_id: int) -> str:
     """A location message (the user picks a place) or a LOCATION event (WeChat's background report)."""
     label, lat, lng = _place(data)
+    if action == "location_select":  # the menu's place picker: the event first, then the place as a message
+        info = {"Location_X": f"{lat:.6f}", "Location_Y": f"{lng:.6f}", "Scale": "15", "Label": label, "Poiname": ""}
+        key = str(data.get("key") or "")[:MAX_KEY_BYTES // 4]
+        return message_xml(ACCOUNT, openid, "event", {"Event": "location_select", "EventKey": key,
+                                                      "SendLocationInfo": info})
     if action == "location":
         return message_xml(ACCOUNT, openid, "location", {"Location_X": f"{lat:.6f}", "Location_Y": f"{lng:.6f}",
                                                          "Scale": "15", "Label": label, "MsgId": str(msg_id)})
     return message_xml(ACCOUNT, openid, "event", {"Event": "LOCATION", "Latitude": f"{lat:.6f}",
                                                   "Longitude": f"{lng:.6f}", "Precision": "30.000000"})
+
+
+def _scan_xml(user, data) -> str:
+    """What WeChat pushes when the user scans one of the account's parametric QR codes: a follow
+    (Event=subscribe, EventKey qrscene_<scene>, Ticket) by a non-follower, Event=SCAN (EventKey <scene>) by a
+    follower."""
+    ticket = data.get("ticket")
+    code = next((c for c in live_codes(_state()) if c.ticket == ticket), None) if isinstance(ticket, str) else None
+    if code is None:
+        raise SimulatorError(40008, "二维码不存在或已过期")
+    if user.subscribed:
+        return message_xml(ACCOUNT, user.openid, "event",
+                           {"Event": "SCAN", "EventKey": code.scene, "Ticket": code.ticket})
+    return message_xml(ACCOUNT, user.openid, "event",
+                       {"Event": "subscribe", "EventKey": "qrscene_" + code.scene, "Ticket": code.ticket})
+
+
+@bp.get("/api/qrcodes")
+def qrcodes():
+    return jsonify(errcode=0, errmsg="ok", qrcodes=[code.to_json() for code in live_codes(_state())])
 
 
 @bp.post("/api/send")
@@ -151,7 +180,7 @@ def send():
     if action not in ACTIONS:
         raise SimulatorError(40008, f"不支持的操作类型，可用：{', '.join(ACTIONS)}")
     state = _state()
-    if action != "subscribe" and not user.subscribed:
+    if action not in ("subscribe", "scan") and not user.subscribed:
         raise SimulatorError(43004, "该用户尚未关注公众号，请先关注")
     if action == "text":
         content = _field(data, "content", MAX_TEXT_BYTES, 44004, "消息内容")
@@ -159,18 +188,26 @@ def send():
     elif action == "click":
         xml = event_message(user.openid, "CLICK", _field(data, "key", MAX_KEY_BYTES, 40019, "菜单 key"),
                             account=ACCOUNT)
-    elif action in ("location", "location_report"):
+    elif action in ("location", "location_report", "location_select"):
         xml = _location_xml(user.openid, action, data, state.next_msg_id())
     elif action == "view":
         xml = event_message(user.openid, "VIEW", _field(data, "url", MAX_URL_BYTES, 40039, "网址"), account=ACCOUNT)
+    elif action == "scan":
+        xml = _scan_xml(user, data)
     else:
         xml = event_message(user.openid, action, account=ACCOUNT)
+    if action == "scan" and not user.subscribed:  # scanning a parametric code is a follow for a non-follower
+        user = state.set_subscribed(user.openid, True)
     if action in ("subscribe", "unsubscribe"):
         user = state.set_subscribed(user.openid, action == "subscribe")
     if action in WINDOW_OPENING:
         state.touch(user.openid, WINDOW_OPENING[action])
     try:
         relayed = relay(state.settings.service_url, state.settings.pusher(), xml)
+        if action == "location_select":  # WeChat then sends the chosen place, which is what gets an answer
+            state.touch(user.openid, "message")
+            relayed = relay(state.settings.service_url, state.settings.pusher(),
+                            _location_xml(user.openid, "location", data, state.next_msg_id()))
     except RelayError as exc:
         raise SimulatorError(-1, exc.reason, 502) from None
     return jsonify(errcode=0, errmsg="ok", reply=relayed.reply, user=user.to_json())

@@ -10,13 +10,14 @@ Both clients take the access token from the shared store (wechat/token_store.py)
 token WeChat rejects once for all processes.
 """
 
-from .base import API, OPEN, TOKEN_ERRCODES, api_base_url, base_url, sandbox_url
+from .base import API, MP, OPEN, TOKEN_ERRCODES, api_base_url, base_url, sandbox_url
 from .sync import DEFAULT_EXPIRES_IN, MAX_TOKEN_RETRIES, SharedTokenWeChatClient, get_client, make_client
 
 __all__ = [
     "API",
     "DEFAULT_EXPIRES_IN",
     "MAX_TOKEN_RETRIES",
+    "MP",
     "OPEN",
     "TOKEN_ERRCODES",
     "SharedTokenWeChatClient",

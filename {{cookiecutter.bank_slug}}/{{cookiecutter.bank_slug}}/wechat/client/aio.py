@@ -117,7 +117,7 @@ class AsyncWeChatClient:
         if answer.failure or answer.errcode not in TOKEN_ERRCODES:
             return answer
         try:
-            token = await self.in_thread(self.store.refresh, self.fetch_token, token)
+            token = await self.in_thread(self.store.refresh, self.fetch_token, token, answer.errcode)
         except Exception as exc:
             return token_failure(exc)
         return await self._post_once(path, body, token)
@@ -160,6 +160,10 @@ class CachedTokenStore:
     def clock(self):
         return self.store.clock
 
+    @property
+    def endpoint(self) -> str:
+        return self.store.endpoint
+
     def current(self):
         return self.store.current()
 
@@ -178,8 +182,8 @@ class CachedTokenStore:
         self._remember(token)
         return token
 
-    def refresh(self, fetch, stale_token: str | None = None) -> str:
-        token = self.store.refresh(fetch, stale_token)
+    def refresh(self, fetch, stale_token: str | None = None, errcode: int | None = None) -> str:
+        token = self.store.refresh(fetch, stale_token, errcode)
         self._remember(token)
         return token
 

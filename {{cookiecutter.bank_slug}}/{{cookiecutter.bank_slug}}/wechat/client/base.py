@@ -1,11 +1,12 @@
 """Where WeChat is: the one base-URL rule for every call the service makes to WeChat.
 
-WeChat has two hosts: api.weixin.qq.com (the API, server to server: access tokens, messages, menu,
-the OAuth2 code exchange) and open.weixin.qq.com (the OAuth2 authorize page the customer's browser
-is sent to). In sandbox mode (WECHAT_SANDBOX=1) the local mock WeChat server at
-WECHAT_SANDBOX_API_URL plays both, on the same paths. The sync client, the async client, OAuth2 and
-the sandbox SMS gateway all ask `base_url`; nothing else in the package names a WeChat host or reads
-WECHAT_SANDBOX_API_URL (tests/test_wechat_client_base.py keeps it that way).
+WeChat has these hosts: api.weixin.qq.com (the API, server to server: access tokens, messages, menu,
+the OAuth2 code exchange), open.weixin.qq.com (the OAuth2 authorize page the customer's browser
+is sent to) and mp.weixin.qq.com (showqrcode: a QR code's image by its ticket). In sandbox mode
+(WECHAT_SANDBOX=1) the local mock WeChat server at WECHAT_SANDBOX_API_URL plays all three, on the same
+paths. The sync client, the async client, OAuth2, showqrcode and the sandbox SMS gateway all ask
+`base_url`; nothing else in the package names a WeChat host or reads WECHAT_SANDBOX_API_URL
+(tests/test_wechat_client_base.py keeps it that way).
 """
 
 from collections.abc import Mapping
@@ -14,7 +15,8 @@ from prometheus_client import Counter
 
 API = "api"
 OPEN = "open"
-REAL_HOSTS = {API: "https://api.weixin.qq.com", OPEN: "https://open.weixin.qq.com"}
+MP = "mp"
+REAL_HOSTS = {API: "https://api.weixin.qq.com", OPEN: "https://open.weixin.qq.com", MP: "https://mp.weixin.qq.com"}
 # WeChat's "invalid credential", "invalid access_token" and "access_token expired": the answers after
 # which both clients replace the shared token once and send the call again.
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
@@ -33,7 +35,7 @@ def sandbox_url(config) -> str:
 
 
 def base_url(config, host: str = API) -> str:
-    """WeChat's `host` (API or OPEN), or the mock in sandbox mode; no trailing slash. `config` is the flat
+    """WeChat's `host` (API, OPEN or MP), or the mock in sandbox mode; no trailing slash. `config` is the flat
     configuration or the WeChat settings section."""
     if host not in REAL_HOSTS:
         raise ValueError(f"unknown WeChat host {host!r}")

@@ -5,7 +5,9 @@ the local mock WeChat API, so every outbound call is exercised without a real ac
 
 The access token is not kept in process memory (wechatpy's default): it comes from the shared
 token store (token_store.py), and a token WeChat rejects (40001/40014/42001) is replaced by one
-forced refresh shared by all processes, then the call is retried.
+refresh shared by all processes, then the call is retried. Tokens come from POST /cgi-bin/stable_token
+(WECHAT_TOKEN_ENDPOINT=stable, the default) or GET /cgi-bin/token (legacy); the store decides when a
+stable refresh is forced.
 """
 
 import logging
@@ -18,7 +20,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from ... import settings
 from ...settings.sections import WeChat
-from ..token_store import AccessTokenStore, FetchedToken, TokenStoreError, mask_token, token_store
+from ..token_store import LEGACY, AccessTokenStore, FetchedToken, TokenStoreError, mask_token, token_store
 from .base import TOKEN_ERRCODES, api_base_url, count_errcode
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,10 @@ log = logging.getLogger(__name__)
 # A retried call can meet a token replaced once more meanwhile; past this, the error goes to the caller.
 MAX_TOKEN_RETRIES = 2
 DEFAULT_EXPIRES_IN = 7200
+IP_NOT_WHITELISTED = 40164  # "invalid ip ..., not in whitelist"
+IP_WHITELIST_FIX = ("服务器出口 IP 不在白名单：请在公众号后台 → 设置与开发 → 基本配置 → IP白名单 "
+                    "中添加本服务器的出口 IP (the server's egress IP is not in the account's IP whitelist: "
+                    "add it under 公众号后台 → 设置与开发 → 基本配置 → IP白名单)")
 
 
 class SharedTokenWeChatClient(WeChatClient):
@@ -44,10 +50,11 @@ class SharedTokenWeChatClient(WeChatClient):
         except TokenStoreError as exc:  # callers of wechatpy expect its exception for a failed call
             raise WeChatClientException(None, str(exc), client=self) from exc
 
-    def refresh_access_token(self, stale_token: str | None = None) -> str:
-        """Replace `stale_token` (None: whatever is stored) unless another process already has."""
+    def refresh_access_token(self, stale_token: str | None = None, errcode: int | None = None) -> str:
+        """Replace `stale_token` (None: whatever is stored), which WeChat refused with `errcode`, unless
+        another process already has."""
         try:
-            return self.store.refresh(self.request_new_token, stale_token)
+            return self.store.refresh(self.request_new_token, stale_token, errcode)
         except TokenStoreError as exc:
             raise WeChatClientException(None, str(exc), client=self) from exc
 
@@ -58,12 +65,19 @@ class SharedTokenWeChatClient(WeChatClient):
         expires_in = int(state.seconds_left(self.store.clock())) if state else DEFAULT_EXPIRES_IN
         return {"access_token": token, "expires_in": expires_in}
 
-    def request_new_token(self) -> FetchedToken:
-        """GET /cgi-bin/token. Only the store calls this, holding its refresh lock."""
-        url = self.API_BASE_URL + "token"
-        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+    def request_new_token(self, force_refresh: bool = False) -> FetchedToken:
+        """POST /cgi-bin/stable_token (normal mode, or forced), or GET /cgi-bin/token when the store's
+        endpoint is legacy. Only the store calls this, holding its refresh lock."""
+        legacy = getattr(self.store, "endpoint", LEGACY) == LEGACY
+        url = self.API_BASE_URL + ("token" if legacy else "stable_token")
         try:
-            res = self._http.get(url, params=params, timeout=self.timeout)
+            if legacy:
+                params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+                res = self._http.get(url, params=params, timeout=self.timeout)
+            else:
+                body = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
+                        "force_refresh": bool(force_refresh)}
+                res = self._http.post(url, json=body, timeout=self.timeout)
         except requests.RequestException as exc:
             raise _without_url(exc, f"access token request to {url}") from None
         if res.status_code >= 400:
@@ -73,8 +87,12 @@ class SharedTokenWeChatClient(WeChatClient):
         if not isinstance(result, dict):
             raise WeChatClientException(None, "access token response is not JSON", client=self, response=res)
         if result.get("errcode", 0) != 0:
-            raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self,
-                                        request=res.request, response=res)
+            errcode, errmsg = result["errcode"], result.get("errmsg", "")
+            count_errcode(errcode)
+            if errcode == IP_NOT_WHITELISTED:
+                log.error("WeChat refused the access token request with 40164 (%s). %s", errmsg, IP_WHITELIST_FIX)
+                errmsg = f"{errmsg} — {IP_WHITELIST_FIX}"
+            raise WeChatClientException(errcode, errmsg, client=self, request=res.request, response=res)
         return FetchedToken(result.get("access_token"), result.get("expires_in", DEFAULT_EXPIRES_IN))
 
     def _request(self, method, url_or_endpoint, **kwargs):
@@ -97,7 +115,7 @@ class SharedTokenWeChatClient(WeChatClient):
         stale = params.get("access_token")
         log.info("WeChat rejected access token %s (errcode %s); refreshing it once for all processes",
                  mask_token(stale), errcode)
-        params["access_token"] = self.refresh_access_token(stale)
+        params["access_token"] = self.refresh_access_token(stale, errcode)
         self._token_retries.count = retries + 1
         try:
             return self._request(method=method, url_or_endpoint=url, result_processor=result_processor, **kwargs)
