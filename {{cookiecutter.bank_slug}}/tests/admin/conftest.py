@@ -66,6 +66,14 @@ def _staff(username: str, role: str, branch_id: int | None, active: bool = True)
     db.session.add(user)
 
 
+def add_staff(app, username: str, role: str = ROLE_HEAD_OFFICE) -> str:
+    """One more staff member (e.g. a second head-office admin, the reviewer of 双人复核); their username."""
+    with app.app_context():
+        _staff(username, role, None)
+        db.session.commit()
+    return username
+
+
 @pytest.fixture
 def app(make_app):
     """The app with its admin panel (the suite's default app leaves /admin out: ADMIN_PANEL_ENABLED=0)."""

@@ -114,3 +114,14 @@ def test_alerts_are_read_only_and_actions_need_csrf(panel, alerts):
 def test_odd_searches_never_break_the_list(panel, alerts, term):
     response = logged_in(panel.app, panel.east).get(LIST, query_string={"search": term})
     assert response.status_code == 200
+
+
+def test_the_list_shows_wechats_delivery_report(panel, alerts):
+    with panel.app.app_context():
+        alert = db.session.get(Alert, alerts["east_ok"])
+        alert.msgid, alert.delivery_status, alert.delivery_reported_at = "1000001", "failed:user block", utcnow()
+        db.session.commit()
+    page = logged_in(panel.app, panel.head).get(LIST).get_data(as_text=True)
+    assert "送达结果" in page and "用户拒收" in page
+    details = logged_in(panel.app, panel.head).get(f"{LIST}details/?id={alerts['east_ok']}").get_data(as_text=True)
+    assert "用户拒收" in details and "1000001" in details

@@ -12,7 +12,7 @@ except ImportError:  # the `browser` fixture skips these tests (or fails them un
 
 from {{ cookiecutter.bank_slug }}.sandbox.run import DEMO_FOLLOWERS, push_menu, seed_followers
 
-from ..binding_support import ZHANG, seed_demo
+from ..binding_support import ZHANG, fill_binding_form, seed_demo
 from ..live_sandbox import live_sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.heavy]
@@ -39,11 +39,7 @@ def test_bind_a_card_in_the_simulator_then_ask_the_balance(phone, sandbox, artif
     phone.get_by_test_id("submenu").get_by_role("button", name="绑定").click()
 
     frame = phone.frame_locator("[data-testid=webview-frame]")
-    frame.get_by_label("银行卡号").fill(ZHANG.cards[0])
-    frame.get_by_label("姓名").fill(ZHANG.name)
-    frame.get_by_label("身份证号").fill(ZHANG.id_number)
-    frame.get_by_label("手机号").fill(ZHANG.phone)
-    frame.get_by_role("button", name="获取短信验证码").click()
+    fill_binding_form(frame, ZHANG)
     expect(frame.get_by_test_id("phone")).to_have_text("138****8001")
 
     sms = phone.get_by_test_id("card-sms")

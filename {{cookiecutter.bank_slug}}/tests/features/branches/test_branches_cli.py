@@ -11,6 +11,7 @@ from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
 from {{ cookiecutter.bank_slug }}.admin.models import ROLE_BRANCH_OPERATOR, StaffUser
 from {{ cookiecutter.bank_slug }}.core_banking.models import Branch
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.features.branches import service
 from {{ cookiecutter.bank_slug }}.features.info.branches import branches_text
 
 
@@ -127,3 +128,19 @@ def test_the_chat_lists_open_branches_with_their_hours(app, runner):
         text = branches_text()
     assert "开着的" in text and "营业时间 周一至周五 9:00-17:00" in text
     assert "关了的" not in text
+
+
+def test_kind_services_and_readable_hours_from_the_command_line(app):
+    runner = app.test_cli_runner()
+    added = runner.invoke(args=["branches", "add", "0301", "--name", "东站自助银行", "--kind", "self_service",
+                                "--hours", "24小时", "--services", "存取款、转账", "--lat", "30.29", "--lng", "120.21"])
+    assert added.exit_code == 0, added.output
+    with app.app_context():
+        branch = service.by_code("0301")
+        assert (branch.kind, branch.services, branch.opening_hours) == ("self_service", "存取款、转账", "24小时")
+    refused = runner.invoke(args=["branches", "edit", "0301", "--hours", "看情况"])
+    assert refused.exit_code != 0 and "营业时间请写成" in refused.output
+    wrong_kind = runner.invoke(args=["branches", "add", "0302", "--name", "x", "--kind", "bank"])
+    assert wrong_kind.exit_code != 0
+    listed = runner.invoke(args=["branches", "list"])
+    assert "0301\t东站自助银行\tself_service\t" in listed.output

@@ -5,6 +5,7 @@ Every bad input is a Chinese page with nothing posted."""
 
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -57,7 +58,14 @@ class Bank:
 
 @pytest.fixture
 def bank(make_app):
-    app = make_app(BANK_SHORT_NAME="测试银行", SERVICE_HOTLINE="96000")
+    with open_bank(make_app) as opened:
+        yield opened
+
+
+@contextmanager
+def open_bank(make_app, **config):
+    """The demo bank in a live sandbox: 张伟 (ALICE) with cards 1 and 2 bound, 李娜 (BOB) with card 3."""
+    app = make_app(BANK_SHORT_NAME="测试银行", SERVICE_HOTLINE="96000", **config)
     with live_sandbox(app) as live:
         live.state.add_user(ALICE, "爱丽丝")
         live.state.add_user(BOB, "鲍勃")

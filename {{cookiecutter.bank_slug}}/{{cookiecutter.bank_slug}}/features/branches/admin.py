@@ -6,7 +6,7 @@ from flask import flash
 from flask_admin.actions import action
 from flask_admin.form import BaseForm
 from sqlalchemy import or_
-from wtforms import StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
 from ...admin.base import CATEGORY_SYSTEM, StaffModelView
@@ -16,7 +16,11 @@ from ...extensions import db
 from ...shared.i18n import _, _l
 from . import service
 
-FORM_FIELDS = ("code", "name", "address", "phone", "opening_hours", "latitude", "longitude")
+FORM_FIELDS = ("code", "name", "kind", "address", "phone", "opening_hours", "services", "latitude", "longitude")
+
+
+def kind_label(view, context, model, name):
+    return str(service.KINDS.get(model.kind, model.kind))
 
 
 def open_state(view, context, model, name):
@@ -32,25 +36,29 @@ def closed_detail(view, context, model, name):
 class BranchView(StaffModelView):
     head_office_only = True
     can_delete = False
-    column_list = ("code", "name", "address", "phone", "opening_hours", "closed_at")
+    column_list = ("code", "name", "kind", "address", "phone", "opening_hours", "closed_at")
     column_details_list = ("id", *FORM_FIELDS, "closed_at")
     column_labels = {"id": _l("编号"), "code": _l("网点编号"), "name": _l("网点名称"), "address": _l("地址"),
-                     "phone": _l("电话"), "opening_hours": _l("营业时间"), "latitude": _l("纬度（GCJ-02）"),
+                     "phone": _l("电话"), "opening_hours": _l("营业时间"), "kind": _l("类型"), "services": _l("业务"),
+                     "latitude": _l("纬度（GCJ-02）"),
                      "longitude": _l("经度（GCJ-02）"), "closed_at": _l("状态")}
-    column_formatters = {"closed_at": open_state}
-    column_formatters_detail = {"closed_at": closed_detail}
+    column_formatters = {"closed_at": open_state, "kind": kind_label}
+    column_formatters_detail = {"closed_at": closed_detail, "kind": kind_label}
     column_sortable_list = ("code", "name")
     column_default_sort = ("code", False)
     search_hint = _l("网点编号或名称")
     form_base_class = BaseForm
     form_columns = FORM_FIELDS
-    form_overrides = {"code": StringField, "latitude": StringField, "longitude": StringField}
+    form_overrides = {"code": StringField, "latitude": StringField, "longitude": StringField, "kind": SelectField}
     form_args = {
         "code": {"label": _l("网点编号"), "description": _l("1-16 位字母或数字，创建后不能修改。")},
         "name": {"label": _l("网点名称")},
         "address": {"label": _l("地址")},
         "phone": {"label": _l("电话")},
-        "opening_hours": {"label": _l("营业时间"), "description": _l("例如：周一至周五 9:00-17:00，周六 9:00-12:00")},
+        "kind": {"label": _l("类型"), "choices": list(service.KINDS.items()), "default": service.KIND_BRANCH},
+        "opening_hours": {"label": _l("营业时间"), "description": _l(
+            "例如：周一至周五 9:00-17:00，周六 9:00-12:00；自助设备写「24小时」。网点搜索据此显示是否营业中")},
+        "services": {"label": _l("业务"), "description": _l("例如：个人业务、对公业务、外币兑换（选填）")},
         "latitude": {"label": _l("纬度"), "description": _l("GCJ-02 坐标（腾讯地图、微信位置消息所用），可留空")},
         "longitude": {"label": _l("经度"), "description": _l("GCJ-02 坐标，与纬度同时填写")},
     }

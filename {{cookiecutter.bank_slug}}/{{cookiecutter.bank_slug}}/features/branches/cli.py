@@ -34,7 +34,11 @@ def _details_options(function):
         click.option("--name", help="网点名称 Branch name"),
         click.option("--address", help="地址 Address"),
         click.option("--phone", help="电话 Phone"),
-        click.option("--hours", "opening_hours", help="营业时间 Opening hours, e.g. '周一至周五 9:00-17:00'"),
+        click.option("--kind", type=click.Choice(["branch", "self_service", "atm"]),
+                     help="类型 Kind: branch 营业网点, self_service 自助银行, atm ATM (default branch)"),
+        click.option("--hours", "opening_hours",
+                     help="营业时间 Opening hours, e.g. '周一至周五 9:00-17:00，周六 9:00-12:00' or '24小时'"),
+        click.option("--services", help="业务 Services, e.g. '个人业务、对公业务'"),
         click.option("--lat", "latitude", help="纬度 Latitude (GCJ-02 degrees)"),
         click.option("--lng", "longitude", help="经度 Longitude (GCJ-02 degrees)"),
     )):
@@ -62,8 +66,8 @@ def list_branches(show_all: bool) -> None:
     for branch in rows:
         where = f"{branch.latitude:.6f},{branch.longitude:.6f}" if branch.latitude is not None else "-"
         state = "营业 open" if branch.is_open else f"已关闭 closed {branch.closed_at:%Y-%m-%d}"
-        click.echo(f"{branch.code}\t{branch.name}\t{state}\t{branch.address or '-'}\t{branch.phone or '-'}\t"
-                   f"{branch.opening_hours or '-'}\t{where}")
+        click.echo(f"{branch.code}\t{branch.name}\t{branch.kind}\t{state}\t{branch.address or '-'}\t"
+                   f"{branch.phone or '-'}\t{branch.opening_hours or '-'}\t{where}")
     click.echo(f"共 {len(rows)} 个网点 {len(rows)} branches.")
 
 

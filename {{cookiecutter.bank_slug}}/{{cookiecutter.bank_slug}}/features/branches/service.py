@@ -14,13 +14,18 @@ from ...admin import audit
 from ...admin.models import ROLE_BRANCH_OPERATOR, StaffUser
 from ...core_banking.models import Branch
 from ...extensions import db
-from ...shared.i18n import _
+from ...shared.geo import bounding_box, distance_m
+from ...shared.hours import HoursError, parse_hours
+from ...shared.i18n import _, _l
 from ...shared.timeutil import utcnow
 
 CODE = re.compile(r"[0-9A-Za-z]{1,16}\Z")
 PHONE = re.compile(r"[0-9+()\- ]{5,32}\Z")
-TEXT_LIMITS = {"name": 64, "address": 200, "opening_hours": 200}
-AUDITED = ("code", "name", "address", "phone", "opening_hours", "latitude", "longitude", "closed_at")
+TEXT_LIMITS = {"name": 64, "address": 200, "opening_hours": 200, "services": 200}
+AUDITED = ("code", "name", "kind", "address", "phone", "opening_hours", "services", "latitude", "longitude",
+           "closed_at")
+KIND_BRANCH, KIND_SELF_SERVICE, KIND_ATM = "branch", "self_service", "atm"
+KINDS = {KIND_BRANCH: _l("营业网点"), KIND_SELF_SERVICE: _l("自助银行"), KIND_ATM: _l("ATM")}
 
 
 class BranchError(ValueError):
@@ -65,9 +70,19 @@ def clean(values: dict, *, creating: bool) -> dict:
         if not name:
             raise BranchError(_("请填写网点名称。"))
         cleaned["name"] = name
-    for key in ("address", "opening_hours"):
+    for key in ("address", "opening_hours", "services"):
         if key in values:
             cleaned[key] = _text(values, key)
+    if cleaned.get("opening_hours"):
+        try:  # the branch finder tells customers "open now" from these hours: they must be readable
+            parse_hours(cleaned["opening_hours"])
+        except HoursError as exc:
+            raise BranchError(str(exc)) from None
+    if "kind" in values or creating:
+        kind = str(values.get("kind") or KIND_BRANCH).strip()
+        if kind not in KINDS:
+            raise BranchError(_("网点类型须为 %(kinds)s 之一。", kinds="、".join(KINDS)))
+        cleaned["kind"] = kind
     for key, limit in TEXT_LIMITS.items():
         if cleaned.get(key) and len(cleaned[key]) > limit:
             raise BranchError(_("%(field)s 不能超过 %(n)d 个字符。", field=key, n=limit))
@@ -155,3 +170,28 @@ def open_branches(limit: int | None = None) -> list[Branch]:
     if limit is not None:
         query = query.limit(limit)
     return list(db.session.execute(query).scalars())
+
+
+SEARCH_RADII_M = (2_000, 10_000, 50_000, 200_000, 1_000_000)  # widened until enough branches are inside
+MAX_CANDIDATES = 2_000  # rows read per box at most, however dense the bank's network
+
+
+def nearest_branches(latitude: float, longitude: float, limit: int = 3,
+                     kinds: tuple[str, ...] | None = None) -> list[tuple[Branch, float]]:
+    """The open branches (of `kinds`, default all) nearest to the point, with their distance in metres, nearest
+    first; none further than the widest radius. Each step reads only the rows inside a bounding box (the
+    index on latitude, longitude), so a bank with 3,000 branches costs what one with 3 does."""
+    for radius in SEARCH_RADII_M:
+        low_lat, high_lat, low_lng, high_lng = bounding_box(latitude, longitude, radius)
+        query = (select(Branch).where(
+            Branch.closed_at.is_(None), Branch.latitude.between(low_lat, high_lat),
+            Branch.longitude.between(low_lng, high_lng)).limit(MAX_CANDIDATES))
+        if kinds:
+            query = query.where(Branch.kind.in_(kinds))
+        found = [(branch, distance_m(latitude, longitude, branch.latitude, branch.longitude))
+                 for branch in db.session.execute(query).scalars()]
+        inside = sorted(((branch, metres) for branch, metres in found if metres <= radius),
+                        key=lambda pair: (pair[1], pair[0].code))
+        if len(inside) >= limit or radius == SEARCH_RADII_M[-1]:
+            return inside[:limit]
+    return []

@@ -1,10 +1,13 @@
-"""网点 / the BRANCHES menu key: the bank's open branches with address, phone and opening hours."""
+"""网点 / the BRANCHES menu key: the bank's open branches with address, phone and opening hours; nearest first
+when the follower's location is known (finder.py)."""
 
 from flask import current_app
 
 from ...shared.i18n import _, _l
 from ...web.language import bank_name
 from ..branches.service import open_branches
+from .finder import fresh, nearest_text
+from .location import last_location
 
 MENU_KEY = "BRANCHES"
 MAX_LISTED = 10
@@ -28,7 +31,13 @@ def branches_text() -> str:
 
 def register(router) -> None:
     def on_branches(message):
-        return branches_text()
+        """Sorted by distance when WeChat reported (or the user sent) a location within the last day."""
+        location = last_location(message.source)
+        if fresh(location):
+            answer = nearest_text(location.latitude, location.longitude)
+            if answer:
+                return answer
+        return branches_text() + "\n" + _("发送位置（对话框「+」→「位置」或菜单「附近网点」）可查看离您最近的网点。")
 
     router.text("网点", "营业网点", summary=_l("查询营业网点"), order=800)(on_branches)
     router.click(MENU_KEY)(on_branches)

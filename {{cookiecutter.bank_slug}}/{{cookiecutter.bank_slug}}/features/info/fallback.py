@@ -5,7 +5,8 @@ from flask import current_app
 from ...shared.i18n import _l
 from ...shared.masking import scrub
 
-UNKNOWN_TEXT = _l("抱歉，暂时没能理解“{echo}”。回复「帮助」查看可用功能，或致电客服热线 {hotline}。")
+UNKNOWN_TEXT = _l("抱歉，暂时没能理解“{echo}”。回复「人工」联系客服人员，回复「帮助」查看可用功能，"
+                  "或致电客服热线 {hotline}。")
 UNSUPPORTED = _l("抱歉，暂不支持处理此类消息，请发送文字。回复「帮助」查看可用功能。")
 MAX_ECHO = 20
 

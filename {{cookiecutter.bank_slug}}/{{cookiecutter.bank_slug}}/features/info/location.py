@@ -1,8 +1,9 @@
 """LOCATION events and location messages: the latitude/longitude kept per openid (features/info/models.py).
 
-The event is WeChat's background report: it gets no reply ("success"), WeChat shows nothing for it anyway.
-A location message is the user's own act: it gets a short text. Coordinates outside the globe are not
-kept (the reply still comes); the label is cut to the column and never echoed unmasked.
+The event is WeChat's background report: it gets no reply ("success"), WeChat shows nothing for it anyway; the
+branch finder uses it when the follower then asks for 网点. A location message is the user's own act: it gets
+the nearest branches (finder.py), or a short acknowledgement when none can be named. Coordinates outside the
+globe are not kept (the reply still comes); the label is cut to the column and never echoed unmasked.
 """
 
 import math
@@ -13,6 +14,7 @@ from ...extensions import db
 from ...shared.i18n import _l
 from ...shared.masking import scrub
 from ...shared.timeutil import utcnow
+from .finder import nearest_text
 from .models import SOURCE_EVENT, SOURCE_MESSAGE, UserLocation
 
 RECEIVED = _l("已收到您发送的位置{label}。回复「网点」查看本行网点地址和营业时间。")
@@ -51,9 +53,16 @@ def on_location_event(message):
 
 
 def on_location_message(message):
+    """The user sent a place (or picked one through the menu's location_select button): the nearest branches
+    (finder.py) when it is in China and the bank has branches with coordinates, else an acknowledgement."""
     label = " ".join((getattr(message, "label", "") or "").split())
-    keep(message.source, getattr(message, "location_x", None), getattr(message, "location_y", None),
-         SOURCE_MESSAGE, scale=getattr(message, "scale", None), label=label)
+    kept = keep(message.source, getattr(message, "location_x", None), getattr(message, "location_y", None),
+                SOURCE_MESSAGE, scale=getattr(message, "scale", None), label=label)
+    if kept:
+        row = last_location(message.source)
+        answer = nearest_text(row.latitude, row.longitude)
+        if answer:
+            return answer
     shown = scrub(label)[:30]
     return RECEIVED.format(label=f"「{shown}」" if shown else "")
 
@@ -63,6 +72,13 @@ def last_location(openid: str) -> UserLocation | None:
     return db.session.execute(select(UserLocation).where(UserLocation.openid == openid)).scalar_one_or_none()
 
 
+def on_location_select(message):
+    """The menu's location_select button: WeChat sends the chosen place right after as a location message, which
+    gets the answer; the event itself gets "success"."""
+    return None
+
+
 def register(router) -> None:
     router.event("location")(on_location_event)
+    router.event("location_select")(on_location_select)
     router.message_type("location")(on_location_message)

@@ -1,15 +1,34 @@
-"""Transfers (转账记录): read-only list and detail, payee masked, scoped by the binding's branch."""
+"""Transfers (转账记录): read-only list and detail, payee masked, scoped by the binding's branch; and the limits
+customers lowered for themselves (客户转账限额), which branch staff raise again at the customer's request,
+never above the bank's, audited."""
 
 from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.form import BaseForm
 from sqlalchemy import or_
+from wtforms import StringField
+from wtforms.validators import ValidationError
 
-from ...admin.base import CATEGORY_BUSINESS, MAX_ROW_ID, StaffModelView, staff_branch_code
+from ... import settings
+from ...admin.base import CATEGORY_BUSINESS, MAX_ROW_ID, StaffModelView, current_staff, staff_branch_code
 from ...admin.formatting import labelled, local_datetime, masked_card, masked_name, masked_openid, yuan
-from ...shared.i18n import _l
+from ...shared.i18n import _, _l
 from ...shared.masking import scrub
+from ...shared.money import AmountError, format_yuan, parse_yuan
+from ...shared.timeutil import utcnow
+from ..binding.service import branch_openids
 from .banks import bank_name
 from .dashboard import transfers_of
-from .models import AWAITING_PIN, FAILED, PENDING_SETTLEMENT, POSTED, PROCESSING, UNCONFIRMED, TransferOrder
+from .limits import TransferLimits
+from .models import (
+    AWAITING_PIN,
+    FAILED,
+    PENDING_SETTLEMENT,
+    POSTED,
+    PROCESSING,
+    UNCONFIRMED,
+    CustomerLimit,
+    TransferOrder,
+)
 
 STATUS_LABELS = {
     AWAITING_PIN: _l("待输入密码"),
@@ -67,5 +86,63 @@ class TransferView(StaffModelView):
         return or_(*conditions)
 
 
+def _yuan_field(what):
+    def validator(form, field):
+        try:
+            field.data = parse_yuan(field.data, str(what), grouping=True)
+        except AmountError as exc:
+            raise ValidationError(exc.message) from None
+        bank = TransferLimits.of(settings.of().transfers)
+        most = bank.single_fen if field.name == "single_fen" else bank.customer_daily_fen
+        if field.data > most:
+            raise ValidationError(_("不能高于本行规定的 %(limit)s 元", limit=format_yuan(most)))
+
+    return validator
+
+
+class CustomerLimitForm(BaseForm):
+    single_fen = StringField(_l("单笔限额（元）"), validators=[_yuan_field(_l("单笔限额"))])
+    daily_fen = StringField(_l("日累计限额（元，所有卡合计）"), validators=[_yuan_field(_l("日累计限额"))])
+
+    def validate_daily_fen(self, field):
+        if isinstance(self.single_fen.data, int) and isinstance(field.data, int) and self.single_fen.data > field.data:
+            raise ValidationError(_("单笔限额不能高于日累计限额"))
+
+
+class CustomerLimitView(StaffModelView):
+    """Rows exist only where a customer lowered their limits; editing one raises (or lowers) it for them."""
+
+    can_create = False
+    can_delete = False
+    form = CustomerLimitForm
+    column_list = ("openid", "single_fen", "daily_fen", "updated_at", "updated_by")
+    column_labels = {"openid": _l("微信用户"), "single_fen": _l("单笔限额（元）"), "daily_fen": _l("日累计限额（元）"),
+                     "updated_at": _l("更新时间"), "updated_by": _l("设置人")}
+    column_formatters = {"openid": masked_openid, "single_fen": yuan, "daily_fen": yuan, "updated_at": local_datetime}
+    column_default_sort = ("updated_at", True)
+    audit_target_type = "transfer_customer_limit"
+
+    def scope_query(self, query):
+        code = staff_branch_code()
+        if not code:
+            return super().scope_query(query)
+        return query.filter(CustomerLimit.openid.in_(branch_openids(code)))
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        for name in ("single_fen", "daily_fen"):
+            if isinstance(form[name].data, int):
+                form[name].data = format_yuan(form[name].data).replace(",", "")
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        staff = current_staff()
+        model.updated_by = staff.username if staff is not None else "staff"
+        model.updated_at = utcnow()
+        super().on_model_change(form, model, is_created)
+
+
 def add_views(admin) -> None:
     admin.add_view(TransferView(TransferOrder, name=_l("转账记录"), endpoint="transfers", category=CATEGORY_BUSINESS))
+    admin.add_view(CustomerLimitView(CustomerLimit, name=_l("客户转账限额"), endpoint="customer_limits",
+                                     category=CATEGORY_BUSINESS))

@@ -4,16 +4,18 @@ the result. Every page is for the customer identified through OAuth2; every refu
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
 from ... import settings
+from ...extensions import db
 from ...h5.errors import error_page, refusal_page, status_of
 from ...h5.oauth import customer_required
 from ...shared.errors import DomainError
 from ...shared.i18n import _
 from ...shared.masking import mask_openid
+from ...shared.money import AmountError, parse_yuan
 from ...web.language import bank_name as language_bank_name
 from ..binding.service import active_bindings
 from .banks import OTHER_BANKS, bank_name
 from .captcha import check_answer, issue_png
-from .limits import TransferLimits
+from .limits import LimitExceeded, TransferLimits, lower_limits
 from .models import AWAITING_PIN, TransferOrder
 from .service import (
     IDEMPOTENCY_KEY,
@@ -42,7 +44,7 @@ def _form_page(values: dict, key: str, error: str | None = None, status: int = 2
         return render_template("h5/transfer/no_card.html", customer=mask_openid(g.openid)), status
     return render_template(
         "h5/transfer/form.html", bindings=bindings, values=values, key=key, error=error,
-        other_banks=OTHER_BANKS, limits=TransferLimits.of(settings.of().transfers),
+        other_banks=OTHER_BANKS, limits=TransferLimits.for_customer(settings.of().transfers, g.openid),
         customer=mask_openid(g.openid),
     ), status
 
@@ -136,3 +138,31 @@ def captcha_image():
     response = Response(issue_png(), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _limits_page(values: dict | None = None, error: str | None = None, status: int = 200, saved: bool = False):
+    transfers = settings.of().transfers
+    return render_template("h5/transfer/limits.html", limits=TransferLimits.for_customer(transfers, g.openid),
+                           bank_limits=TransferLimits.of(transfers), values=values or {}, error=error, saved=saved,
+                           customer=mask_openid(g.openid)), status
+
+
+@bp.get("/limits")
+@customer_required
+def limits():
+    return _limits_page(saved=request.args.get("saved") == "1")
+
+
+@bp.post("/limits")
+@customer_required
+def lower():
+    values = {name: request.form.get(name, "") for name in ("single", "daily")}
+    try:
+        single = parse_yuan(values["single"], _("单笔限额"), grouping=True)
+        daily = parse_yuan(values["daily"], _("日累计限额"), grouping=True)
+        lower_limits(g.openid, single, daily, settings.of().transfers)
+    except (AmountError, LimitExceeded) as exc:
+        db.session.rollback()
+        return _limits_page(values, exc.message, 400)
+    db.session.commit()
+    return redirect(url_for("h5.transfer.limits", saved=1), 303)

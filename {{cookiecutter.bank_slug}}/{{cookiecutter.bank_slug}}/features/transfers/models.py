@@ -27,7 +27,8 @@ FINAL_STATUSES = (POSTED, PENDING_SETTLEMENT, FAILED)
 
 class TransferOrder(db.Model):
     __tablename__ = "transfer_order"
-    __table_args__ = (Index("ix_transfer_order_account_submitted", "from_account_id", "submitted_at"),)
+    __table_args__ = (Index("ix_transfer_order_account_submitted", "from_account_id", "submitted_at"),
+                      Index("ix_transfer_order_openid_submitted", "openid", "submitted_at"))  # per-customer limit
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -71,3 +72,20 @@ class PinGuard(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CustomerLimit(db.Model):
+    """A customer's own transfer limits (one WeChat user, all their cards), below the bank's. The customer lowers
+    them in H5; only branch staff raise them again (admin panel, audited), never above the bank's."""
+
+    __tablename__ = "transfer_customer_limit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # in the panel's URLs instead of the openid
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    single_fen: Mapped[int] = mapped_column(BigInteger)
+    daily_fen: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))  # "customer" or the staff username
+
+    def __repr__(self) -> str:
+        return f"<CustomerLimit {self.single_fen}/{self.daily_fen} fen by {self.updated_by}>"

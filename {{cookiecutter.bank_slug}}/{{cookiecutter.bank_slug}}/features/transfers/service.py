@@ -227,7 +227,10 @@ def place_order(openid: str, data: TransferInput, transfers: Transfers,
         raise TransferRefused(exc.message) from None
     if payee in (normalise_card(account.card_number), account.account_id):
         raise TransferRefused(SameAccount.message)
-    check_limits(TransferLimits.of(transfers), fen, day_usage(account.account_id, utcnow(), transfers.timezone))
+    now = utcnow()
+    check_limits(TransferLimits.for_customer(transfers, openid), fen,
+                 day_usage(account.account_id, now, transfers.timezone),
+                 day_usage(None, now, transfers.timezone, openid=openid))
 
     order = TransferOrder(
         idempotency_key=key, openid=openid, binding_id=binding.id, from_account_id=binding.account_id,
@@ -330,7 +333,9 @@ def _post(order: TransferOrder, transfers: Transfers) -> TransferOrder:
         return order
     try:  # claimed first, then counted: two orders racing each other can never both slip past a limit
         used = day_usage(order.from_account_id, order.submitted_at, transfers.timezone, exclude_order_id=order.id)
-        check_limits(TransferLimits.of(transfers), order.amount_fen, used)
+        customer_used = day_usage(None, order.submitted_at, transfers.timezone, exclude_order_id=order.id,
+                                  openid=order.openid)
+        check_limits(TransferLimits.for_customer(transfers, order.openid), order.amount_fen, used, customer_used)
     except LimitExceeded as exc:
         _finish(order, FAILED, code=exc.code, message=exc.message)
     else:

@@ -16,6 +16,7 @@
     openid: null,
     histories: {}, // openid -> [entry]
     menu: null,
+    qrcodes: [],
     lastRecordId: 0,
     keyboard: false,
   };
@@ -142,6 +143,16 @@
     return node;
   }
 
+  // "label:value" lines, as the mock renders a template message; null when the text is not of that shape
+  function noticeFields(text) {
+    const lines = String(text || "").split("\n").filter((line) => line.trim() !== "");
+    const fields = lines.map((line) => {
+      const at = line.search(/[:：]/);
+      return at > 0 ? [line.slice(0, at), line.slice(at + 1)] : null;
+    });
+    return fields.length && fields.every(Boolean) ? fields : null;
+  }
+
   function renderEntry(entry) {
     if (entry.kind === "notice") {
       const div = el("div", "notice" + (entry.error ? " error" : ""));
@@ -179,8 +190,14 @@
       const card = el("div", "card template");
       card.dataset.testid = entry.testid || "card-template";
       const body = el("div", "card-body");
-      body.append(tag(entry.tag || "模板消息"), el("p", "card-title", entry.title), el("p", "card-time", entry.at),
-        el("p", "card-desc", entry.text));
+      body.append(tag(entry.tag || "模板消息"), el("p", "card-title", entry.title), el("p", "card-time", entry.at));
+      const fields = entry.kind === "template" && !entry.testid ? noticeFields(entry.text) : null;
+      if (fields) {
+        // WeChat's notice card (类目模板): one row per keyword, the label grey on the left, the value beside it
+        const list = el("dl", "card-fields");
+        for (const [label, value] of fields) list.append(el("dt", "", label), el("dd", "", value));
+        body.appendChild(list);
+      } else body.appendChild(el("p", "card-desc", entry.text));
       card.appendChild(body);
       if (isWebUrl(entry.url)) {
         const foot = el("div", "card-foot");
@@ -250,6 +267,35 @@
     }
   }
 
+  // -- the service's parametric QR codes: one 扫码 button each ------------------------------------
+  async function loadQrCodes() {
+    const data = await api("/simulator/api/qrcodes");
+    sim.qrcodes = data.qrcodes || [];
+    renderQrCodes();
+  }
+
+  function renderQrCodes() {
+    const bar = $("qrbar");
+    bar.replaceChildren();
+    bar.hidden = !sim.qrcodes || !sim.qrcodes.length;
+    for (const code of sim.qrcodes || []) {
+      const button = el("button", "qr-scan", "扫码: " + code.scene);
+      button.type = "button";
+      button.dataset.testid = "scan-qrcode";
+      button.dataset.scene = code.scene;
+      button.addEventListener("click", () => scan(code));
+      bar.appendChild(button);
+    }
+  }
+
+  async function scan(code) {
+    const user = currentUser();
+    const following = user && user.subscribed;
+    add(sim.openid, { kind: "notice", text: "扫描二维码 " + code.scene + (following ? "" : "（关注公众号）") });
+    const data = await send({ type: "scan", ticket: code.ticket });
+    if (data) renderAll();
+  }
+
   // -- the custom menu ---------------------------------------------------------------------------
   async function loadMenu() {
     const data = await api("/_mock/menu");
@@ -302,6 +348,11 @@
     else if (button.type === "view") {
       send({ type: "view", url: button.url });
       openWebview(button.url);
+    } else if (button.type === "location_select") {
+      // WeChat's place picker: here the place chosen in the keyboard bar's picker (⌨) is sent
+      const select = $("place-select");
+      add(sim.openid, { kind: "out", text: "[位置] " + select.options[select.selectedIndex].textContent });
+      send({ type: "location_select", key: button.key, place: select.value });
     } else notice("模拟器暂不支持「" + button.type + "」类型的菜单", true);
   }
 
@@ -362,6 +413,7 @@
       const data = await api("/_mock/records?since_id=" + sim.lastRecordId);
       for (const record of data.records) {
         if (record.kind === "menu_create" || record.kind === "menu_delete") { await loadMenu(); continue; }
+        if (record.kind === "qrcode") { await loadQrCodes(); continue; }
         for (const [openid, entry] of recordEntries(record)) if (openid) add(openid, entry);
       }
       sim.lastRecordId = data.last_id;
@@ -421,7 +473,7 @@
 
   async function start() {
     try {
-      await Promise.all([loadUsers(), loadMenu()]);
+      await Promise.all([loadUsers(), loadMenu(), loadQrCodes()]);
       sim.lastRecordId = (await api("/_mock/records?since_id=0")).last_id;
       let saved = null;
       try { saved = localStorage.getItem("simulator.openid"); } catch (e) { saved = null; }
