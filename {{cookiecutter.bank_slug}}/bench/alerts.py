@@ -46,6 +46,7 @@ from {{ cookiecutter.bank_slug }}.features.alerts.models import DELIVERED, SOURC
 from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding  # noqa: E402
 from {{ cookiecutter.bank_slug }}.outbox.dispatcher import Dispatcher  # noqa: E402
 from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow  # noqa: E402
+from {{ cookiecutter.bank_slug }}.sms import MOCK_TOKEN_HEADER, mock_control_token  # noqa: E402
 
 CEILING_SECONDS = 5.0
 
@@ -77,8 +78,11 @@ def _start_mock(config: dict, port: int, server: str, concurrency: int) -> subpr
     raise SystemExit("the mock did not start")
 
 
+_CONTROL_HEADERS: dict[str, str] = {}  # the run's X-Mock-Token (sandbox/mock_api/guard.py), set by run()
+
+
 def _mock(mock_url: str, method: str, path: str, **kwargs):
-    response = requests.request(method, f"{mock_url}{path}", timeout=10, **kwargs)
+    response = requests.request(method, f"{mock_url}{path}", timeout=10, headers=_CONTROL_HEADERS, **kwargs)
     response.raise_for_status()
     return response.json()
 
@@ -121,6 +125,7 @@ def run(database_url: str, args: argparse.Namespace) -> None:
     port = free_port()
     mock_url = f"http://127.0.0.1:{port}"
     config = _config(database_url, mock_url, args.concurrency)
+    _CONTROL_HEADERS[MOCK_TOKEN_HEADER] = mock_control_token(config["SECRET_KEY"])
     app = create_app(dict(config))
     with app.app_context():
         upgrade()

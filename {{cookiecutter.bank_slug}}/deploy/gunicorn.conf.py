@@ -1,7 +1,12 @@
 """gunicorn settings: `gunicorn -c deploy/gunicorn.conf.py {{ cookiecutter.bank_slug }}.wsgi:app`."""
 
+import json
+import logging
 import multiprocessing
 import os
+import time
+
+from gunicorn.glogging import Logger as _GunicornLogger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -36,3 +41,39 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def _log_format() -> str:
+    """LOG_FORMAT as the service will read it: the environment, else ./.env (shared/logs.py)."""
+    value = os.environ.get("LOG_FORMAT")
+    if value is None:
+        from dotenv import dotenv_values
+
+        value = dotenv_values(os.path.join(os.getcwd(), ".env")).get("LOG_FORMAT")
+    return (value or "text").strip().lower()
+
+
+class _MasterJsonFormatter(logging.Formatter):
+    """LOG_FORMAT=json for the lines gunicorn writes before the app is loaded (the master's start, signals,
+    worker boots and exits: no customer data). Each worker, once it has loaded the app, switches these
+    handlers to the service's own masked JsonFormatter (shared/logs.py): the same fields."""
+
+    def format(self, record):
+        entry = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+                 + f".{int(record.msecs):03d}Z", "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class _JsonLogger(_GunicornLogger):
+    def setup(self, cfg):  # also run on a configuration reload (HUP), which recreates the handlers
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(_MasterJsonFormatter())
+
+
+if _log_format() == "json":
+    logger_class = _JsonLogger
