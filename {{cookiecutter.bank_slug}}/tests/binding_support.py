@@ -58,3 +58,12 @@ def age_attempts(**delta) -> None:
     for attempt in db.session.scalars(select(Attempt)):
         attempt.at -= timedelta(**delta)
     db.session.commit()
+
+
+def fill_binding_form(frame, customer: DemoCustomer) -> None:
+    """The H5 binding form in the simulator's in-app browser (a playwright frame), up to asking for the code."""
+    frame.get_by_label("银行卡号").fill(customer.cards[0])
+    frame.get_by_label("姓名").fill(customer.name)
+    frame.get_by_label("身份证号").fill(customer.id_number)
+    frame.get_by_label("手机号").fill(customer.phone)
+    frame.get_by_role("button", name="获取短信验证码").click()

@@ -70,7 +70,7 @@ KNOWN_VIOLATIONS: dict = {}
 # Modules used by name or from outside rather than imported by the app: gunicorn's `<package>.wsgi:app`, the
 # mock WeChat API's EXTRA_BLUEPRINTS (importlib), the core-banking reference server (a worked example for the
 # bank's core team; the contract tests run the HTTP adapter against it), the SMS gateway's reference server.
-ENTRY_POINTS = ("wsgi", "sandbox.simulator", "core_banking.http.server", "sms.gateway.server")
+ENTRY_POINTS = ("wsgi", "sandbox.simulator", "core_banking.http.server", "sms.gateway.server", "ops.db_ping")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from {{ cookiecutter.bank_slug }}.admin.models import StaffUser
 from {{ cookiecutter.bank_slug }}.core_banking.models import Branch, Customer
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.shared import demo_data
 from {{ cookiecutter.bank_slug }}.shared.demo_data import id_check_char, id_number
 
 pytestmark = pytest.mark.smoke
@@ -30,7 +31,7 @@ def test_init_db_is_safe_to_run_again(runner):
 def test_seed_demo_is_idempotent_and_prints_masked_data(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert _count(app, Customer) == 6 and _count(app, Branch) == 3
+    assert _count(app, Customer) == 6 and _count(app, Branch) == 3 + len(demo_data.SELF_SERVICE_POINTS)
     second = runner.invoke(args=["seed-demo"])
     assert "0 customers added" in second.output
     assert _count(app, Customer) == 6

@@ -43,6 +43,7 @@ def test_environment_overrides_branding_at_run_time():
     ("WECHAT_REPLY_BUDGET_SECONDS", "5", "WECHAT_REPLY_BUDGET_SECONDS"),
     ("WECHAT_REPLY_BUDGET_SECONDS", "fast", "WECHAT_REPLY_BUDGET_SECONDS"),
     ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+    ("LOG_FORMAT", "xml", "LOG_FORMAT"),
     ("ALERT_RETENTION_DAYS", "0", "ALERT_RETENTION_DAYS"),
     ("ALERT_MAX_AGE_MINUTES", str(180 * 24 * 60), "ALERT_RETENTION_DAYS"),  # not shorter than the retention
 ])

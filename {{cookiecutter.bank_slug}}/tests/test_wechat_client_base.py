@@ -16,7 +16,7 @@ import pytest
 import {{ cookiecutter.bank_slug }} as package
 from {{ cookiecutter.bank_slug }}.settings import load_config
 from {{ cookiecutter.bank_slug }}.wechat import oauth
-from {{ cookiecutter.bank_slug }}.wechat.client import OPEN, api_base_url, base_url, make_client
+from {{ cookiecutter.bank_slug }}.wechat.client import MP, OPEN, api_base_url, base_url, make_client
 from {{ cookiecutter.bank_slug }}.wechat.client.aio import TRANSPORT, AsyncWeChatClient, CachedTokenStore
 from {{ cookiecutter.bank_slug }}.wechat.token_store import FetchedToken
 
@@ -25,7 +25,7 @@ from .conftest import make_config
 pytestmark = pytest.mark.smoke
 
 MOCK = "http://127.0.0.1:5999"
-HOSTS = ("api.weixin.qq.com", "open.weixin.qq.com")
+HOSTS = ("api.weixin.qq.com", "open.weixin.qq.com", "mp.weixin.qq.com")
 READS_SANDBOX_URL = re.compile(r"""\[\s*["']WECHAT_SANDBOX_API_URL["']\s*\]|\.get\(\s*["']WECHAT_SANDBOX_API_URL""")
 
 
@@ -91,7 +91,7 @@ class MemoryStore:
             self.token = fetch().token
         return self.token
 
-    def refresh(self, fetch, stale_token=None) -> str:
+    def refresh(self, fetch, stale_token=None, errcode=None) -> str:
         self.refreshed.append(stale_token)
         self.token = fetch().token
         return self.token
@@ -113,8 +113,10 @@ def test_the_rule_gives_the_mock_in_sandbox_and_wechat_otherwise():
     assert base_url(config(False)) == "https://api.weixin.qq.com"
     assert base_url(config(False), OPEN) == "https://open.weixin.qq.com"
     assert api_base_url(config(False)) == "https://api.weixin.qq.com/cgi-bin/"
+    assert base_url(config(False), MP) == "https://mp.weixin.qq.com"  # showqrcode
+    assert base_url(config(True), MP) == MOCK
     with pytest.raises(ValueError):
-        base_url(config(False), "mp")
+        base_url(config(False), "qyapi")
 
 
 def test_sync_client_follows_the_rule():

@@ -9,10 +9,26 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, feature, h5, ops, outbox, wechat
 from . import db as database
-from .extensions import csrf, db, login_manager, migrate
-from .features import alerts, balance, binding, branches, info, menu, products, pushes, replies, staff, transfers
+from . import feature, h5, ops, outbox, wechat
+from .extensions import csrf, db, login_manager
+from .features import (
+    alerts,
+    balance,
+    binding,
+    branches,
+    complaints,
+    info,
+    knowledge,
+    menu,
+    products,
+    pushes,
+    qrcodes,
+    replies,
+    requests,
+    staff,
+    transfers,
+)
 from .settings import install as install_settings
 from .settings import load_config
 from .shared.logs import configure_logging
@@ -27,19 +43,25 @@ FEATURES = [
     transfers.feature,
     alerts.feature,
     products.feature,
+    requests.feature,
     pushes.feature,
     replies.feature,
+    knowledge.feature,
     menu.feature,
     staff.feature,
     branches.feature,
+    qrcodes.feature,
+    complaints.feature,
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def create_app(test_config: dict | None = None, features: list | None = None) -> Flask:
+def create_app(test_config: dict | None = None, features: list | None = None, *, commands: bool = True) -> Flask:
     """Build the app. Without `test_config` the environment (and ./.env) is the configuration; `features`
-    (default FEATURES) lets an instance, or a test, install fewer."""
+    (default FEATURES) lets an instance, or a test, install fewer. `commands=False` (wsgi.py, what gunicorn
+    serves) leaves out the `flask` commands and what only they import (Alembic, the dispatcher's aiohttp, the
+    sandbox): a web worker answers requests and stays small."""
     if test_config is None:
         load_dotenv(Path(os.getcwd()) / ".env", override=False)
         settings = load_config()
@@ -52,11 +74,14 @@ def create_app(test_config: dict | None = None, features: list | None = None) ->
     sections = install_settings(app)  # the frozen sections, checked now: app.extensions["settings"]
     if proxies := sections.web.trusted_proxies:  # behind nginx: the client's address and scheme as they saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-    configure_logging(sections.web.log_level)
+    configure_logging(sections.web.log_level, sections.web.log_format)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    if commands:
+        from flask_migrate import Migrate  # `flask db ...` and init-db
+
+        Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     language.init_app(app)  # Flask-Babel: zh_CN by default, English on request (web/language.py)
@@ -65,14 +90,19 @@ def create_app(test_config: dict | None = None, features: list | None = None) ->
     register_filters(app)  # yuan, signed_yuan, percent for every template (shared/money.py)
     _import_shell_models()
     app.register_blueprint(health.bp)
-    cli.register_cli(app)
-    outbox.install(app)  # `flask alerts ...`: the dispatcher of every feature's notices
+    if commands:
+        from . import cli
+
+        cli.register_cli(app)
+        outbox.install(app)  # `flask alerts ...`: the dispatcher of every feature's notices
     ops.install(app)  # /readyz, /metrics and the request metrics
 
     router = wechat.init_app(app)  # /wechat; csrf-exempt: WeChat signs its pushes
+    outbox.register_events(router)  # TEMPLATESENDJOBFINISH: WeChat's delivery report of a template message
     csrf.exempt(wechat.bp)
     h5_bp = h5.make_blueprint()
-    feature.install_all(app, FEATURES if features is None else features, router=router, h5_bp=h5_bp, csrf=csrf)
+    feature.install_all(app, FEATURES if features is None else features, router=router, h5_bp=h5_bp, csrf=csrf,
+                        commands=commands)
     h5.init_app(app, h5_bp)
     if sections.admin.enabled:  # a public instance may leave /admin to an internal one
         from .admin import panel

@@ -43,9 +43,14 @@ def seed_demo() -> None:
         branch = db.session.execute(select(Branch).where(Branch.code == code)).scalar_one_or_none()
         if branch is None:
             branch = Branch(code=code, name=name, address=address, phone=phone, opening_hours=hours,
-                            latitude=latitude, longitude=longitude)
+                            latitude=latitude, longitude=longitude, kind="branch",
+                            services=demo_data.BRANCH_SERVICES.get(code))
             db.session.add(branch)
         branches[code] = branch
+    for code, name, address, hours, latitude, longitude, kind, services in demo_data.SELF_SERVICE_POINTS:
+        if db.session.execute(select(Branch.id).where(Branch.code == code)).first() is None:
+            db.session.add(Branch(code=code, name=name, address=address, opening_hours=hours, latitude=latitude,
+                                  longitude=longitude, kind=kind, services=services))
     added = 0
     for name, birth, sequence, phone, branch_code in demo_data.CUSTOMERS:
         number = demo_data.id_number(birth, sequence)

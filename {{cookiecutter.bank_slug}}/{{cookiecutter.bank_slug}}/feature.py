@@ -72,8 +72,9 @@ def installed(app: Flask) -> tuple[Feature, ...]:
     return app.extensions["features"]
 
 
-def install_all(app: Flask, features, *, router, h5_bp, csrf) -> None:
-    """Install every feature's parts; the H5 parent and the router are passed in by the factory."""
+def install_all(app: Flask, features, *, router, h5_bp, csrf, commands: bool = True) -> None:
+    """Install every feature's parts; the H5 parent and the router are passed in by the factory. Without
+    `commands` (a web worker) the features' `flask` commands are neither imported nor added."""
     app.extensions["features"] = tuple(features)
     for feature in features:
         feature.import_models()
@@ -87,7 +88,7 @@ def install_all(app: Flask, features, *, router, h5_bp, csrf) -> None:
             app.register_blueprint(blueprint)
             if reference in feature.csrf_exempt:
                 csrf.exempt(blueprint)
-        for reference in feature.cli:
+        for reference in feature.cli if commands else ():
             group, _, reference = reference.rpartition(" ")
             (app.cli.commands[group] if group else app.cli).add_command(feature.attribute(reference))
         for reference in feature.setup:

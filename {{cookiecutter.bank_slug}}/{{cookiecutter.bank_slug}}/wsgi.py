@@ -2,4 +2,4 @@
 
 from .app import create_app
 
-app = create_app()
+app = create_app(commands=False)  # no `flask` commands in a web worker (app.py)

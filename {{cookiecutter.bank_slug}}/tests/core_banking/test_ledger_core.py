@@ -196,6 +196,28 @@ def test_replay_and_conflict(engine, accounts, ledger):
     assert check(engine).ok
 
 
+def test_a_resent_request_replays_even_when_it_would_now_be_refused(app, engine, accounts, ledger):
+    """The key is looked up before any refusal: on PostgreSQL the lookup is skipped on the way in (the entry's
+    INSERT ... ON CONFLICT finds a resend), so a refusal must still check it, or a resend would read as failed."""
+    small = accounts[8]  # 5.00 yuan
+    everything = request(small, accounts[0], small.balance_fen)
+    original = ledger.transfer(everything)
+    before = counts(engine)
+    again = ledger.transfer(everything)  # the payer has 0.00 now: as a new request this is insufficient funds
+    assert again.replayed and again.transfer_id == original.transfer_id and again.from_balance_after_fen == 0
+    with app.app_context():
+        db.session.execute(update(LedgerAccount).where(LedgerAccount.account_id == small.account_id)
+                           .values(status="frozen"))
+        db.session.commit()
+    assert ledger.transfer(everything).transfer_id == original.transfer_id  # frozen since: still the same answer
+    with pytest.raises(IdempotencyConflict):  # the same key with another amount is refused, as ever
+        ledger.transfer(request(small, accounts[0], 1, key=everything.idempotency_key))
+    with pytest.raises(AccountNotActive):  # a new key is refused for what it is
+        ledger.transfer(request(small, accounts[0], 1))
+    assert counts(engine) == before
+    assert check(engine).ok
+
+
 def test_insufficient_funds_never_leaves_a_negative_balance(engine, accounts, ledger):
     small = accounts[8]  # 5.00 yuan
     ledger.transfer(request(small, accounts[0], small.balance_fen))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,12 @@ class Branch(db.Model):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # 网点 (a staffed branch), 自助银行 (self-service area) or ATM: the branch finder lists all three
+    kind: Mapped[str] = mapped_column(String(16), default="branch", server_default="branch")
+    services: Mapped[str | None] = mapped_column(String(200))  # e.g. 个人业务、对公业务、外币兑换
+
+    # the branch finder's bounding-box query (features/info/finder.py) reads this index, never the whole table
+    __table_args__ = (Index("ix_bank_branch_location", "latitude", "longitude"),)
 
     @property
     def is_open(self) -> bool:

@@ -80,6 +80,13 @@ def _log_level(env) -> str:
     return level
 
 
+def _log_format(env) -> str:
+    log_format = str(_get(env, "LOG_FORMAT", "text")).strip().lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format!r}")
+    return log_format
+
+
 def database_url(env: Mapping[str, str]) -> str:
     url = _get(env, "DATABASE_URL")
     if not url:
@@ -137,6 +144,13 @@ TRANSFER_FIELD_ROLES = ("payee", "amount", "status", "time", "card")  # transfer
 DEFAULT_TRANSFER_TEMPLATE_FIELDS = "payee=thing1,amount=amount2,status=phrase3,time=time4,card=character_string5"
 SANDBOX_TRANSFER_TEMPLATE_ID = "sandbox_tmpl_transfer_result"  # the mock WeChat API's transfer-result template
 
+COMPLAINT_FIELD_ROLES = ("ticket", "status", "time", "remark")  # complaints/notify.py: a complaint's notice
+DEFAULT_COMPLAINT_TEMPLATE_FIELDS = "ticket=character_string1,status=phrase2,time=time3,remark=thing4"
+
+
+REQUEST_FIELD_ROLES = ("reference", "kind", "status", "time", "note")  # requests/notify.py: a request's notice
+DEFAULT_REQUEST_TEMPLATE_FIELDS = "reference=character_string1,kind=thing2,status=phrase3,time=time4,note=thing5"
+
 
 def _template_fields(env: Mapping[str, str], name: str, roles: tuple[str, ...], default: str,
                      required: tuple[str, ...]) -> dict[str, str]:
@@ -165,6 +179,18 @@ def transfer_template_fields(env: Mapping[str, str]) -> dict[str, str]:
     """TRANSFER_TEMPLATE_FIELDS, e.g. payee=thing1,amount=amount2,status=phrase3,time=time4,card=character_string5."""
     return _template_fields(env, "TRANSFER_TEMPLATE_FIELDS", TRANSFER_FIELD_ROLES, DEFAULT_TRANSFER_TEMPLATE_FIELDS,
                             ("amount", "status"))
+
+
+def complaint_template_fields(env: Mapping[str, str]) -> dict[str, str]:
+    """COMPLAINT_TEMPLATE_FIELDS, e.g. ticket=character_string1,status=phrase2,time=time3,remark=thing4."""
+    return _template_fields(env, "COMPLAINT_TEMPLATE_FIELDS", COMPLAINT_FIELD_ROLES,
+                            DEFAULT_COMPLAINT_TEMPLATE_FIELDS, ("ticket", "status"))
+
+
+def request_template_fields(env: Mapping[str, str]) -> dict[str, str]:
+    """REQUESTS_TEMPLATE_FIELDS, e.g. reference=character_string1,kind=thing2,status=phrase3,time=time4,note=thing5."""
+    return _template_fields(env, "REQUESTS_TEMPLATE_FIELDS", REQUEST_FIELD_ROLES, DEFAULT_REQUEST_TEMPLATE_FIELDS,
+                            ("reference", "status"))
 
 
 def _sandbox_default(env: Mapping[str, str], name: str, sandbox_value: str) -> str:
@@ -208,6 +234,17 @@ def retention_outlasts_alerts(retention_days: int, max_age_minutes: int) -> bool
     return retention_days * 24 * 60 > max_age_minutes
 
 
+TOKEN_ENDPOINTS = ("stable", "legacy")  # wechat/token_store.py: POST /cgi-bin/stable_token | GET /cgi-bin/token
+
+
+def token_endpoint(env) -> str:
+    """Which WeChat endpoint fetches access tokens; stable unless told otherwise."""
+    value = str(_get(env, "WECHAT_TOKEN_ENDPOINT", "stable") or "stable").strip().lower()
+    if value not in TOKEN_ENDPOINTS:
+        raise ConfigError(f"WECHAT_TOKEN_ENDPOINT must be one of {', '.join(TOKEN_ENDPOINTS)}, got {value!r}")
+    return value
+
+
 def load_config(env: Mapping[str, str] | None = None) -> dict:
     env = os.environ if env is None else env
     mode = _get(env, "WECHAT_ENCRYPT_MODE", "safe")
@@ -231,6 +268,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
     daily = _int(env, "DAILY_TRANSFER_LIMIT_YUAN", 20000, minimum=1)
     if single > daily:
         raise ConfigError("SINGLE_TRANSFER_LIMIT_YUAN must not exceed DAILY_TRANSFER_LIMIT_YUAN")
+    customer_daily = _int(env, "CUSTOMER_DAILY_TRANSFER_LIMIT_YUAN", daily, minimum=1)
+    if customer_daily < single:
+        raise ConfigError("CUSTOMER_DAILY_TRANSFER_LIMIT_YUAN must not be below SINGLE_TRANSFER_LIMIT_YUAN")
     max_age_minutes = _int(env, "ALERT_MAX_AGE_MINUTES", 1440, minimum=1)
     retention_days = _int(env, "ALERT_RETENTION_DAYS", 180, minimum=1)
     if not retention_outlasts_alerts(retention_days, max_age_minutes):
@@ -250,6 +290,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "H5_SESSION_MINUTES": _int(env, "H5_SESSION_MINUTES", 30, minimum=1),
         "ADMIN_SESSION_MINUTES": _int(env, "ADMIN_SESSION_MINUTES", 30, minimum=1),
         "WECHAT_MENU_FILE": _get(env, "WECHAT_MENU_FILE", ""),
+        "TENCENT_MAP_REFERER": (_get(env, "TENCENT_MAP_REFERER", "") or "")[:64],  # the branch finder's map links
         "TIMEZONE": timezone,
         "DEFAULT_LOCALE": default_locale(env),
         "WECHAT_APP_ID": app_id,
@@ -265,6 +306,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WECHAT_MAX_BODY_BYTES": _int(env, "WECHAT_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
         "WECHAT_HANDLER_THREADS": _int(env, "WECHAT_HANDLER_THREADS", 8, minimum=1),
         "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS": _float(env, "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", 300.0),
+        "WECHAT_TOKEN_ENDPOINT": token_endpoint(env),
         "REDIS_URL": redis_url(env),
         "SMS_SENDER": sms_sender(env),
         "SMS_TIMEOUT_SECONDS": _float(env, "SMS_TIMEOUT_SECONDS", 5.0, minimum=0.1),
@@ -279,6 +321,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "TENCENTCLOUD_SMS_ENDPOINT": str(_get(env, "TENCENTCLOUD_SMS_ENDPOINT", "") or ""),
         "SINGLE_TRANSFER_LIMIT_FEN": single * 100,
         "DAILY_TRANSFER_LIMIT_FEN": daily * 100,
+        "CUSTOMER_DAILY_TRANSFER_LIMIT_FEN": customer_daily * 100,
         "DAILY_TRANSFER_COUNT_LIMIT": _int(env, "DAILY_TRANSFER_COUNT_LIMIT", 10, minimum=1),
         "TRANSFER_LOCK_MINUTES": _int(env, "TRANSFER_LOCK_MINUTES", 30, minimum=1),
         "ALERT_MIN_AMOUNT_FEN": _int(env, "ALERT_MIN_AMOUNT_YUAN", 0) * 100,
@@ -287,6 +330,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "ALERT_TEMPLATE_FIELDS": alert_template_fields(env),
         "TRANSFER_TEMPLATE_ID": _sandbox_default(env, "TRANSFER_TEMPLATE_ID", SANDBOX_TRANSFER_TEMPLATE_ID),
         "TRANSFER_TEMPLATE_FIELDS": transfer_template_fields(env),
+        "COMPLAINT_TEMPLATE_ID": str(_get(env, "COMPLAINT_TEMPLATE_ID", "") or "").strip(),
+        "COMPLAINT_TEMPLATE_FIELDS": complaint_template_fields(env),
+        "REQUESTS_TEMPLATE_ID": str(_get(env, "REQUESTS_TEMPLATE_ID", "") or "").strip(),
+        "REQUESTS_TEMPLATE_FIELDS": request_template_fields(env),
         "ALERT_MAX_AGE_MINUTES": max_age_minutes,
         "ALERT_RETENTION_DAYS": retention_days,
         "ALERT_MAX_ATTEMPTS": _int(env, "ALERT_MAX_ATTEMPTS", 8, minimum=1),
@@ -309,6 +356,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CORE_BANKING_URL": core_banking_url(env),
         "CORE_BANKING_TIMEOUT_SECONDS": _float(env, "CORE_BANKING_TIMEOUT_SECONDS", 5.0, minimum=0.1),
         "LOG_LEVEL": _log_level(env),
+        "LOG_FORMAT": _log_format(env),
         # Throttles and lock-outs (docs/security.md)
         "ADMIN_LOCKOUT_FAILURES": _int(env, "ADMIN_LOCKOUT_FAILURES", 5, minimum=1),
         "ADMIN_LOCKOUT_MINUTES": _int(env, "ADMIN_LOCKOUT_MINUTES", 15, minimum=1),

@@ -115,6 +115,7 @@ class WeChat:
     token_refresh_margin_seconds: float
     redis_url: str  # "" -> the access token lives in the database
     menu_file: str
+    token_endpoint: str = "stable"  # stable: POST /cgi-bin/stable_token; legacy: GET /cgi-bin/token
 
     @classmethod
     def from_config(cls, config: Mapping) -> "WeChat":
@@ -125,7 +126,7 @@ class WeChat:
             _int(config, "WECHAT_TIMESTAMP_WINDOW_SECONDS", 1), _float(config, "WECHAT_REPLY_BUDGET_SECONDS", 0.05),
             _int(config, "WECHAT_MAX_BODY_BYTES", 1024), _int(config, "WECHAT_HANDLER_THREADS", 1),
             _float(config, "WECHAT_TOKEN_REFRESH_MARGIN_SECONDS", 0.0), _str(config, "REDIS_URL", ""),
-            _str(config, "WECHAT_MENU_FILE", ""),
+            _str(config, "WECHAT_MENU_FILE", ""), _str(config, "WECHAT_TOKEN_ENDPOINT", "stable"),
         )
 
 
@@ -149,21 +150,26 @@ class Core:
 
 @dataclass(frozen=True, slots=True)
 class Transfers:
-    """Limits in fen per card, and how long wrong PINs lock a card; `timezone` draws the limits' day."""
+    """Limits in fen per card and per customer (all their cards), and how long wrong PINs lock a card;
+    `timezone` draws the limits' day."""
 
     single_limit_fen: int
     daily_limit_fen: int
     daily_count_limit: int
     lock_minutes: int
     timezone: str
+    customer_daily_limit_fen: int
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Transfers":
-        transfers = cls(_int(config, "SINGLE_TRANSFER_LIMIT_FEN", 1), _int(config, "DAILY_TRANSFER_LIMIT_FEN", 1),
+        daily = _int(config, "DAILY_TRANSFER_LIMIT_FEN", 1)
+        transfers = cls(_int(config, "SINGLE_TRANSFER_LIMIT_FEN", 1), daily,
                         _int(config, "DAILY_TRANSFER_COUNT_LIMIT", 1), _int(config, "TRANSFER_LOCK_MINUTES", 1),
-                        _str(config, "TIMEZONE"))
+                        _str(config, "TIMEZONE"), int(config.get("CUSTOMER_DAILY_TRANSFER_LIMIT_FEN", daily)))
         if transfers.single_limit_fen > transfers.daily_limit_fen:
             raise ConfigError("SINGLE_TRANSFER_LIMIT_YUAN must not exceed DAILY_TRANSFER_LIMIT_YUAN")
+        if transfers.customer_daily_limit_fen < transfers.single_limit_fen:
+            raise ConfigError("CUSTOMER_DAILY_TRANSFER_LIMIT_YUAN must not be below SINGLE_TRANSFER_LIMIT_YUAN")
         return transfers
 
 
@@ -286,16 +292,17 @@ def _templates(raw: str) -> tuple[tuple[str, str], ...]:
 
 @dataclass(frozen=True, slots=True)
 class Web:
-    """The customer-facing web: H5 sessions, the reverse proxies in front, the log level."""
+    """The customer-facing web: H5 sessions, the reverse proxies in front, the log level and format."""
 
     h5_session_minutes: int
     trusted_proxies: int
     log_level: str
+    log_format: str = "text"  # text or json (shared/logs.py)
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Web":
         return cls(_int(config, "H5_SESSION_MINUTES", 1), _int(config, "TRUSTED_PROXIES", 0),
-                   _str(config, "LOG_LEVEL", "INFO"))
+                   _str(config, "LOG_LEVEL", "INFO"), _str(config, "LOG_FORMAT", "text"))
 
 
 @dataclass(frozen=True, slots=True)

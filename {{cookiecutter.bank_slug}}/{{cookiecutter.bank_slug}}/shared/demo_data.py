@@ -14,6 +14,14 @@ BRANCHES = [
     ("0201", "河西支行", "河西街 203 号", "0571-8800 0201", "周一至周五 9:00-17:00", 30.259244, 120.130633),
 ]
 
+# the branches' services, and the demo's self-service areas and ATMs (kind, as features/branches/service.py KINDS):
+# code, name, address, opening hours, latitude, longitude, kind, services
+BRANCH_SERVICES = {"0001": "个人业务、对公业务、外币兑换、保管箱", "0101": "个人业务、对公业务", "0201": "个人业务"}
+SELF_SERVICE_POINTS = [
+    ("A001", "文三路自助银行", "文三路 100 号", "24小时", 30.278600, 120.140200, "self_service", "存取款、转账、缴费"),
+    ("A002", "火车东站 ATM", "火车东站东广场", "每天 6:00-23:00", 30.291200, 120.212500, "atm", "取款"),
+]
+
 # name, birth date, sequence (3 digits, odd = male), mobile, branch code
 CUSTOMERS = [
     ("张伟", date(1985, 3, 12), "013", "13800138001", "0001"),

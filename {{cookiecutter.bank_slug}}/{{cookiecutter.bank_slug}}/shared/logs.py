@@ -7,10 +7,16 @@ gunicorn's access and error logs, a test's) gets the same text:
 - the values of `openid=`, `code=`, `access_token=`, `ticket=` and `state=` in URLs are masked;
 - line breaks and other control characters in the message are escaped (a newline becomes backslash-n),
   so a FromUserName or a memo with a newline cannot forge a second log line.
+
+Two output formats (LOG_FORMAT): `text` (the default, one line per record) and `json` (one JSON object per
+line: ts, level, logger, message, request_id inside a request when there is one, exc for a traceback),
+both from the same masked record.
 """
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
 
 from .masking import mask_openid, scrub
 
@@ -55,11 +61,67 @@ def install_scrubber() -> None:
         logging.setLogRecordFactory(_scrubbed_record)
 
 
-def configure_logging(level: str) -> None:
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Characters json.dumps leaves as they are that some readers (str.splitlines, log shippers) take as a line end.
+_JSON_LINE_BREAKS = re.compile("[\x7f\x85\u2028\u2029]")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_FORMATS = ("text", "json")
+
+
+def _request_id() -> str | None:
+    """nginx's `$request_id` (X-Request-ID, deploy/nginx.conf.example) of the request being handled, if any."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover - flask is a dependency
+        return None
+    if not has_request_context():
+        return None
+    value = request.headers.get("X-Request-ID", "")
+    return value if _REQUEST_ID.fullmatch(value) else None
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line, from the record the scrubbing factory already masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if logging.getLogRecordFactory() is not _scrubbed_record:  # never trust that the factory ran
+            message = _escape(clean(message))
+        entry = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+                 .replace("+00:00", "Z"),
+                 "level": record.levelname, "logger": record.name, "message": message}
+        if request_id := _request_id():
+            entry["request_id"] = request_id
+        if record.exc_info or record.exc_text:
+            entry["exc"] = record.exc_text or clean(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = clean(record.stack_info)
+        line = json.dumps(entry, ensure_ascii=False, default=str)
+        return _JSON_LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"log format must be one of {LOG_FORMATS}, got {log_format!r}")
+    return JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """The scrubbing factory, and a stderr handler in `log_format` on the root logger (journald or the
+    container runtime collects stderr). In JSON mode gunicorn's own error and access logs (when the app
+    runs under gunicorn) are switched to JSON too, so every line of the unit's journal parses."""
     install_scrubber()
     root = logging.getLogger()
+    ours = [handler for handler in root.handlers if getattr(handler, "_wechat_bank", False)]
     if not root.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._wechat_bank = True
         root.addHandler(handler)
+        ours = [handler]
+    for handler in ours:
+        handler.setFormatter(formatter(log_format))
+    if log_format == "json":
+        for name in ("gunicorn.error", "gunicorn.access"):
+            for handler in logging.getLogger(name).handlers:
+                handler.setFormatter(JsonFormatter())
     root.setLevel(level.upper())

@@ -56,7 +56,7 @@ from .models import (
     Posting,
 )
 from .pins import pin_matches
-from .posting import Leg, LockedAccount, append_entry, find_entry, lock_parties
+from .posting import Leg, LockedAccount, append_entry, find_entry, lock_parties, skips_applied_keys
 
 log = logging.getLogger(__name__)
 
@@ -188,9 +188,26 @@ class LedgerCore:
             payee_card=number if number and not interbank else None,
             payee_account_id=typed if ACCOUNT_ID_PATTERN.fullmatch(typed) and not interbank else None,
             internal_id=SETTLEMENT_ACCOUNT_ID if interbank else None)
-        applied = find_entry(connection, key)  # under the locks: a concurrent request with this key has finished
-        if applied is not None:
+        # PostgreSQL looks the key up only when needed: the entry's INSERT ... ON CONFLICT tells whether the key
+        # was applied, and a refusal below checks it first (a resent request replays, even if it would fail now).
+        # SQLite, whose writers run one at a time, looks it up here, under its write lock.
+        lazy = skips_applied_keys(connection)
+        if not lazy:
+            applied = find_entry(connection, key)
+            if applied is not None:
+                return self._replayed(applied, fingerprint)
+        try:
+            return self._post(connection, request, key, amount_fen, fingerprint, rows, payer_id, interbank, number,
+                              typed, lazy)
+        except CoreBankingError:
+            applied = find_entry(connection, key) if lazy else None
+            if applied is None:
+                raise
             return self._replayed(applied, fingerprint)
+
+    def _post(self, connection: Connection, request: TransferRequest, key: str, amount_fen: int, fingerprint: str,
+              rows: list[Row], payer_id: str, interbank: bool, number: str, typed: str,
+              lazy: bool) -> TransferResult:
         payer = next((row for row in rows if row.account_id == payer_id), None)
         if payer is None or payer.kind != KIND_CUSTOMER:
             raise AccountNotFound()
@@ -223,12 +240,15 @@ class LedgerCore:
         created_at = utcnow()
         locked = {row.account_id: LockedAccount(row.account_id, row.kind, row.status, row.balance_fen)
                   for row in (payer, payee)}
-        entry_id, balances = append_entry(
+        written = append_entry(
             connection, idempotency_key=key, request_hash=fingerprint, kind=kind, status=status,
-            amount_fen=amount_fen, locked=locked, created_at=created_at, legs=[
+            amount_fen=amount_fen, locked=locked, created_at=created_at, unless_applied=lazy, legs=[
                 Leg(payer.account_id, -amount_fen, "transfer_out", payee_name, payee_number, memo),
                 Leg(payee.account_id, amount_fen, "transfer_in", payer.holder_name, payer.card_number or "", memo),
             ])
+        if written is None:  # the key was applied (perhaps by a concurrent request that just committed)
+            return self._replayed(find_entry(connection, key), fingerprint)
+        entry_id, balances = written
         return TransferResult(transfer_id=transfer_id(entry_id), status=status, amount_fen=amount_fen,
                               from_balance_after_fen=balances[payer.account_id], posted_at=created_at)
 

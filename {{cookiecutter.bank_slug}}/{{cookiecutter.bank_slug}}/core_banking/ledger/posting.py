@@ -75,15 +75,22 @@ _SET_BALANCE = (update(_BALANCE_TABLE).where(_BALANCE_TABLE.c.account_id == bind
                 .values(balance_fen=bindparam("balance")))
 
 
-def _for_update(connection: Connection, statement):
-    if connection.dialect.name == "sqlite":  # the transaction already holds the database's write lock
-        return statement
-    return statement.with_for_update(of=LedgerAccount)
+# Built once: a statement made per call (with_for_update returns a new one) pays for its cache key every time.
+_LOCK_BY_ID_FOR_UPDATE = _LOCK_BY_ID.with_for_update(of=LedgerAccount)
+_LOCK_PARTIES_FOR_UPDATE = _LOCK_PARTIES.with_for_update(of=LedgerAccount)
+_INSERT_ENTRY = insert(JournalEntry)
+_INSERT_POSTINGS = insert(Posting)
+
+
+def _for_update(connection: Connection, plain, locking):
+    # SQLite: the transaction already holds the database's write lock (BEGIN IMMEDIATE)
+    return plain if connection.dialect.name == "sqlite" else locking
 
 
 def lock_accounts(connection: Connection, account_ids: list[str]) -> dict[str, LockedAccount]:
     """Lock the rows (SELECT ... FOR UPDATE) in account-id order."""
-    rows = connection.execute(_for_update(connection, _LOCK_BY_ID), {"account_ids": sorted(set(account_ids))})
+    rows = connection.execute(_for_update(connection, _LOCK_BY_ID, _LOCK_BY_ID_FOR_UPDATE),
+                              {"account_ids": sorted(set(account_ids))})
     return {row.account_id: LockedAccount(*row) for row in rows}
 
 
@@ -91,7 +98,7 @@ def lock_parties(connection: Connection, *, payer_id: str, payee_card: str | Non
                  payee_account_id: str | None = None, internal_id: str | None = None) -> list[Row]:
     """Lock the payer and the payee in one statement, in account-id order; rows have the locked
     columns plus card_number and holder_name. Which row is which is the caller's to sort out."""
-    return list(connection.execute(_for_update(connection, _LOCK_PARTIES), {
+    return list(connection.execute(_for_update(connection, _LOCK_PARTIES, _LOCK_PARTIES_FOR_UPDATE), {
         "payer_id": payer_id, "payee_card": payee_card, "payee_account_id": payee_account_id,
         "internal_id": internal_id,
     }))
@@ -102,11 +109,19 @@ def find_entry(connection: Connection, idempotency_key: str) -> Row | None:
     return connection.execute(_FIND_ENTRY, {"key": idempotency_key}).first()
 
 
+def skips_applied_keys(connection: Connection) -> bool:
+    """True where append_entry(..., unless_applied=True) is available: PostgreSQL's INSERT ... ON CONFLICT
+    in the one-statement write lets a caller skip the key lookup before writing (one round trip less)."""
+    return connection.dialect.name == "postgresql"
+
+
 def append_entry(connection: Connection, *, idempotency_key: str, request_hash: str, kind: str, status: str,
                  amount_fen: int, legs: list[Leg], locked: dict[str, LockedAccount],
-                 created_at: datetime) -> tuple[int, dict[str, int]]:
+                 created_at: datetime, unless_applied: bool = False) -> tuple[int, dict[str, int]] | None:
     """Insert the entry and its postings, move the locked balances and hand the postings to the outbox.
-    Returns the entry id and each account's balance after."""
+    Returns the entry id and each account's balance after. With `unless_applied` (PostgreSQL only, see
+    skips_applied_keys) an entry already applied under the key (or committed meanwhile by a concurrent unit)
+    makes it write nothing and return None: the caller then replays that entry (find_entry)."""
     if len(legs) < 2 or sum(leg.amount_fen for leg in legs) != 0:
         raise ValueError("a journal entry needs at least two postings that sum to zero")
     balances = {account_id: account.balance_fen for account_id, account in locked.items()}
@@ -123,10 +138,14 @@ def append_entry(connection: Connection, *, idempotency_key: str, request_hash: 
     entry = {"idempotency_key": idempotency_key, "request_hash": request_hash, "kind": kind, "status": status,
              "amount_fen": amount_fen, "created_at": created_at}
     if connection.dialect.name == "postgresql":
-        entry_id = _write_in_one_statement(connection, entry, postings, moved)
+        entry_id = _write_in_one_statement(connection, entry, postings, moved, unless_applied)
+        if entry_id is None:
+            return None
     else:
-        entry_id = connection.execute(insert(JournalEntry).values(**entry)).inserted_primary_key[0]
-        connection.execute(insert(Posting), [{"entry_id": entry_id, **posting} for posting in postings])
+        if unless_applied:
+            raise ValueError("unless_applied needs PostgreSQL (skips_applied_keys)")
+        entry_id = connection.execute(_INSERT_ENTRY, entry).inserted_primary_key[0]
+        connection.execute(_INSERT_POSTINGS, [{"entry_id": entry_id, **posting} for posting in postings])
         connection.execute(_SET_BALANCE, [{"target": target, "balance": balance} for target, balance in moved.items()])
     customers = {account_id for account_id, account in locked.items() if account.kind == KIND_CUSTOMER}
     outbox.hand_over(connection, entry_id, postings, customers, created_at)
@@ -139,9 +158,13 @@ _POSTING_TYPES = ("varchar", "bigint", "bigint", "varchar", "varchar", "varchar"
 
 
 @cache
-def _one_statement_write(postings: int, accounts: int) -> TextClause:
+def _one_statement_write(postings: int, accounts: int, unless_applied: bool) -> TextClause:
     """PostgreSQL: the entry, its postings (numbered in leg order) and the new balances in one statement
-    (data-modifying CTEs), so a transfer pays one round trip for its ledger writes."""
+    (data-modifying CTEs), so a transfer pays one round trip for its ledger writes. `unless_applied`: the
+    entry is inserted ON CONFLICT (idempotency_key) DO NOTHING (waiting, as any insert does, for a concurrent
+    unit holding the key to finish), and when nothing was inserted no posting or balance is written."""
+    on_conflict = "ON CONFLICT (idempotency_key) DO NOTHING" if unless_applied else ""
+    only_if_written = "AND EXISTS (SELECT 1 FROM entry)" if unless_applied else ""
     legs = ", ".join(
         "(" + ", ".join(f"CAST(:p{n}_{field} AS {type_})" for field, type_ in zip(_POSTING_FIELDS, _POSTING_TYPES,
                                                                                    strict=True)) + f", {n})"
@@ -152,6 +175,7 @@ def _one_statement_write(postings: int, accounts: int) -> TextClause:
         WITH entry AS (
             INSERT INTO ledger_journal_entry (idempotency_key, request_hash, kind, status, amount_fen, created_at)
             VALUES (:idempotency_key, :request_hash, :kind, :status, :amount_fen, :created_at)
+            {on_conflict}
             RETURNING id
         ), legs AS (
             INSERT INTO ledger_posting (entry_id, {fields})
@@ -161,16 +185,17 @@ def _one_statement_write(postings: int, accounts: int) -> TextClause:
         ), moved AS (
             UPDATE ledger_account SET balance_fen = new.balance_fen
             FROM (VALUES {balances}) AS new (account_id, balance_fen)
-            WHERE ledger_account.account_id = new.account_id
+            WHERE ledger_account.account_id = new.account_id {only_if_written}
         )
         SELECT id FROM entry
     """)
 
 
-def _write_in_one_statement(connection: Connection, entry: dict, postings: list[dict], moved: dict[str, int]) -> int:
+def _write_in_one_statement(connection: Connection, entry: dict, postings: list[dict], moved: dict[str, int],
+                            unless_applied: bool = False) -> int | None:
     params = dict(entry)
     for n, posting in enumerate(postings):
         params.update({f"p{n}_{field}": posting[field] for field in _POSTING_FIELDS})
     for n, (account_id, balance) in enumerate(moved.items()):
         params.update({f"b{n}_account": account_id, f"b{n}_balance": balance})
-    return connection.execute(_one_statement_write(len(postings), len(moved)), params).scalar_one()
+    return connection.execute(_one_statement_write(len(postings), len(moved), unless_applied), params).scalar()

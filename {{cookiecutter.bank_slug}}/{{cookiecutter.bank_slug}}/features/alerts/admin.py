@@ -9,6 +9,7 @@ from sqlalchemy import or_
 from ...admin import audit
 from ...admin.base import CATEGORY_BUSINESS, MAX_ROW_ID, StaffModelView, staff_branch_code
 from ...admin.formatting import labelled, local_datetime, masked_openid, yuan
+from ...outbox.delivery_report import status_label
 from ...shared.i18n import _, _l
 from ...shared.masking import scrub
 from .dashboard import alerts_of
@@ -35,27 +36,35 @@ def scrubbed(view, context, model, name):
     return scrub(getattr(model, name, None) or "")
 
 
+def delivery_result(view, context, model, name):
+    """WeChat's TEMPLATESENDJOBFINISH status of a template message, in the staff's language."""
+    return status_label(getattr(model, name, None))
+
+
 class AlertView(StaffModelView):
     can_create = False
     can_edit = False
     can_delete = False
     column_list = ("id", "occurred_at", "account_id", "kind", "amount_fen", "state", "final_reason", "attempts",
-                   "channel", "openid")
+                   "channel", "delivery_status", "openid")
     column_details_list = ("id", "source", "source_txn_id", "occurred_at", "account_id", "kind", "amount_fen",
                            "balance_after_fen", "counterparty", "memo", "state", "final_reason", "attempts",
-                           "last_error", "channel", "openid", "msgid", "next_attempt_at", "created_at", "finished_at")
+                           "last_error", "channel", "openid", "msgid", "delivery_status", "delivery_reported_at",
+                           "next_attempt_at", "created_at", "finished_at")
     column_labels = {"id": _l("编号"), "source": _l("来源"), "source_txn_id": _l("交易流水号"),
                      "occurred_at": _l("交易时间"), "account_id": _l("账户"), "kind": _l("交易类型"),
                      "amount_fen": _l("金额（元）"), "balance_after_fen": _l("交易后余额（元）"),
                      "counterparty": _l("对方"), "memo": _l("摘要"), "state": _l("状态"),
                      "final_reason": _l("未送达原因"), "attempts": _l("尝试次数"), "last_error": _l("最近错误"),
                      "channel": _l("渠道"), "openid": _l("微信用户"), "msgid": _l("消息编号"),
-                     "next_attempt_at": _l("下次尝试"), "created_at": _l("创建时间"), "finished_at": _l("结束时间")}
+                     "next_attempt_at": _l("下次尝试"), "created_at": _l("创建时间"), "finished_at": _l("结束时间"),
+                     "delivery_status": _l("送达结果"), "delivery_reported_at": _l("送达结果时间")}
     column_formatters = {"occurred_at": local_datetime, "kind": labelled(KIND_LABELS), "amount_fen": yuan,
                          "balance_after_fen": yuan, "counterparty": scrubbed, "memo": scrubbed,
                          "state": labelled(STATE_LABELS), "final_reason": labelled(REASON_LABELS),
                          "last_error": scrubbed, "openid": masked_openid, "next_attempt_at": local_datetime,
-                         "created_at": local_datetime, "finished_at": local_datetime}
+                         "created_at": local_datetime, "finished_at": local_datetime,
+                         "delivery_status": delivery_result, "delivery_reported_at": local_datetime}
     column_sortable_list = ("id", "occurred_at", "amount_fen", "attempts")
     column_default_sort = ("id", True)
     column_filters = (FilterEqual(Alert.state, _l("状态"), options=tuple(STATE_LABELS.items())),)

@@ -5,8 +5,9 @@ commit or roll back together. Internal accounts (settlement, capital) get none.
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, TextClause, insert, text
 
 from ...core_banking.outbox import register_posting_writer
 from ...shared.masking import mask_name, scrub
@@ -20,7 +21,7 @@ def ledger_txn_id(entry_id: int, position: int) -> str:
 
 def ledger_alert_rows(entry_id: int, postings: Sequence[dict], alerting: set[str], created_at: datetime) -> list[dict]:
     """An alert per posting on a customer account (`alerting`); internal accounts get none."""
-    return [{
+    return [{  # the keys are _COLUMNS
         "source": SOURCE_LEDGER, "source_txn_id": ledger_txn_id(entry_id, position), "request_hash": "",
         "account_id": posting["account_id"], "kind": posting["kind"], "amount_fen": posting["amount_fen"],
         "balance_after_fen": posting["balance_after_fen"], "occurred_at": created_at,
@@ -29,11 +30,26 @@ def ledger_alert_rows(entry_id: int, postings: Sequence[dict], alerting: set[str
     } for position, posting in enumerate(postings) if posting["account_id"] in alerting]
 
 
+_COLUMNS = ("source", "source_txn_id", "request_hash", "account_id", "kind", "amount_fen", "balance_after_fen",
+            "occurred_at", "counterparty", "memo", "state", "attempts", "next_attempt_at", "created_at")
+
+
+@cache
+def _multi_row_insert(count: int) -> TextClause:
+    """INSERT INTO alert (...) VALUES (...), (...): built once per row count (a transfer makes one or two)."""
+    rows = ", ".join("(" + ", ".join(f":{column}_{n}" for column in _COLUMNS) + ")" for n in range(count))
+    return text(f"INSERT INTO {Alert.__tablename__} ({', '.join(_COLUMNS)}) VALUES {rows}")
+
+
 def write_ledger_alerts(connection: Connection, entry_id: int, postings: Sequence[dict], customer_accounts: set[str],
                         created_at: datetime) -> None:
     rows = ledger_alert_rows(entry_id, postings, customer_accounts, created_at)
     if rows:
-        connection.execute(insert(Alert), rows)
+        if connection.dialect.name == "postgresql":  # one multi-row INSERT: one round trip (executemany: several)
+            connection.execute(_multi_row_insert(len(rows)), {f"{key}_{n}": value for n, row in enumerate(rows)
+                                                              for key, value in row.items()})
+        else:
+            connection.execute(insert(Alert), rows)
 
 
 def register_ledger_writer() -> None:

@@ -64,5 +64,6 @@ def register(router) -> None:
     def on_balance(message):
         return balance_text(message.source)
 
-    router.text("余额", "查余额", "余额查询", summary=_l("查询已绑定银行卡的余额"), order=200)(on_balance)
-    router.click(MENU_KEY)(on_balance)
+    # slow: it asks the core banking system, which may be a remote one (wechat/processing.py)
+    router.text("余额", "查余额", "余额查询", summary=_l("查询已绑定银行卡的余额"), order=200, slow=True)(on_balance)
+    router.click(MENU_KEY, slow=True)(on_balance)

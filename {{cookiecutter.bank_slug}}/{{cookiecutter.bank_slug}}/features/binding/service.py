@@ -404,6 +404,11 @@ def branch_binding_ids(branch_code: str):
     return select(CardBinding.id).where(CardBinding.branch_code == branch_code)
 
 
+def branch_openids(branch_code: str):
+    """WeChat users who ever bound a card at this branch (any binding status)."""
+    return select(CardBinding.openid).where(CardBinding.branch_code == branch_code)
+
+
 def branch_account_ids(branch_code: str):
     """Core account ids ever bound at this branch (any binding status)."""
     return select(CardBinding.account_id).where(CardBinding.branch_code == branch_code)

@@ -19,6 +19,9 @@ ACTION_LABELS = {
     "publish": _l("发布"), "push": _l("群发"), "preview": _l("预览"), "retry": _l("重试"),
     "account_locked": _l("账号被锁定（连续密码错误）"), "login_locked": _l("锁定期间尝试登录"),
     "unlock": _l("解除锁定"),
+    "complaint_file": _l("投诉受理"), "complaint_assign": _l("投诉分派"), "complaint_reply": _l("投诉回复"),
+    "complaint_extend": _l("投诉延期"), "complaint_decide": _l("投诉处理决定"), "complaint_rate": _l("投诉评价"),
+    "complaint_reopen": _l("投诉重新提起"), "export": _l("导出报表"),
 }
 
 
