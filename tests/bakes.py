@@ -38,9 +38,9 @@ def run_ruff(project: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def run_suite(project: Path, database_url: str | None, full: bool = True) -> subprocess.CompletedProcess:
-    """The bake's own test suite: all of it, or (`full=False`) its `smoke` tests, those that depend end
-    to end on the bake's answers, without the `heavy` process, concurrency and browser tests."""
+def run_suite(project: Path, database_url: str | None, marks: str | None = None) -> subprocess.CompletedProcess:
+    """The bake's own test suite: all of it, or the tests that `marks` selects (`-m`), e.g. its `smoke`
+    tests, those that depend end to end on the bake's answers, without the `heavy` ones."""
     env = dict(os.environ, PYTHONPATH=str(project), PYTHONDONTWRITEBYTECODE="1")
     # Screenshots and other artifacts of the browser tests, kept after the bake's temp folder is gone.
     database = "postgresql" if database_url else "sqlite"
@@ -49,6 +49,6 @@ def run_suite(project: Path, database_url: str | None, full: bool = True) -> sub
     if database_url:
         env["TEST_DATABASE_URL"] = database_url
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:cookies"]
-    if not full:
-        command += ["-m", "smoke and not heavy"]
+    if marks:
+        command += ["-m", marks]
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900)

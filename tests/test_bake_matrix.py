@@ -33,19 +33,31 @@ OTHER_BANK = {
 # Two combinations run the whole suite, `heavy` tests included (process storms, thousands of concurrent
 # transfers, the SIGKILL test, the browser): between them they cover both databases, sandbox and a real AppID,
 # and both banks. The generated code is the same in every bake except bank_profile.py and .env, which the smoke
-# tests exercise in each combination; running everything twelve times would not fit CI's 15 minutes.
+# tests exercise in each combination; running everything twelve times would not fit CI's 25 minutes.
+# Each whole suite runs as two items, its `heavy` tests and the rest, and those four long items come first,
+# so the two xdist workers share them instead of one worker running both whole suites after its smoke bakes.
 FULL_SUITE = {("safe", "sqlite", ""), ("safe", "postgresql", "wx1234567890abcdef")}
+SHARDS = {"all-but-heavy": "not heavy", "heavy": "heavy", "smoke": "smoke and not heavy"}
 
-COMBINATIONS = [
-    pytest.param(mode, database, app_id, id=f"{mode}-{database}-{'appid' if app_id else 'sandbox'}")
-    for mode, database, app_id in itertools.product(MODES, DATABASES, APP_IDS)
-]
+ALL_COMBINATIONS = list(itertools.product(MODES, DATABASES, APP_IDS))
+
+
+def _param(mode, database, app_id, shard):
+    return pytest.param(mode, database, app_id, shard,
+                        id=f"{mode}-{database}-{'appid' if app_id else 'sandbox'}-{shard}")
+
+
+COMBINATIONS = (
+    [_param(*combo, shard) for shard in ("heavy", "all-but-heavy") for combo in ALL_COMBINATIONS
+     if combo in FULL_SUITE]
+    + [_param(*combo, "smoke") for combo in ALL_COMBINATIONS if combo not in FULL_SUITE]
+)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode,database,app_id", COMBINATIONS)
-def test_every_combination_bakes_a_green_project(cookies, postgres_url, mode, database, app_id):
-    index = COMBINATIONS.index(next(p for p in COMBINATIONS if p.values == (mode, database, app_id)))
+@pytest.mark.parametrize("mode,database,app_id,shard", COMBINATIONS)
+def test_every_combination_bakes_a_green_project(cookies, postgres_url, mode, database, app_id, shard):
+    index = ALL_COMBINATIONS.index((mode, database, app_id))
     context = {"wechat_encrypt_mode": mode, "database": database, "wechat_app_id": app_id}
     if index % 2:
         context.update(OTHER_BANK)
@@ -63,8 +75,7 @@ def test_every_combination_bakes_a_green_project(cookies, postgres_url, mode, da
     assert ("WECHAT_SANDBOX=1" in env_text) == (not app_id)
     assert ("postgresql+psycopg://" in env_text) == (database == "postgresql")
 
-    suite = run_suite(project, postgres_url if database == "postgresql" else None,
-                      full=(mode, database, app_id) in FULL_SUITE)
+    suite = run_suite(project, postgres_url if database == "postgresql" else None, marks=SHARDS[shard])
     assert suite.returncode == 0, suite.stdout[-6000:] + suite.stderr[-3000:]
     assert " passed" in suite.stdout
 

@@ -55,7 +55,7 @@ def test_visitor_follows_asks_for_help_and_opens_the_hall(phone, sandbox, artifa
     phone.screenshot(path=artifacts / f"simulator-{mode}-2-welcome.png")
 
     menubar = phone.get_by_test_id("menubar")
-    menubar.get_by_role("button", name="服务").click()
+    menubar.get_by_role("button", name="账户").click()
     phone.get_by_test_id("submenu").get_by_role("button", name="帮助").click()
     expect(last_reply(phone)).to_contain_text("「帮助」查看全部功能")
     expect(last_reply(phone)).to_contain_text("「网点」")
