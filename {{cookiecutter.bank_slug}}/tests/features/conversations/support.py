@@ -22,7 +22,8 @@ BOB = "oBobConversation00000000002"  # bound at 0201
 CAROL = "oCarolConversation000000003"  # no card bound: the head-office queue
 # A Tuesday, 10:30 in Shanghai (the tests fix TIMEZONE): inside 周一至周五 9:00-17:00
 WEEKDAY_MORNING = datetime(2026, 3, 3, 2, 30)
-CONFIG = {"CONVERSATION_SERVICE_HOURS": "周一至周五 9:00-17:00", "ADMIN_PANEL_ENABLED": "1", "TIMEZONE": "Asia/Shanghai"}
+CONFIG = {"CONVERSATION_SERVICE_HOURS": "周一至周五 9:00-17:00", "ADMIN_PANEL_ENABLED": "1",
+          "TIMEZONE": "Asia/Shanghai"}
 
 
 class Clock:

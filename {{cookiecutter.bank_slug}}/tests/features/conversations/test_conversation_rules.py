@@ -20,6 +20,9 @@ from {{ cookiecutter.bank_slug }}.features.conversations.models import (
 )
 from {{ cookiecutter.bank_slug }}.features.conversations.notify import TOPIC_NAME
 from {{ cookiecutter.bank_slug }}.outbox.models import Notice
+from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
+
+from ...helpers import next_msg_id, push, reply_field
 
 from .support import ALICE, BOB, CAROL, CONFIG, Clock, conversation_of, make_manager, make_world, say
 
@@ -254,11 +257,6 @@ def test_take_transfer_close_and_the_state_rules(world_app, pusher):
 def test_handoff_to_wechat_customer_service_when_configured(make_app, pusher, clock):
     app = make_app(**CONFIG, CONVERSATION_HANDOFF="wechat")
     make_world(app)
-    from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import text_message
-
-    from ...helpers import next_msg_id, push, reply_field
-    from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher
-
     _response, plain = push(app.test_client(), WeChatPusher.from_config(app.config),
                             text_message(ALICE, "人工", next_msg_id()))
     assert reply_field(plain, "MsgType") == "transfer_customer_service"
