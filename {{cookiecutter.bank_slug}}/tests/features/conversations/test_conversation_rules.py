@@ -23,7 +23,6 @@ from {{ cookiecutter.bank_slug }}.outbox.models import Notice
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
 
 from ...helpers import next_msg_id, push, reply_field
-
 from .support import ALICE, BOB, CAROL, CONFIG, Clock, conversation_of, make_manager, make_world, say
 
 
