@@ -2,7 +2,7 @@
 types 人工 in the simulator and is put through; the staff member's inbox shows the customer's next message without
 reloading; the staff member answers (a canned reply, then their own words) in the console; the reply reaches the
 simulator as a customer-service message through the outbox's dispatcher; the close asks for a rating, and the
-customer's 5 is recorded. Screenshots for docs/customer-service.md."""
+customer rates it with one tap on the H5 page the prompt links to. Screenshots for docs/customer-service.md."""
 
 import re
 
@@ -104,8 +104,12 @@ def test_a_customer_asks_for_a_person_and_staff_answer_from_the_console(phone, b
     expect(admin.get_by_test_id("status")).to_have_text("已结束")
     prompt = phone.get_by_test_id("msg-in").filter(has_text="请回复数字为本次服务评分")
     expect(prompt).to_have_count(1, timeout=30_000)
-    send(phone, "5")
-    expect(phone.get_by_test_id("msg-in").last).to_contain_text("感谢您的评价")
+    prompt.get_by_role("link", name="点此评价本次服务").click()  # the H5 page in the in-app browser: one tap
+    frame = phone.frame_locator("[data-testid=webview-frame]")
+    expect(frame.get_by_test_id("thread")).to_contain_text(ANSWER)
+    frame.get_by_test_id("rate-5").click()
+    expect(frame.get_by_test_id("rated")).to_contain_text("5 分")
+    phone.screenshot(path=artifacts / "simulator-conversation-rating.png")
     admin.reload()
     expect(admin.get_by_test_id("rating")).to_contain_text("非常满意")
     context.close()
