@@ -113,3 +113,30 @@ def test_a_customer_asks_for_a_person_and_staff_answer_from_the_console(phone, b
     admin.reload()
     expect(admin.get_by_test_id("rating")).to_contain_text("非常满意")
     context.close()
+
+
+
+def test_one_browser_simulator_and_desk_side_by_side(browser, sandbox):
+    """As docs/customer-service.md says: in one browser, the simulator on 127.0.0.1 and the desk on localhost (cookies
+    ignore ports, and picking a simulated user forgets the service's session on 127.0.0.1; another host keeps the
+    staff member logged in)."""
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    admin = context.new_page()
+    admin.goto(sandbox.service_url.replace("127.0.0.1", "localhost") + "/admin/login")
+    admin.get_by_label("用户名").fill(USERNAME)
+    admin.get_by_label("密码").fill(PASSWORD)
+    admin.get_by_role("button", name="登录").click()
+    expect(admin.get_by_test_id("staff-who")).to_contain_text("总行客服小王")
+    admin.goto(sandbox.service_url.replace("127.0.0.1", "localhost") + "/admin/conversations/?box=queue")
+    expect(admin.get_by_test_id("empty")).to_have_count(1)
+    phone = context.new_page()
+    phone.goto(f"{sandbox.mock_url}/simulator/")
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")
+    phone.get_by_test_id("user-select").select_option(FOLLOWER)
+    expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")
+    phone.get_by_test_id("switch-mode").click()
+    send(phone, "人工")
+    expect(phone.get_by_test_id("msg-in").last).to_contain_text("已为您转接人工服务")
+    expect(admin.get_by_test_id("conversation-row")).to_have_count(1, timeout=15_000)  # still logged in; it polls
+    context.close()

@@ -167,6 +167,7 @@ class Dispatcher:
             self._wait_some(timeout=0.05)
             return 0
         rows = claims.claim(self.engine, self.owner, room, now, self.config["ALERT_LEASE_SECONDS"])
+        rows.sort(key=lambda row: row.id)  # PostgreSQL's RETURNING has no order: the oldest notice decides first
         if not rows:
             if self.in_flight:
                 self._wait_some(timeout=0.05)
