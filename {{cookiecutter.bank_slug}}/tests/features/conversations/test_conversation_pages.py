@@ -203,3 +203,45 @@ def test_fuzzed_replies_are_sent_or_refused_never_a_5xx(app, body):
     page = f"/admin/conversations/{conversation_id}"
     response = post(east, f"{page}/reply", page, body=body)
     assert response.status_code in (303, 400)
+
+
+def test_the_settings_pages_head_office_and_branch(app):
+    hq, east = logged_in(app, "hq_conv"), logged_in(app, "east_conv")
+    for path in ("/admin/canned_replies/", "/admin/account_managers/", "/admin/customer_managers/",
+                 "/admin/service_hours/"):
+        assert hq.get(path).status_code == 200, path
+    assert east.get("/admin/canned_replies/").status_code == 200
+    assert "河西支行的回复" not in east.get("/admin/canned_replies/").get_data(as_text=True)  # another branch's
+    for path in ("/admin/account_managers/", "/admin/service_hours/", "/admin/customer_managers/"):
+        assert east.get(path).status_code == 403, path
+
+    new = "/admin/account_managers/new/"
+    form = hq.get(new).get_data(as_text=True)
+    assert "王经理（east_conv）" in form
+    created = hq.post(new, data={"csrf_token": CSRF.search(form).group(1), "staff_id": str(app.world.east),
+                                 "title": "客户经理", "phone": "0571-8800 0101", "photo_url": "", "introduction": "",
+                                 "active": "y"})
+    assert created.status_code == 302
+    again = hq.post(new, data={"csrf_token": CSRF.search(form).group(1), "staff_id": str(app.world.east),
+                               "title": "x", "phone": "abc", "photo_url": "http://x", "active": "y"})
+    assert again.status_code == 200 and "已是客户经理" in again.get_data(as_text=True)
+
+    hours = "/admin/service_hours/new/"
+    token = CSRF.search(hq.get(hours).get_data(as_text=True)).group(1)
+    bad = hq.post(hours, data={"csrf_token": token, "branch_code": "0101", "hours": "每天 25:00-26:00"})
+    assert bad.status_code == 200 and "不存在" in bad.get_data(as_text=True)
+    assert hq.post(hours, data={"csrf_token": token, "branch_code": "0101", "hours": "每天 8:00-20:00"}).status_code \
+        == 302
+    with app.app_context():
+        assert service.hours_text("0101") == "每天 8:00-20:00"
+
+    canned = "/admin/canned_replies/new/"
+    token = CSRF.search(east.get(canned).get_data(as_text=True)).group(1)
+    refused = east.post(canned, data={"csrf_token": token, "title": "链接", "body": "见 https://evil.example.com",
+                                      "branch_code": ""})
+    assert refused.status_code == 200 and "evil.example.com" in refused.get_data(as_text=True)
+    assert east.post(canned, data={"csrf_token": token, "title": "营业时间", "body": "本网点周一至周五营业。",
+                                   "branch_code": "0201"}).status_code == 302
+    with app.app_context():
+        row = db.session.scalar(select(CannedReply).where(CannedReply.title == "营业时间"))
+        assert row.branch_code == "0101"  # a branch operator's own branch, whatever was typed

@@ -13,7 +13,7 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, reques
 from flask_admin import expose
 from flask_admin.form import BaseForm
 from sqlalchemy import select
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ...admin import audit
@@ -26,6 +26,7 @@ from ...admin.base import (
     staff_branch_code,
 )
 from ...admin.formatting import local_datetime
+from ...admin.models import StaffUser
 from ...core_banking.models import Branch
 from ...extensions import db
 from ...shared.i18n import _, _l
@@ -259,16 +260,39 @@ class AccountManagerForm(BaseForm):
             raise ValidationError(_("照片地址须以 https:// 或 /static/ 开头"))
 
 
+class AccountManagerCreateForm(AccountManagerForm):
+    staff_id = SelectField(_l("工作人员"), coerce=int, validate_choice=False,
+                           description=_l("在岗的员工账号；成为客户经理后，指定给他的客户的会话直接分配给他"))
+
+    def validate_staff_id(self, field):
+        staff = db.session.get(StaffUser, field.data) if isinstance(field.data, int) and 0 < field.data < 2**31 \
+            else None
+        if staff is None or not staff.active:
+            raise ValidationError(_("请选择在岗的员工账号"))
+        if db.session.get(AccountManager, staff.id) is not None:
+            raise ValidationError(_("%(name)s 已是客户经理，请直接编辑", name=staff.display_name))
+
+
 class AccountManagerView(StaffModelView):
     """Head office: who is an account manager (a staff member with a profile the customer sees)."""
 
     head_office_only = True
     form = AccountManagerForm
-    can_create = False  # a staff member becomes one with `flask conversations manager` or the seed; edit here
     column_list = ("staff", "title", "phone", "active")
     column_labels = {"staff": _l("工作人员"), "title": _l("职务"), "phone": _l("工作电话"), "active": _l("在岗")}
     column_formatters = {"staff": _staff_label}
     audit_target_type = "conversation_manager"
+
+    def get_create_form(self):
+        return AccountManagerCreateForm
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        taken = select(AccountManager.staff_id)
+        people = db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True), StaffUser.id.not_in(taken))
+                                    .order_by(StaffUser.display_name))
+        form.staff_id.choices = [(p.id, f"{p.display_name}（{p.username}）") for p in people]
+        return form
 
 
 def _openid_label(view, context, model, name):
