@@ -140,6 +140,18 @@ def test_rating_by_digit_after_the_close(world_app, pusher):
             service.rate(BOB, conversation_of(ALICE).id, 3)  # another customer's
 
 
+def test_a_digit_long_after_the_close_is_routed_as_usual(world_app, pusher, clock):
+    app, world = world_app
+    client = app.test_client()
+    say(client, pusher, ALICE, "人工")
+    with app.app_context():
+        service.close(world.staff(world.east), conversation_of(ALICE))
+    clock.advance(hours=3)
+    assert "感谢您的评价" not in say(client, pusher, ALICE, "5")
+    with app.app_context():
+        assert conversation_of(ALICE).rating is None
+
+
 # -- hours -----------------------------------------------------------------------------------------------------
 def test_outside_service_hours_an_automatic_answer_with_the_hotline(world_app, pusher, clock):
     app, _world = world_app

@@ -66,7 +66,7 @@ REPLY_MAX = 600  # characters of a staff reply
 REPLY_MAX_BYTES = 1800  # UTF-8 bytes: WeChat's customer-service text takes 2048 with the name in front
 FLOOD_WINDOW = timedelta(minutes=1)
 OUT_OF_HOURS_REPEAT = timedelta(hours=4)
-RATING_WINDOW = timedelta(hours=24)  # a digit 1..5 after the close is its rating
+RATING_WINDOW = timedelta(hours=2)  # a digit 1..5 this soon after the close is its rating (later: routed as usual)
 INBOX_LIMIT = 200
 RECENT = 10
 END_KEYWORDS = ("结束", "结束会话", "结束人工", "退出人工", "退出")
