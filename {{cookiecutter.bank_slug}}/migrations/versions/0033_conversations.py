@@ -40,6 +40,8 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_conversation_openid_status', 'conversation', ['openid', 'status'])
+    op.create_index('uq_conversation_open_openid', 'conversation', ['openid'], unique=True,
+                    postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
     op.create_index('ix_conversation_branch_status', 'conversation', ['branch_code', 'status'])
     op.create_index('ix_conversation_assignee_status', 'conversation', ['assignee_id', 'status'])
     op.create_index('ix_conversation_opened', 'conversation', ['opened_at'])
@@ -115,5 +117,6 @@ def downgrade():
     op.drop_index('ix_conversation_opened', table_name='conversation')
     op.drop_index('ix_conversation_assignee_status', table_name='conversation')
     op.drop_index('ix_conversation_branch_status', table_name='conversation')
+    op.drop_index('uq_conversation_open_openid', table_name='conversation')
     op.drop_index('ix_conversation_openid_status', table_name='conversation')
     op.drop_table('conversation')

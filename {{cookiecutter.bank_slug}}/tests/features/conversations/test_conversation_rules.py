@@ -5,7 +5,7 @@ lost), staff replies checked against WeChat's limits, take / transfer / close wi
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from {{ cookiecutter.bank_slug }}.admin.audit_models import AuditLog
 from {{ cookiecutter.bank_slug }}.extensions import db
@@ -102,6 +102,21 @@ def test_an_inactive_manager_falls_back_to_the_branch_queue(world_app, pusher):
     with app.app_context():
         conversation = conversation_of(ALICE)
         assert (conversation.assignee_id, conversation.branch_code) == (None, "0101")
+
+
+def test_two_messages_at_once_open_one_conversation(world_app, pusher, monkeypatch):
+    """A race: the second message did not see the first one's conversation yet; the unique index keeps one."""
+    app, _world = world_app
+    say(app.test_client(), pusher, ALICE, "人工")
+    found = service.open_conversation_of
+    misses = iter([True])
+    monkeypatch.setattr(service, "open_conversation_of",
+                        lambda openid: None if next(misses, False) else found(openid))
+    with app.app_context():
+        outcome = service.start(ALICE, "同时发来的一句")
+        assert outcome.conversation.id == conversation_of(ALICE).id
+        assert db.session.scalar(select(func.count()).select_from(Conversation)) == 1
+        assert conversation_of(ALICE).messages[-1].body == "同时发来的一句"
 
 
 # -- while open: every message is the conversation's -----------------------------------------------------------

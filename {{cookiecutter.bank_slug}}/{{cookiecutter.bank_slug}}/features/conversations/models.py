@@ -11,7 +11,7 @@ then rate it once (1..5). A `ConversationMessage` is one entry of the thread, ma
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
@@ -26,6 +26,9 @@ AUTHORS = (CUSTOMER, STAFF, SYSTEM)
 class Conversation(db.Model):
     __tablename__ = "conversation"
     __table_args__ = (Index("ix_conversation_openid_status", "openid", "status"),
+                      # at most one open conversation per customer, whatever races (two messages at once)
+                      Index("uq_conversation_open_openid", "openid", unique=True,
+                            postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
                       Index("ix_conversation_branch_status", "branch_code", "status"),
                       Index("ix_conversation_assignee_status", "assignee_id", "status"),
                       Index("ix_conversation_opened", "opened_at"))

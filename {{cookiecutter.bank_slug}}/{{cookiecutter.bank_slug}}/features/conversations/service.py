@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from ...admin import audit
 from ...admin.models import ROLE_HEAD_OFFICE, StaffUser
@@ -220,7 +221,11 @@ def start(openid: str, first_words: str = "") -> Outcome:
     conversation = Conversation(openid=openid, status=OPEN, branch_code=branch_code, assignee_id=assignee_id,
                                 opened_at=at, last_message_at=at, waiting_since=at, unanswered=0)
     db.session.add(conversation)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another message of the customer opened one a moment ago: that one goes on
+        db.session.rollback()
+        return customer_message(openid, first_words) if first_words else start(openid)
     _add_message(conversation, SYSTEM, _("客户发起人工服务"), at)
     if first_words:
         _add_message(conversation, CUSTOMER, clean_customer_text(first_words), at)
