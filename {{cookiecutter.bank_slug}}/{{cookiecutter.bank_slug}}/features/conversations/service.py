@@ -649,7 +649,8 @@ def dashboard_figures(branch_code: str | None, days: int) -> dict:
     recent = list(db.session.execute(select(Conversation.opened_at, Conversation.first_response_at,
                                             Conversation.closed_at, Conversation.rating)
                                      .where(Conversation.opened_at >= since,
-                                            *([Conversation.branch_code == branch_code] if branch_code else []))))
+                                            *([Conversation.branch_code == branch_code]
+                                              if branch_code is not None else []))))
     first = [(r.first_response_at - r.opened_at).total_seconds() / 60 for r in recent if r.first_response_at]
     resolved = [(r.closed_at - r.opened_at).total_seconds() / 60 for r in recent if r.closed_at]
     ratings = [r.rating for r in recent if r.rating]
