@@ -245,3 +245,18 @@ def test_the_settings_pages_head_office_and_branch(app):
     with app.app_context():
         row = db.session.scalar(select(CannedReply).where(CannedReply.title == "营业时间"))
         assert row.branch_code == "0101"  # a branch operator's own branch, whatever was typed
+
+
+@settings(max_examples=30, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=st.text(max_size=2100), rating=st.text(max_size=5))
+def test_fuzzed_customer_pages_store_or_refuse_never_a_5xx(app, body, rating):
+    customer = signed_in(app, BOB)
+    assert customer.get("/h5/conversations").status_code == 200  # with or without a conversation
+    written = post(customer, "/h5/conversations", "/h5/conversations", body=body)
+    assert written.status_code in (303, 400)
+    with app.app_context():
+        conversation = conversation_of(BOB)
+        conversation_id = conversation.id if conversation else 1
+    rated = post(customer, f"/h5/conversations/{conversation_id}/rate", "/h5/conversations", rating=rating)
+    assert rated.status_code in (303, 400, 404, 409)
