@@ -18,6 +18,7 @@ from .features import (
     binding,
     branches,
     complaints,
+    conversations,
     info,
     knowledge,
     menu,
@@ -52,6 +53,7 @@ FEATURES = [
     branches.feature,
     qrcodes.feature,
     complaints.feature,
+    conversations.feature,
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

@@ -73,13 +73,22 @@ def test_built_in_keywords_come_first(app, pusher):
 
 
 @pytest.mark.parametrize("text", ["人工", "人工服务", "转人工", "人工客服", " 人工 "])
-def test_human_agent_hands_over_to_wechat_customer_service(app, pusher, text):
+def test_human_agent_hands_over_to_wechat_customer_service(make_app, text):
+    app = make_app(CONVERSATION_HANDOFF="wechat")  # a bank that uses WeChat's own 客服 system
+    pusher = WeChatPusher.from_config(app.config)
     add_rule(app, "人工", "never", match="contains")
     reply = say(app, pusher, text)
     assert reply_field(reply, "MsgType") == "transfer_customer_service"
     assert reply_field(reply, "ToUserName") == OPENID and reply_field(reply, "FromUserName")
     assert reply_field(reply, "Content") == ""
     assert parse_reply(reply) == {"type": "transfer_customer_service"}  # what the simulator gets
+
+
+@pytest.mark.parametrize("text", ["人工", "转人工", " 人工 "])
+def test_human_agent_opens_a_conversation_with_staff_by_default(app, pusher, text):
+    add_rule(app, "人工", "never", match="contains")
+    reply = say(app, pusher, text)
+    assert reply_field(reply, "MsgType") == "text" and "人工服务" in reply_field(reply, "Content")
 
 
 def test_help_lists_the_hand_over_and_contact_still_gives_the_hotline(make_app):

@@ -1,6 +1,8 @@
 """The one rule for how a notice reaches the customer, so a notice never goes by two channels.
 
-1. A template message when the topic has a template configured (notices are what templates are for).
+1. A template message when the topic has a template configured (notices are what templates are for); a topic
+   that prefers the window (a staff reply in a conversation) goes as a customer-service message first while the
+   window is open and has room, and by its template only outside it.
 2. Otherwise a customer-service (客服) text message, only while a window the customer opened is open and
    has room (wechat/window.py: 48 h and 5 messages after the customer's own message, 1 minute and 3
    messages after a menu click, follow or scan; outside WeChat answers 45015, over the count 45047).
@@ -29,9 +31,12 @@ OUT_OF_COUNT = 45047  # out of response count limit: the window's count is used 
 NO_WECHAT_ERRCODES = (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED, OUT_OF_COUNT)
 
 
-def first_channel(has_template: bool, recipient: Recipient, window_open: bool) -> str | tuple[None, str]:
+def first_channel(has_template: bool, recipient: Recipient, window_open: bool,
+                  prefer_window: bool = False) -> str | tuple[None, str]:
     """The channel to try, or (None, reason) when there is none."""
     if recipient.following:
+        if prefer_window and window_open:
+            return CHANNEL_CUSTOMER_SERVICE
         if has_template:
             return CHANNEL_WECHAT
         if window_open:

@@ -167,6 +167,7 @@ class Dispatcher:
             self._wait_some(timeout=0.05)
             return 0
         rows = claims.claim(self.engine, self.owner, room, now, self.config["ALERT_LEASE_SECONDS"])
+        rows.sort(key=lambda row: row.id)  # PostgreSQL's RETURNING has no order: the oldest notice decides first
         if not rows:
             if self.in_flight:
                 self._wait_some(timeout=0.05)
@@ -238,7 +239,7 @@ class Dispatcher:
                 for row in topic_rows:
                     target = resolved.get(row.id, REASON_NOT_BOUND)
                     targets[row.id] = (topic, target)
-                    if not has_template and isinstance(target, Recipient):
+                    if (not has_template or topic.prefer_window) and isinstance(target, Recipient):
                         windowless.add(target.openid)
             windows = window_room(connection, windowless, now) if windowless else {}
         return targets, windows
@@ -255,7 +256,7 @@ class Dispatcher:
         if target.refused:  # the customer's own rules (alerts off, below the minimum)
             return self._final(row, UNDELIVERABLE, now, target.refused, target)
         channel = channels.first_channel(bool(topic.template_id(self.config)), target,
-                                         windows.get(target.openid, 0) > 0)
+                                         windows.get(target.openid, 0) > 0, topic.prefer_window)
         if isinstance(channel, tuple):
             return self._final(row, UNDELIVERABLE, now, channel[1], target)
         payload = note = None
@@ -326,6 +327,8 @@ class Dispatcher:
             cause = channels.no_wechat_reason(result.errcode)
             if result.errcode in (WINDOW_CLOSED, OUT_OF_COUNT):  # our record was wrong or late: closed until they act
                 await self.sender.in_thread(close_window, self.engine, job.target.openid)
+                if job.topic.prefer_window and job.topic.template_id(config):  # the template instead, next round
+                    return self._retry(job, tries=1, error=result.error)
             if job.target.sms_possible:  # the SMS gateway is a blocking port: on a worker thread
                 return await self.sender.in_thread(self._send_sms, job, 1, cause, result.error)
             return self._final(job.row, UNDELIVERABLE, now, cause, job.target, tries=1, last_error=result.error)

@@ -42,6 +42,9 @@ class Topic:
     template_id: Callable[[Mapping], str]  # config -> the template's id; "" = no template message
     template_payload: Callable[[Row, Recipient, Mapping], dict]  # POST message/template/send's body
     text: Callable[[Row, Recipient, Mapping], str]  # the SMS / customer-service text
+    # True: a customer-service message while the customer's window has room, the template only outside it
+    # (a staff member's reply in a conversation: the text itself when WeChat allows, else "a reply is waiting")
+    prefer_window: bool = False
 
 
 _TOPICS: dict[str, Topic] = {}

@@ -151,6 +151,11 @@ DEFAULT_COMPLAINT_TEMPLATE_FIELDS = "ticket=character_string1,status=phrase2,tim
 REQUEST_FIELD_ROLES = ("reference", "kind", "status", "time", "note")  # requests/notify.py: a request's notice
 DEFAULT_REQUEST_TEMPLATE_FIELDS = "reference=character_string1,kind=thing2,status=phrase3,time=time4,note=thing5"
 
+CONVERSATION_FIELD_ROLES = ("staff", "time", "remark")  # conversations/notify.py: "a reply is waiting"
+DEFAULT_CONVERSATION_TEMPLATE_FIELDS = "staff=thing1,time=time2,remark=thing3"
+SANDBOX_CONVERSATION_TEMPLATE_ID = "sandbox_tmpl_service_reply"  # the mock WeChat API's "reply waiting" template
+CONVERSATION_HANDOFFS = ("builtin", "wechat")  # 人工: our own conversations, or WeChat's 客服 system
+
 
 def _template_fields(env: Mapping[str, str], name: str, roles: tuple[str, ...], default: str,
                      required: tuple[str, ...]) -> dict[str, str]:
@@ -191,6 +196,19 @@ def request_template_fields(env: Mapping[str, str]) -> dict[str, str]:
     """REQUESTS_TEMPLATE_FIELDS, e.g. reference=character_string1,kind=thing2,status=phrase3,time=time4,note=thing5."""
     return _template_fields(env, "REQUESTS_TEMPLATE_FIELDS", REQUEST_FIELD_ROLES, DEFAULT_REQUEST_TEMPLATE_FIELDS,
                             ("reference", "status"))
+
+
+def conversation_template_fields(env: Mapping[str, str]) -> dict[str, str]:
+    """CONVERSATION_TEMPLATE_FIELDS, e.g. staff=thing1,time=time2,remark=thing3."""
+    return _template_fields(env, "CONVERSATION_TEMPLATE_FIELDS", CONVERSATION_FIELD_ROLES,
+                            DEFAULT_CONVERSATION_TEMPLATE_FIELDS, ("remark",))
+
+
+def conversation_handoff(env: Mapping[str, str]) -> str:
+    value = str(_get(env, "CONVERSATION_HANDOFF", "builtin") or "builtin").strip().lower()
+    if value not in CONVERSATION_HANDOFFS:
+        raise ConfigError(f"CONVERSATION_HANDOFF must be one of {', '.join(CONVERSATION_HANDOFFS)}, got {value!r}")
+    return value
 
 
 def _sandbox_default(env: Mapping[str, str], name: str, sandbox_value: str) -> str:
@@ -334,6 +352,13 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "COMPLAINT_TEMPLATE_FIELDS": complaint_template_fields(env),
         "REQUESTS_TEMPLATE_ID": str(_get(env, "REQUESTS_TEMPLATE_ID", "") or "").strip(),
         "REQUESTS_TEMPLATE_FIELDS": request_template_fields(env),
+        "CONVERSATION_HANDOFF": conversation_handoff(env),
+        "CONVERSATION_TEMPLATE_ID": _sandbox_default(env, "CONVERSATION_TEMPLATE_ID", SANDBOX_CONVERSATION_TEMPLATE_ID),
+        "CONVERSATION_TEMPLATE_FIELDS": conversation_template_fields(env),
+        "CONVERSATION_SERVICE_HOURS": str(_get(env, "CONVERSATION_SERVICE_HOURS", "周一至周五 9:00-17:00") or ""),
+        "CONVERSATION_RETENTION_DAYS": _int(env, "CONVERSATION_RETENTION_DAYS", 1095, minimum=1),
+        "CONVERSATION_FLOOD_MESSAGES": _int(env, "CONVERSATION_FLOOD_MESSAGES", 10, minimum=1),
+        "CONVERSATION_LINK_HOSTS": str(_get(env, "CONVERSATION_LINK_HOSTS", "") or ""),
         "ALERT_MAX_AGE_MINUTES": max_age_minutes,
         "ALERT_RETENTION_DAYS": retention_days,
         "ALERT_MAX_ATTEMPTS": _int(env, "ALERT_MAX_ATTEMPTS", 8, minimum=1),

@@ -42,6 +42,7 @@ class Router:
         self._types: dict[str, Handler] = {}
         self._commands: list[Command] = []
         self._text_rules: list[Handler] = []
+        self._claimers: list[Callable[[BaseMessage], Handler | None]] = []
         self._fallback_text: Handler | None = None
         self._unsupported: Handler | None = None
         self._slow: set[Handler] = set()
@@ -97,6 +98,13 @@ class Router:
 
         return decorator
 
+    def claim(self, claimer: Callable[[BaseMessage], Handler | None]):
+        """Consulted first, in registration order, for every message that is not an event: `claimer(message)`
+        returns the handler that takes the message before keyword routing (a feature with an open conversation
+        with the sender), or None to let it route as usual. Keep it quick: it runs for every message."""
+        self._claimers.append(claimer)
+        return claimer
+
     def message_type(self, *types: str, slow: bool = False):
         def decorator(handler: Handler) -> Handler:
             self._mark(handler, slow)
@@ -145,6 +153,11 @@ class Router:
         return normalise(keyword) in self._keywords
 
     def resolve(self, message: BaseMessage) -> Handler | None:
+        if message.type != "event":
+            for claimer in self._claimers:
+                handler = claimer(message)
+                if handler is not None:
+                    return handler
         if message.type == "text":
             handler = self._keywords.get(normalise(message.content))
             return handler or self._types.get("text") or self._unmatched_text()

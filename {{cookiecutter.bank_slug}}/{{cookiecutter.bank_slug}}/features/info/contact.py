@@ -1,8 +1,10 @@
 """客服 / the CONTACT menu key: how to reach a person; 人工: the hand-over to WeChat customer service.
 
-人工 (人工服务, 转人工, 人工客服) answers with a transfer_customer_service reply: WeChat then passes the
-customer's messages to the account's customer-service agents (公众平台「客服功能」, which the account must
-have switched on) instead of to /wechat.
+By default (CONVERSATION_HANDOFF=builtin) the conversations feature claims 人工 before keyword routing and opens
+a conversation with the bank's own staff (features/conversations). With CONVERSATION_HANDOFF=wechat, 人工 (人工服务,
+转人工, 人工客服) answers with a transfer_customer_service reply: WeChat then passes the customer's messages to the
+account's customer-service agents (公众平台「客服功能」, which the account must have switched on) instead of to
+/wechat.
 """
 
 from flask import current_app

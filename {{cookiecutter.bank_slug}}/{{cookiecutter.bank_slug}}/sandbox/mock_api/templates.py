@@ -15,6 +15,7 @@ PLACEHOLDER = re.compile(r"\{\{([a-z_]+\d*)\.DATA\}\}")
 ACCOUNT_CHANGE_TEMPLATE_ID = "sandbox_tmpl_account_change"
 CARD_BOUND_TEMPLATE_ID = "sandbox_tmpl_card_bound"
 TRANSFER_RESULT_TEMPLATE_ID = "sandbox_tmpl_transfer_result"
+SERVICE_REPLY_TEMPLATE_ID = "sandbox_tmpl_service_reply"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ PRIVATE_TEMPLATES = {
             ("转账状态", "phrase3", "转账成功"),
             ("转账时间", "time4", "2024年05月01日 14:30"),
             ("付款卡尾号", "character_string5", "1234"),
+        )),
+        PrivateTemplate(SERVICE_REPLY_TEMPLATE_ID, "客服回复提醒", (
+            ("回复人员", "thing1", "客户经理 王芳"),
+            ("回复时间", "time2", "2024年05月01日 14:30"),
+            ("温馨提示", "thing3", "您有一条新回复，点击查看"),
         )),
     )
 }
