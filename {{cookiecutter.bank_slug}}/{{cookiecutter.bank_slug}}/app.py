@@ -20,6 +20,7 @@ from .features import (
     complaints,
     info,
     knowledge,
+    marketing,
     menu,
     products,
     pushes,
@@ -52,6 +53,7 @@ FEATURES = [
     branches.feature,
     qrcodes.feature,
     complaints.feature,
+    marketing.feature,
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

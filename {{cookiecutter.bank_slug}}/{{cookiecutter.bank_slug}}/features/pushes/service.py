@@ -299,6 +299,17 @@ def check_may_review(job: MassPush, reviewer: str, is_head_office: bool) -> None
     dual_control.check_pending(job.review_status)
 
 
+# Checks other features add (Feature.setup) that run before a reviewed job is sent, after every check of
+# this module: each is called with the job, may raise PushError (nothing is sent, the job stays as it was)
+# and may prepare the audience (the marketing feature re-selects a segment and sets its WeChat tag).
+BEFORE_SEND: list = []
+
+
+def add_before_send(check) -> None:
+    if check not in BEFORE_SEND:
+        BEFORE_SEND.append(check)
+
+
 def approve_and_send(job: MassPush, reviewer: str, is_head_office: bool, brand: Brand,
                      confirm_filtered: bool = False) -> None:
     """A second head-office admin approves: the job is sent (commits). ReviewRefused for the author;
@@ -306,6 +317,8 @@ def approve_and_send(job: MassPush, reviewer: str, is_head_office: bool, brand: 
     check_may_review(job, reviewer, is_head_office)
     _check_sendable(job, brand)
     check_quota(job, job.confirmed_filtered or confirm_filtered)
+    for check in BEFORE_SEND:
+        check(job)
     if confirm_filtered:
         job.confirmed_filtered = True
     job.review_status, job.reviewed_by, job.reviewed_at = dual_control.APPROVED, reviewer, utcnow()

@@ -1,0 +1,162 @@
+"""The marketing pages of the admin panel:
+
+* 营销人群 (head office): build a segment from its criteria, see who it reaches now (and how many WeChat would
+  filter for the 4-a-month rule), and make a 群发 of a product on sale to it — the job then goes through the
+  群发 page's preview and 双人复核 like any other;
+* 意向客户跟进 (every branch, scoped): the consenting customers who opened a product's page twice, and the
+  branch's record of having contacted them.
+Every write is audited (openids masked)."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from sqlalchemy import select
+
+from ... import settings
+from ...admin import audit
+from ...admin.base import CATEGORY_CONTENT, MAX_ROW_ID, StaffView, current_staff, is_head_office, staff_branch_code
+from ...core_banking.models import Branch
+from ...extensions import db
+from ...shared.i18n import _, _l
+from ...shared.masking import mask_openid
+from ..products.service import WealthProduct, bank_today, products_on_sale
+from ..pushes.service import PushError
+from ..qrcodes.service import KINDS, QrCode
+from . import interest
+from .models import BOUND_ANY, BOUND_NO, BOUND_YES, SOURCE_CODE_PREFIX, SOURCE_KIND_PREFIX, SOURCE_NONE, Segment
+from .segments import SegmentError, check_sendable, save_segment, select_members
+from .sending import create_segment_push
+
+BOUND_LABELS = {BOUND_ANY: _l("不限"), BOUND_YES: _l("已绑卡"), BOUND_NO: _l("未绑卡")}
+KIND_LABELS = {"branch": _l("网点二维码"), "staff": _l("员工二维码"), "campaign": _l("活动二维码")}
+AUDITED = ("name", "branch_code", "bound", "source", "wechat_tag_id", "product_id", "active_days", "tag_id")
+FIELDS = ("name", "branch_code", "bound", "source", "wechat_tag_id", "product_id", "active_days")
+
+
+def _row_id(raw) -> int | None:
+    text = str(raw or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_ROW_ID \
+        else None
+
+
+def _values(segment: Segment) -> dict:
+    return {name: getattr(segment, name) for name in AUDITED}
+
+
+def source_choices() -> list[tuple[str, str]]:
+    choices = [("", _("不限")), (SOURCE_NONE, _("未经本行二维码"))]
+    choices += [(f"{SOURCE_KIND_PREFIX}{kind}", str(KIND_LABELS[kind])) for kind in KINDS]
+    codes = db.session.execute(select(QrCode).order_by(QrCode.id.desc()).limit(200)).scalars()
+    choices += [(f"{SOURCE_CODE_PREFIX}{code.id}", _("二维码：%(name)s", name=code.name)) for code in codes]
+    return choices
+
+
+class SegmentView(StaffView):
+    head_office_only = True
+
+    def _page(self, error: str | None = None, status: int = 200, form: dict | None = None,
+              segment: Segment | None = None, selection=None):
+        segments = list(db.session.execute(select(Segment).order_by(Segment.id.desc())).scalars())
+        branches = list(db.session.execute(select(Branch).order_by(Branch.code)).scalars())
+        products = list(db.session.execute(select(WealthProduct).order_by(WealthProduct.code)).scalars())
+        return self.render("admin/marketing_segments.html", segments=segments, branches=branches,
+                           products=products, on_sale=products_on_sale(bank_today()), sources=source_choices(),
+                           bound_labels=BOUND_LABELS, form=form or {"bound": BOUND_ANY}, error=error,
+                           segment=segment, selection=selection), status
+
+    @expose("/", methods=("GET",))
+    def index(self):
+        segment = self._segment(request.args.get("id"))
+        selection, error = None, None
+        if segment is not None:
+            try:
+                selection = select_members(segment)
+            except SegmentError as exc:
+                error = exc.message
+            form = {name: ("" if getattr(segment, name) is None else str(getattr(segment, name))) for name in FIELDS}
+            return self._page(error, 200, form, segment, selection)
+        return self._page()
+
+    def _segment(self, raw) -> Segment | None:
+        key = _row_id(raw)
+        return db.session.get(Segment, key) if key is not None else None
+
+    @expose("/save/", methods=("POST",))
+    def save(self):
+        form = {name: request.form.get(name, "") for name in FIELDS}
+        segment = self._segment(request.form.get("id"))
+        before = _values(segment) if segment is not None else None
+        try:
+            segment = save_segment(form, current_staff().username, segment)
+        except SegmentError as exc:
+            db.session.rollback()
+            return self._page(exc.message, 400, form)
+        audit.record("update" if before else "create", "marketing_segment", segment.id, before, _values(segment),
+                     commit=False)
+        db.session.commit()
+        flash(_("人群已保存。"), "success")
+        return redirect(self.get_url(".index", id=segment.id), 303)
+
+    @expose("/push/", methods=("POST",))
+    def push(self):
+        """A 群发 of a product on sale to the segment: refused with the reason before anything is sent."""
+        segment = self._segment(request.form.get("id"))
+        if segment is None:
+            abort(404)
+        key = _row_id(request.form.get("product_id"))
+        product = db.session.get(WealthProduct, key) if key is not None else None
+        db.session.commit()  # no transaction is held while WeChat is called
+        try:
+            check_sendable(select_members(segment))
+            job = create_segment_push(segment, product, current_staff().username, settings.of().brand)
+        except (SegmentError, PushError) as exc:
+            db.session.rollback()
+            segment = db.session.get(Segment, segment.id)
+            audit.record("segment_push_refused", "marketing_segment", segment.id, None,
+                         {"reason": exc.message}, commit=True)
+            flash(exc.message, "error")
+            return redirect(self.get_url(".index", id=segment.id), 303)
+        audit.record("segment_push", "marketing_segment", segment.id, None,
+                     {"mass_push": job.id, "tag_id": segment.tag_id, "members": segment.synced_count}, commit=False)
+        db.session.commit()
+        flash(_("已为人群「%(name)s」生成群发（%(n)s 位关注用户）：请预览并提交复核。", name=segment.name,
+                n=segment.synced_count), "success")
+        return redirect(url_for("push.job", id=job.id), 303)
+
+
+class FollowUpView(StaffView):
+    """Head office sees every branch; a branch operator their branch's customers only."""
+
+    def _branch(self) -> str | None:
+        return None if is_head_office() else (staff_branch_code() or "")
+
+    @expose("/", methods=("GET",))
+    def index(self):
+        rows = interest.follow_up_list(self._branch())
+        return self.render("admin/marketing_followup.html", rows=rows, mask_openid=mask_openid,
+                           head_office=is_head_office(), views=interest.INTEREST_VIEWS, days=interest.INTEREST_DAYS)
+
+    @expose("/contacted/", methods=("POST",))
+    def contacted(self):
+        openid = (request.form.get("openid") or "").strip()
+        product_id = _row_id(request.form.get("product_id"))
+        listed = {(row.openid, row.product.id) for row in interest.follow_up_list(self._branch())}
+        if product_id is None or (openid, product_id) not in listed:
+            flash(_("该客户不在本网点的跟进名单中（可能已撤回营销联系授权）。"), "error")
+            return redirect(self.get_url(".index"), 303)
+        try:
+            row = interest.mark_contacted(openid, product_id, current_staff().username, request.form.get("note"))
+        except ValueError:
+            db.session.rollback()
+            flash(_("备注最多 %(n)s 个字。", n=interest.NOTE_MAX), "error")
+            return redirect(self.get_url(".index"), 303)
+        db.session.flush()
+        audit.record("contacted", "marketing_follow_up", row.id, None,
+                     {"openid": mask_openid(openid), "product_id": product_id, "note": row.note}, commit=False)
+        db.session.commit()
+        flash(_("已记录跟进。"), "success")
+        return redirect(self.get_url(".index"), 303)
+
+
+def add_views(admin) -> None:
+    admin.add_view(SegmentView(name=_l("营销人群"), endpoint="marketing_segments", category=CATEGORY_CONTENT))
+    admin.add_view(FollowUpView(name=_l("意向客户跟进"), endpoint="marketing_followup", category=CATEGORY_CONTENT))
