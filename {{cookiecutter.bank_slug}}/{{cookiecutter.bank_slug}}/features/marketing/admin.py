@@ -7,9 +7,13 @@
   branch's record of having contacted them.
 Every write is audited (openids masked)."""
 
-from flask import abort, flash, redirect, request, url_for
+import hashlib
+import hmac
+
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ... import settings
 from ...admin import audit
@@ -123,6 +127,12 @@ class SegmentView(StaffView):
         return redirect(url_for("push.job", id=job.id), 303)
 
 
+def row_key(openid: str, product_id: int) -> str:
+    """The page's handle on a listed customer: an HMAC, so the openid never leaves the server."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"follow-up:{openid}:{product_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 class FollowUpView(StaffView):
     """Head office sees every branch; a branch operator their branch's customers only."""
 
@@ -132,15 +142,16 @@ class FollowUpView(StaffView):
     @expose("/", methods=("GET",))
     def index(self):
         rows = interest.follow_up_list(self._branch())
-        return self.render("admin/marketing_followup.html", rows=rows, mask_openid=mask_openid,
+        return self.render("admin/marketing_followup.html", rows=rows, mask_openid=mask_openid, row_key=row_key,
                            head_office=is_head_office(), views=interest.INTEREST_VIEWS, days=interest.INTEREST_DAYS)
 
     @expose("/contacted/", methods=("POST",))
     def contacted(self):
-        openid = (request.form.get("openid") or "").strip()
-        product_id = _row_id(request.form.get("product_id"))
-        listed = {(row.openid, row.product.id) for row in interest.follow_up_list(self._branch())}
-        if product_id is None or (openid, product_id) not in listed:
+        key = str(request.form.get("key") or "")
+        listed = {row_key(row.openid, row.product.id): (row.openid, row.product.id)
+                  for row in interest.follow_up_list(self._branch())}
+        openid, product_id = listed.get(key, (None, None))
+        if openid is None:
             flash(_("该客户不在本网点的跟进名单中（可能已撤回营销联系授权）。"), "error")
             return redirect(self.get_url(".index"), 303)
         try:
@@ -149,7 +160,14 @@ class FollowUpView(StaffView):
             db.session.rollback()
             flash(_("备注最多 %(n)s 个字。", n=interest.NOTE_MAX), "error")
             return redirect(self.get_url(".index"), 303)
-        db.session.flush()
+        if row is None:  # a second submit of the same form
+            flash(_("已记录跟进。"), "success")
+            return redirect(self.get_url(".index"), 303)
+        try:
+            db.session.flush()
+        except IntegrityError:  # two staff at once: the other one recorded it
+            db.session.rollback()
+            return redirect(self.get_url(".index"), 303)
         audit.record("contacted", "marketing_follow_up", row.id, None,
                      {"openid": mask_openid(openid), "product_id": product_id, "note": row.note}, commit=False)
         db.session.commit()

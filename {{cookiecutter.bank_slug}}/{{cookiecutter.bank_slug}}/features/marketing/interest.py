@@ -100,8 +100,9 @@ def follow_up_list(branch_code: str | None, now: datetime | None = None) -> list
     return sorted(found, key=lambda item: item.last_viewed_at, reverse=True)
 
 
-def mark_contacted(openid: str, product_id: int, staff_username: str, note: str | None) -> FollowUp:
-    """Record that the branch contacted the customer about the product (once; the caller commits).
+def mark_contacted(openid: str, product_id: int, staff_username: str, note: str | None) -> FollowUp | None:
+    """Record that the branch contacted the customer about the product (once: None when it was recorded
+    already; the caller commits).
     ValueError when the customer no longer consents or the note is too long."""
     if not has_consent(openid):
         raise ValueError("no consent")
@@ -110,7 +111,8 @@ def mark_contacted(openid: str, product_id: int, staff_username: str, note: str 
         raise ValueError("note too long")
     row = db.session.execute(select(FollowUp).where(FollowUp.openid == openid, FollowUp.product_id == product_id)
                              ).scalar_one_or_none()
-    if row is None:
-        row = FollowUp(openid=openid, product_id=product_id, contacted_by=staff_username, note=text or None)
-        db.session.add(row)
+    if row is not None:
+        return None
+    row = FollowUp(openid=openid, product_id=product_id, contacted_by=staff_username, note=text or None)
+    db.session.add(row)
     return row
