@@ -11,5 +11,6 @@ feature = Feature(
     h5=(".h5",),
     hall=(HallTile("marketing/consent", _l("营销联系授权"), _l("同意或撤回网点就理财产品与您联系"), _l("约")),),
     admin=(".admin",),
+    dashboard=(".dashboard",),
     setup=(".sending:install",),
 )

@@ -9,23 +9,25 @@ Every write is audited (openids masked)."""
 
 import hashlib
 import hmac
+from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ... import settings
-from ...admin import audit
+from ...admin import audit, stats
 from ...admin.base import CATEGORY_CONTENT, MAX_ROW_ID, StaffView, current_staff, is_head_office, staff_branch_code
 from ...core_banking.models import Branch
 from ...extensions import db
 from ...shared.i18n import _, _l
 from ...shared.masking import mask_openid
+from ...shared.timeutil import utcnow
 from ..products.service import WealthProduct, bank_today, products_on_sale
 from ..pushes.service import PushError
 from ..qrcodes.service import KINDS, QrCode
-from . import interest
+from . import figures, interest
 from .models import BOUND_ANY, BOUND_NO, BOUND_YES, SOURCE_CODE_PREFIX, SOURCE_KIND_PREFIX, SOURCE_NONE, Segment
 from .segments import SegmentError, check_sendable, save_segment, select_members
 from .sending import create_segment_push
@@ -175,6 +177,38 @@ class FollowUpView(StaffView):
         return redirect(self.get_url(".index"), 303)
 
 
+VIEW_DAYS = 30
+EXPORTS = {"follows": "FOLLOW_COLUMNS", "mass": "MASS_COLUMNS", "product_views": "VIEW_COLUMNS"}
+
+
+class FiguresView(StaffView):
+    """营销数据 (head office): the tables behind the dashboard's charts, each exportable as CSV."""
+
+    head_office_only = True
+
+    def _data(self) -> dict:
+        return {"follows": [day.as_row() for day in figures.follows_by_day(stats.last_days(VIEW_DAYS))][::-1],
+                "mass": figures.mass_rows(),
+                "product_views": figures.product_views(utcnow() - timedelta(days=VIEW_DAYS))}
+
+    @expose("/", methods=("GET",))
+    def index(self):
+        data = self._data()
+        return self.render("admin/marketing_figures.html", data=data, days=VIEW_DAYS,
+                           totals=figures.mass_totals(data["mass"]))
+
+    @expose("/<table>.csv", methods=("GET",))
+    def export(self, table: str):
+        if table not in EXPORTS:
+            abort(404)
+        columns = getattr(figures, EXPORTS[table])
+        body = figures.csv_text(self._data()[table], columns)
+        audit.record("export", "marketing_figures", table, None, {"rows": body.count("\n") - 1}, commit=True)
+        return Response(body, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="marketing-{table}-{utcnow():%Y%m%d}.csv"'})
+
+
 def add_views(admin) -> None:
     admin.add_view(SegmentView(name=_l("营销人群"), endpoint="marketing_segments", category=CATEGORY_CONTENT))
+    admin.add_view(FiguresView(name=_l("营销数据"), endpoint="marketing_figures", category=CATEGORY_CONTENT))
     admin.add_view(FollowUpView(name=_l("意向客户跟进"), endpoint="marketing_followup", category=CATEGORY_CONTENT))
