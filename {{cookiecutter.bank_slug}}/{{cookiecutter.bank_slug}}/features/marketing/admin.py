@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,8 +28,17 @@ from ...shared.timeutil import utcnow
 from ..products.service import WealthProduct, bank_today, products_on_sale
 from ..pushes.service import PushError
 from ..qrcodes.service import KINDS, QrCode
-from . import figures, interest
-from .models import BOUND_ANY, BOUND_NO, BOUND_YES, SOURCE_CODE_PREFIX, SOURCE_KIND_PREFIX, SOURCE_NONE, Segment
+from . import articles, figures, interest
+from .models import (
+    BOUND_ANY,
+    BOUND_NO,
+    BOUND_YES,
+    SOURCE_CODE_PREFIX,
+    SOURCE_KIND_PREFIX,
+    SOURCE_NONE,
+    Article,
+    Segment,
+)
 from .segments import SegmentError, check_sendable, save_segment, select_members
 from .sending import create_segment_push
 
@@ -178,7 +188,8 @@ class FollowUpView(StaffView):
 
 
 VIEW_DAYS = 30
-EXPORTS = {"follows": "FOLLOW_COLUMNS", "mass": "MASS_COLUMNS", "product_views": "VIEW_COLUMNS"}
+EXPORTS = {"follows": "FOLLOW_COLUMNS", "mass": "MASS_COLUMNS", "product_views": "VIEW_COLUMNS",
+           "article_reads": "READ_COLUMNS"}
 
 
 class FiguresView(StaffView):
@@ -189,13 +200,28 @@ class FiguresView(StaffView):
     def _data(self) -> dict:
         return {"follows": [day.as_row() for day in figures.follows_by_day(stats.last_days(VIEW_DAYS))][::-1],
                 "mass": figures.mass_rows(),
-                "product_views": figures.product_views(utcnow() - timedelta(days=VIEW_DAYS))}
+                "product_views": figures.product_views(utcnow() - timedelta(days=VIEW_DAYS)),
+                "article_reads": figures.article_reads()}
 
     @expose("/", methods=("GET",))
     def index(self):
         data = self._data()
         return self.render("admin/marketing_figures.html", data=data, days=VIEW_DAYS,
                            totals=figures.mass_totals(data["mass"]))
+
+    @expose("/fetch-reads/", methods=("POST",))
+    def fetch_reads(self):
+        """Ask WeChat's data API now (the daily `flask marketing fetch-reads` does it too)."""
+        try:
+            stored = articles.fetch_recent_reads()
+        except articles.ArticleError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(self.get_url(".index"), 303)
+        audit.record("fetch_reads", "marketing_figures", "article_reads", None, {"rows": stored}, commit=False)
+        db.session.commit()
+        flash(_("已获取图文阅读数据 %(n)s 条。", n=stored), "success")
+        return redirect(self.get_url(".index"), 303)
 
     @expose("/<table>.csv", methods=("GET",))
     def export(self, table: str):
@@ -208,7 +234,104 @@ class FiguresView(StaffView):
             "Content-Disposition": f'attachment; filename="marketing-{table}-{utcnow():%Y%m%d}.csv"'})
 
 
+ARTICLE_FIELDS = ("title", "author", "digest", "body", "source_url", "thumb_media_id", "keyword")
+ARTICLE_AUDITED = (*ARTICLE_FIELDS, "status", "media_id", "publish_id", "article_id", "url", "result")
+
+
+def _article_values(article) -> dict:
+    return {name: getattr(article, name) for name in ARTICLE_AUDITED}
+
+
+class ArticleView(StaffView):
+    """图文素材库 (head office): write, save to WeChat's draft box, preview, publish; keyword replies."""
+
+    head_office_only = True
+
+    def _article(self, raw) -> Article | None:
+        key = _row_id(raw)
+        return db.session.get(Article, key) if key is not None else None
+
+    def _page(self, article=None, form=None, error=None, status=200):
+        rows = list(db.session.execute(select(Article).order_by(Article.id.desc()).limit(100)).scalars())
+        last_cover = db.session.scalar(select(Article.thumb_media_id).order_by(Article.id.desc()).limit(1))
+        if form is None:
+            form = ({name: getattr(article, name) or "" for name in ARTICLE_FIELDS} if article is not None
+                    else {"thumb_media_id": last_cover or ""})
+        return self.render("admin/marketing_articles.html", articles=rows, article=article, form=form, error=error,
+                           status_labels=articles.STATUS_LABELS, limits=articles), status
+
+    @expose("/", methods=("GET",))
+    def index(self):
+        return self._page(self._article(request.args.get("id")))
+
+    @expose("/save/", methods=("POST",))
+    def save(self):
+        article = self._article(request.form.get("id"))
+        form = {name: request.form.get(name, "") for name in ARTICLE_FIELDS}
+        before = _article_values(article) if article is not None else None
+        try:
+            article = articles.save(form, current_staff().username, article)
+        except articles.ArticleError as exc:
+            db.session.rollback()
+            return self._page(self._article(request.form.get("id")), form, exc.message, 400)
+        audit.record("update" if before else "create", "marketing_article", article.id, before,
+                     _article_values(article), commit=False)
+        db.session.commit()
+        flash(_("图文已保存。"), "success")
+        return redirect(self.get_url(".index", id=article.id), 303)
+
+    @expose("/preview/", methods=("GET",))
+    def preview(self):
+        article = self._article(request.args.get("id"))
+        if article is None:
+            abort(404)
+        return self.render("admin/marketing_article_preview.html", article=article,
+                           content=Markup(articles.content_html(article)), digest=articles.content_digest(article),
+                           status_labels=articles.STATUS_LABELS)
+
+    def _act(self, name: str, step):
+        article = self._article(request.form.get("id"))
+        if article is None:
+            abort(404)
+        before = _article_values(article)
+        db.session.commit()  # no transaction is held while WeChat is called
+        try:
+            step(article)
+        except articles.ArticleError as exc:
+            db.session.rollback()
+            article = db.session.get(Article, article.id)
+            audit.record(f"{name}_failed", "marketing_article", article.id, before, {"reason": exc.message},
+                         commit=True)
+            flash(exc.message, "error")
+            return redirect(self.get_url(".preview", id=article.id), 303)
+        audit.record(name, "marketing_article", article.id, before, _article_values(article), commit=False)
+        db.session.commit()
+        return redirect(self.get_url(".preview", id=article.id), 303)
+
+    @expose("/wechat-draft/", methods=("POST",))
+    def wechat_draft(self):
+        def step(article):
+            articles.save_to_wechat(article)
+            flash(_("已存入微信草稿箱，请在预览中核对后发布。"), "success")
+
+        return self._act("article_draft", step)
+
+    @expose("/publish/", methods=("POST",))
+    def publish(self):
+        def step(article):
+            articles.publish(article, request.form.get("previewed"))
+            done = article.status == "published"
+            flash(_("已发布。") if done else _("发布任务已提交，稍后刷新查看结果。"), "success")
+
+        return self._act("article_publish", step)
+
+    @expose("/refresh/", methods=("POST",))
+    def refresh(self):
+        return self._act("article_refresh", articles.refresh)
+
+
 def add_views(admin) -> None:
     admin.add_view(SegmentView(name=_l("营销人群"), endpoint="marketing_segments", category=CATEGORY_CONTENT))
+    admin.add_view(ArticleView(name=_l("图文素材库"), endpoint="marketing_articles", category=CATEGORY_CONTENT))
     admin.add_view(FiguresView(name=_l("营销数据"), endpoint="marketing_figures", category=CATEGORY_CONTENT))
     admin.add_view(FollowUpView(name=_l("意向客户跟进"), endpoint="marketing_followup", category=CATEGORY_CONTENT))

@@ -22,6 +22,7 @@ from ...wechat.models import FollowEvent
 from ..products.service import ProductView, WealthProduct
 from ..pushes.service import MassPush
 from ..qrcodes.service import KINDS, QrCode, QrScan
+from .models import Article, ArticleRead
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NO_CODE = "none"
@@ -111,3 +112,17 @@ def product_views(since) -> list[dict]:
 def views_per_day(days) -> list[stats.DayCount]:
     """Product-page openings per day: by identified customers (ok) and anonymous visitors (failed column)."""
     return stats.daily(ProductView.viewed_at, ProductView.openid.is_not(None), ProductView.openid.is_(None), [], days)
+
+
+READ_COLUMNS = ["article", "title", "published_at", "stat_date", "read_user", "read_count", "share_count"]
+
+
+def article_reads(limit: int = 200) -> list[dict]:
+    """WeChat's cumulative figures per published article and day, latest first."""
+    rows = db.session.execute(
+        select(Article, ArticleRead).join(ArticleRead, ArticleRead.article_id == Article.id)
+        .order_by(ArticleRead.stat_date.desc(), Article.id.desc()).limit(limit)).all()
+    return [{"article": article.id, "title": article.title,
+             "published_at": article.published_at.strftime("%Y-%m-%d %H:%M") if article.published_at else "",
+             "stat_date": read.stat_date.isoformat(), "read_user": read.read_user, "read_count": read.read_count,
+             "share_count": read.share_count} for article, read in rows]

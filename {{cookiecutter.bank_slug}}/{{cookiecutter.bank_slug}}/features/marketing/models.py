@@ -1,9 +1,9 @@
 """The marketing feature's tables: segments (人群) and their WeChat tag mirror, the audience of each 群发 sent
 to a segment, customers' consent to marketing contact, and the branch follow-up list of product interest."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
@@ -92,3 +92,49 @@ class FollowUp(db.Model):
     contacted_by: Mapped[str] = mapped_column(String(64))
     contacted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+ARTICLE_DRAFT, ARTICLE_SAVED, ARTICLE_PUBLISHING, ARTICLE_PUBLISHED, ARTICLE_FAILED = (
+    "draft", "saved", "publishing", "published", "failed")
+
+
+class Article(db.Model):
+    """A news article (图文) of the staff library: written here, saved to WeChat's draft box (/cgi-bin/draft/add,
+    `media_id`), published (/cgi-bin/freepublish/submit, `publish_id`; the outcome from /cgi-bin/freepublish/get:
+    `article_id` and `url`), then answered to a keyword (`keyword`) and counted by WeChat's data API."""
+
+    __tablename__ = "marketing_article"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str | None] = mapped_column(String(16))
+    digest: Mapped[str | None] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)  # plain text, paragraphs by blank lines; sent as escaped <p>
+    source_url: Mapped[str | None] = mapped_column(String(512))  # 阅读原文, e.g. a product's H5 page
+    thumb_media_id: Mapped[str] = mapped_column(String(128))  # the cover: a permanent image material
+    keyword: Mapped[str | None] = mapped_column(String(32), unique=True)  # answered with the article once published
+    status: Mapped[str] = mapped_column(String(16), default=ARTICLE_DRAFT)
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    publish_id: Mapped[str | None] = mapped_column(String(64))
+    msg_data_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    article_id: Mapped[str | None] = mapped_column(String(128))
+    url: Mapped[str | None] = mapped_column(String(512))
+    result: Mapped[str | None] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ArticleRead(db.Model):
+    """WeChat's figures for a published article on one day (/datacube/getarticletotal): cumulative reads."""
+
+    __tablename__ = "marketing_article_read"
+    __table_args__ = (UniqueConstraint("article_id", "stat_date", name="uq_marketing_article_read"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("marketing_article.id"), index=True)
+    stat_date: Mapped[date] = mapped_column(Date)
+    read_user: Mapped[int] = mapped_column(Integer, default=0)  # int_page_read_user
+    read_count: Mapped[int] = mapped_column(Integer, default=0)  # int_page_read_count
+    share_count: Mapped[int] = mapped_column(Integer, default=0)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

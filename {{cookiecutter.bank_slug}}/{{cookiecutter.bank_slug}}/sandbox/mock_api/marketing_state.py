@@ -37,4 +37,4 @@ class MarketingState:
     ids: itertools.count = field(default_factory=lambda: itertools.count(2_247_500_000))
     # the data API's figures: (msgid "<msg_data_id>_<index>", stat date "YYYY-MM-DD") -> reads etc.
     article_reads: dict[tuple[str, str], dict] = field(default_factory=dict)
-    auto_publish: bool = True  # a submitted draft is published at once (else it stays publishing)
+    publish_outcome: int = 0  # publish_status a submitted draft ends with: 0 published, 1 stays publishing, 3 failed
