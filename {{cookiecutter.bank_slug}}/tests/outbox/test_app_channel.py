@@ -153,3 +153,28 @@ def test_the_choices_offered_and_bad_choices(live, make_app):
                                                  (408, "retry"), (429, "retry"), (500, "retry"), (503, "retry")])
 def test_what_the_platforms_answers_mean(status, outcome):
     assert classify(status).outcome == outcome
+
+
+def test_deep_links_on_h5_pages_and_in_the_app_event_and_the_download_menu_entry(make_app, receiver):
+    from {{ cookiecutter.bank_slug }}.features.menu.default import load_menu
+
+    url, state = receiver
+    app = make_app(**FAST_RETRIES, APP_PUSH_URL=url, APP_PUSH_SECRET=SECRET, APP_DEEP_LINK="qsbank://open?url={url}",
+                   APP_DOWNLOAD_URL="https://app.example.cn/download")
+    page = app.test_client().get("/h5/products").get_data(as_text=True)
+    assert 'href="qsbank://open?url=http%3A%2F%2Flocalhost%2Fh5%2Fproducts"' in page and "在手机银行中打开" in page
+    assert "在手机银行中打开" not in make_app().test_client().get("/h5/products").get_data(as_text=True)
+    with app.app_context():
+        menu = load_menu(app.config)
+    middle = menu["button"][1]
+    assert [b["name"] for b in middle["sub_button"]] == ["理财产品", "下载手机银行"]
+    with app.app_context():
+        client = AppPushClient(app.config)
+
+    class Row:
+        id, account_id, kind, amount_fen, balance_after_fen = 42, "A1", "transfer_out", -100, 900
+        occurred_at = __import__("datetime").datetime(2026, 12, 1, 8, 0)
+
+    assert client.push(Row, "6228 **** **** 0018", "text").outcome == "delivered"
+    assert state["events"]["notice-42"]["link"].startswith("qsbank://open?url=") and "h5%2Falerts%2F42" in \
+        state["events"]["notice-42"]["link"]

@@ -2,7 +2,7 @@
 as a signed webhook — the contract is docs/app-push-openapi.yaml (the reference receiver: app_push_server.py).
 
     POST <APP_PUSH_URL>/events   {"event_id", "account_id", "card_mask", "kind", "amount_fen",
-                                  "balance_after_fen", "occurred_at", "text", "deliver_before"}
+                                  "balance_after_fen", "occurred_at", "text", "deliver_before", "link"}
 
 Signing, like the SMS gateway's: HMAC-SHA256 keyed with APP_PUSH_SECRET over
 "<timestamp>\\n<nonce>\\nPOST\\n/events\\n" + body, lowercase hex in X-App-Signature, with X-App-Timestamp
@@ -28,6 +28,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import requests
 
@@ -61,9 +62,9 @@ def event_id(row_id: int) -> str:
     return f"notice-{row_id}"
 
 
-def event(row, card_mask: str, text: str, deliver_before: datetime) -> dict:
+def event(row, card_mask: str, text: str, deliver_before: datetime, link: str = "") -> dict:
     return {"event_id": event_id(row.id), "account_id": row.account_id, "card_mask": card_mask, "kind": row.kind,
-            "amount_fen": int(row.amount_fen),
+            "amount_fen": int(row.amount_fen), "link": link,
             "balance_after_fen": int(row.balance_after_fen) if row.balance_after_fen is not None else None,
             "occurred_at": row.occurred_at.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z"),
             "text": str(text), "deliver_before": deliver_before.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")}
@@ -76,13 +77,15 @@ class AppPushClient:
         self.base_url = config["APP_PUSH_URL"]
         self.timeout = float(config.get("APP_PUSH_TIMEOUT_SECONDS", 5.0))
         self._secret = config["APP_PUSH_SECRET"]
+        self._link = config.get("APP_DEEP_LINK") or ""
+        self._base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
         self._clock = clock
         self._session = session or requests.Session()
         self._session.trust_env = False
 
     def push(self, row, card_mask: str, text: str) -> AppAnswer:
         now = datetime.fromtimestamp(self._clock(), UTC).replace(tzinfo=None)
-        body = json.dumps(event(row, card_mask, text, now + timedelta(seconds=self.timeout)),
+        body = json.dumps(event(row, card_mask, text, now + timedelta(seconds=self.timeout), self.link(row)),
                           ensure_ascii=False, separators=(",", ":")).encode()
         timestamp, nonce = str(int(self._clock())), secrets.token_hex(16)
         headers = {TIMESTAMP_HEADER: timestamp, NONCE_HEADER: nonce, "Content-Type": "application/json",
@@ -94,6 +97,13 @@ class AppPushClient:
         except requests.RequestException as exc:
             return AppAnswer(RETRY, f"app push: {type(exc).__name__}")
         return classify(response.status_code, _code(response))
+
+
+    def link(self, row) -> str:
+        """The alert's page in the app (APP_DEEP_LINK with {url}: /h5/alerts/<id>), "" without one."""
+        if "{url}" not in self._link:
+            return ""
+        return self._link.replace("{url}", quote(f"{self._base}/h5/alerts/{row.id}", safe=""))
 
 
 def _code(response) -> str:
