@@ -128,3 +128,46 @@ def test_a_failed_publish_is_shown_and_the_reads_are_fetched(panel, live):
         assert (row.read_user, row.read_count, row.share_count) == (120, 180, 9)
     csv_text = head.get(figures + "article_reads.csv").get_data(as_text=True)
     assert f"{done.id},春耕备耕贷款上线," in csv_text and ",120,180,9" in csv_text
+
+
+def test_an_article_goes_by_a_reviewed_mass_send_and_leaves_the_draft_box(panel, live):
+    from {{ cookiecutter.bank_slug }}.admin.models import StaffUser
+    from {{ cookiecutter.bank_slug }}.features.pushes.models import MassPush
+
+    from ...admin.conftest import add_staff
+
+    app = panel.app
+    add_staff(app, "hq_checker")
+    with app.app_context():
+        db.session.execute(select(StaffUser).where(StaffUser.username == "hq_admin")).scalar_one().openid = \
+            "oArticleAdmin000000000000001"
+        db.session.commit()
+    live.state.add_user("oArticleAdmin000000000000001", "管理员")
+    live.state.add_user("oArticleReader00000000000001", "读者")
+    head = logged_in(app, "hq_admin")
+    save(head)
+    saved = article(app)
+    act(head, "wechat-draft/", saved.id)
+    old_digest = previewed(head, saved.id)
+    save(head, id=saved.id, digest="改过的摘要")
+    act(head, "wechat-draft/", saved.id)
+    act(head, "mass/", saved.id, previewed=old_digest)  # not the previewed text: refused
+    with app.app_context():
+        assert db.session.execute(select(MassPush)).first() is None
+    response = act(head, "mass/", saved.id, previewed=previewed(head, saved.id), segment_id="")
+    assert response.status_code == 303 and "/admin/push/job/" in response.headers["Location"]
+    with app.app_context():
+        job = db.session.execute(select(MassPush)).scalar_one()
+        assert job.media_id == article(app).media_id and job.product_id is None and job.target == "all"
+        job_id = job.id
+    push_page = "/admin/push/"
+    for client, path in ((head, "preview/"), (head, "submit/"), (logged_in(app, "hq_checker"), "approve/")):
+        assert client.post(push_page + path, data={"csrf_token": csrf_of(client, push_page),
+                                                   "id": job_id}).status_code == 303
+    [sent] = live.state.records_since(0, "mass_send")
+    assert sent.payload["msgtype"] == "mpnews" and sent.payload["mpnews"]["media_id"] == article(app).media_id
+    assert "oArticleReader00000000000001" in sent.extra["delivered_to"]
+    assert live.state.marketing.drafts == {}  # WeChat removed the sent draft
+    assert "这篇草稿已群发" in head.get(PAGE + f"preview/?id={saved.id}").get_data(as_text=True)
+    act(head, "publish/", saved.id, previewed=previewed(head, saved.id))
+    assert article(app).status == "saved" and live.state.records_since(0, "publish") == []

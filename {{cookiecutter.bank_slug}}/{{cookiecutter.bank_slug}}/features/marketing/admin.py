@@ -40,7 +40,7 @@ from .models import (
     Segment,
 )
 from .segments import SegmentError, check_sendable, save_segment, select_members
-from .sending import create_segment_push
+from .sending import article_push, create_segment_push
 
 BOUND_LABELS = {BOUND_ANY: _l("不限"), BOUND_YES: _l("已绑卡"), BOUND_NO: _l("未绑卡")}
 KIND_LABELS = {"branch": _l("网点二维码"), "staff": _l("员工二维码"), "campaign": _l("活动二维码")}
@@ -285,9 +285,32 @@ class ArticleView(StaffView):
         article = self._article(request.args.get("id"))
         if article is None:
             abort(404)
+        segments = list(db.session.execute(select(Segment).order_by(Segment.name)).scalars())
         return self.render("admin/marketing_article_preview.html", article=article,
                            content=Markup(articles.content_html(article)), digest=articles.content_digest(article),
-                           status_labels=articles.STATUS_LABELS)
+                           status_labels=articles.STATUS_LABELS, segments=segments,
+                           mass_sent=articles.mass_sent(article))
+
+    @expose("/mass/", methods=("POST",))
+    def mass(self):
+        """A 群发 of the saved, previewed article to all followers or a segment: then preview and 双人复核."""
+        article = self._article(request.form.get("id"))
+        if article is None:
+            abort(404)
+        key = _row_id(request.form.get("segment_id"))
+        segment = db.session.get(Segment, key) if key is not None else None
+        db.session.commit()
+        try:
+            job = article_push(article, segment, request.form.get("previewed"), current_staff().username)
+        except (articles.ArticleError, SegmentError, PushError) as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(self.get_url(".preview", id=article.id), 303)
+        audit.record("article_mass", "marketing_article", article.id, None,
+                     {"mass_push": job.id, "target": job.target}, commit=False)
+        db.session.commit()
+        flash(_("已生成图文群发：请预览并提交复核。"), "success")
+        return redirect(url_for("push.job", id=job.id), 303)
 
     def _act(self, name: str, step):
         article = self._article(request.form.get("id"))

@@ -30,7 +30,7 @@ from ...shared.i18n import _, _l
 from ...shared.timeutil import utcnow
 from ...wechat.client import get_client
 from ...wechat.router import normalise
-from ..pushes.service import WECHAT_MONTH_TZ
+from ..pushes.service import WECHAT_MONTH_TZ, MassPush
 from .models import (
     ARTICLE_DRAFT,
     ARTICLE_FAILED,
@@ -134,10 +134,25 @@ def _call(path: str, body: dict, data_api: bool = False) -> dict:
         raise ArticleError(_("无法连接微信接口（%(kind)s）", kind=type(exc).__name__)) from None
 
 
+def mass_sent(article: Article) -> bool:
+    """Its draft went out by 群发 (then WeChat removed it from the draft box)."""
+    return bool(article.media_id) and db.session.scalar(
+        select(MassPush.id).where(MassPush.media_id == article.media_id, MassPush.msg_id.is_not(None)).limit(1)) \
+        is not None
+
+
+def summary(article: Article) -> str:
+    """The article as a 群发 job shows it to staff; its version ties the job to the previewed text."""
+    return "\n".join(part for part in (_("【图文】%(title)s", title=article.title), article.digest or "",
+                                        _("版本 %(v)s", v=content_digest(article)[:12])) if part)
+
+
 def save_to_wechat(article: Article) -> None:
     """Put the article in WeChat's draft box (add, or update the draft WeChat has). The caller commits."""
     if article.status in (ARTICLE_PUBLISHING, ARTICLE_PUBLISHED):
         raise ArticleError(_("该图文已发布。"))
+    if mass_sent(article):  # WeChat removed the draft when it was sent: a new draft
+        article.media_id = None
     if article.media_id:
         _call("draft/update", {"media_id": article.media_id, "index": 0, "articles": _wire(article)})
     else:
@@ -155,6 +170,8 @@ def publish(article: Article, previewed: str | None) -> None:
         raise ArticleError(_("请先把最新内容存入微信草稿箱并预览，再发布。"))
     if previewed != content_digest(article):
         raise ArticleError(_("图文在预览后有修改，请重新预览后再发布。"))
+    if mass_sent(article):
+        raise ArticleError(_("该草稿已群发，微信已将其移出草稿箱；请重新存入草稿箱后再发布。"))
     answer = _call("freepublish/submit", {"media_id": article.media_id})
     article.publish_id = str(answer.get("publish_id") or "")[:64] or None
     article.msg_data_id = str(answer.get("msg_data_id") or "")[:64] or None

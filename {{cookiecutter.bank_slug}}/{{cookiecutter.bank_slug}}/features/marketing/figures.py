@@ -81,7 +81,8 @@ def mass_rows(limit: int = 200) -> list[dict]:
     for job in jobs:
         total, left = job.total_count, job.filter_count
         rows.append({"id": job.id, "sent_at": job.sent_at.strftime("%Y-%m-%d %H:%M"), "target": job.target,
-                     "product": job.product.name if job.product else "", "status": job.job_status or "",
+                     "product": job.product.name if job.product else job.content.split("\n")[0],
+                     "status": job.job_status or "",
                      "total": total if total is not None else "", "sent": job.sent_count if total is not None else "",
                      "filtered": (total - left) if total is not None and left is not None else "",
                      "failed": job.error_count if total is not None else ""})
