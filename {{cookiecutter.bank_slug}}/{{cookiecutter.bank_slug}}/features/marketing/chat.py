@@ -1,6 +1,7 @@
 """Keyword replies with a published article: a text equal to an article's keyword (whitespace- and
 case-folded like every keyword) is answered with the article as a news (图文) reply, linking to its page
-on mp.weixin.qq.com. A text rule, consulted after the router's own keywords and the staff's text replies."""
+on WeChat (the URL freepublish/get returned). A text rule, consulted after the router's own keywords and
+the staff's text replies."""
 
 import unicodedata
 
