@@ -139,3 +139,13 @@ def test_segments_are_head_office_only_and_bad_input_is_a_400_naming_the_field(c
     assert "最近互动" in response.get_data(as_text=True)
     with crowd.app.app_context():
         assert db.session.execute(select(Segment)).first() is None
+
+
+def test_a_tag_left_on_wechat_by_an_earlier_run_is_found_by_name(crowd, live):
+    live.state.marketing.tags[777] = "东街客户"  # WeChat already has a tag of the segment's name: 45157
+    author = logged_in(crowd.app, "hq_admin")
+    segment_id = save_segment(author, branch_code="8801")
+    assert push_segment(author, segment_id).status_code == 303
+    with crowd.app.app_context():
+        assert db.session.get(Segment, segment_id).tag_id == 777
+    assert tagged(live, 777) == {BOUND_EAST, QR_EAST}

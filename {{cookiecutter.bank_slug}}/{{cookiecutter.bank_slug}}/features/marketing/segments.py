@@ -258,7 +258,10 @@ def ensure_tag(segment: Segment) -> int:
         if exc.errcode != DUPLICATE_TAG_NAME:
             raise SegmentError(_("创建微信标签失败：%(code)s %(message)s", code=exc.errcode,
                                  message=exc.errmsg)) from None
-        tags = get_client().get("tags/get").get("tags") or []
+        try:
+            tags = get_client().get("tags/get").get("tags") or []
+        except (WeChatClientException, requests.RequestException):
+            raise SegmentError(_("微信已有同名标签，但找不到它的 ID。")) from None
         match = [tag["id"] for tag in tags if tag.get("name") == segment.name]
         if not match:
             raise SegmentError(_("微信已有同名标签，但找不到它的 ID。")) from None
