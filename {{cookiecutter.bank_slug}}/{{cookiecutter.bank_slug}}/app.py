@@ -21,6 +21,7 @@ from .features import (
     conversations,
     info,
     knowledge,
+    marketing,
     menu,
     products,
     pushes,
@@ -54,6 +55,7 @@ FEATURES = [
     qrcodes.feature,
     complaints.feature,
     conversations.feature,
+    marketing.feature,
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

@@ -1,5 +1,10 @@
 """The one rule for how a notice reaches the customer, so a notice never goes by two channels.
 
+0. The customer's choice for the card (transaction alerts): the app (when the bank configured its push
+   platform, and until APP_PUSH_MAX_ATTEMPTS attempts failed) or SMS (to the phone verified at binding);
+   a customer who chose WeChat, and every other notice, follow the rules below. When the app cannot
+   deliver, the notice falls back to the template message, else SMS where possible (app_push.py: the
+   event id and its deadline keep the app from showing it as well).
 1. A template message when the topic has a template configured (notices are what templates are for); a topic
    that prefers the window (a staff reply in a conversation) goes as a customer-service message first while the
    window is open and has room, and by its template only outside it.
@@ -15,6 +20,7 @@ as well. Retried errors (timeouts, -1, 5xx) retry the same channel.
 """
 
 from .models import (
+    CHANNEL_APP,
     CHANNEL_CUSTOMER_SERVICE,
     CHANNEL_SMS,
     CHANNEL_WECHAT,
@@ -32,8 +38,12 @@ NO_WECHAT_ERRCODES = (NOT_FOLLOWING, INVALID_OPENID, WINDOW_CLOSED, OUT_OF_COUNT
 
 
 def first_channel(has_template: bool, recipient: Recipient, window_open: bool,
-                  prefer_window: bool = False) -> str | tuple[None, str]:
+                  prefer_window: bool = False, app_allowed: bool = False) -> str | tuple[None, str]:
     """The channel to try, or (None, reason) when there is none."""
+    if recipient.channel == CHANNEL_APP and app_allowed:
+        return CHANNEL_APP
+    if recipient.channel == CHANNEL_SMS and recipient.sms_phone:
+        return CHANNEL_SMS
     if recipient.following:
         if prefer_window and window_open:
             return CHANNEL_CUSTOMER_SERVICE

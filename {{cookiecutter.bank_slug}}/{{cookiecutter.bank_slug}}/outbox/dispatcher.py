@@ -35,7 +35,7 @@ from ..wechat.client import api_base_url, make_client
 from ..wechat.template_rules import fit_payload
 from ..wechat.token_store import token_store
 from ..wechat.window import close_window, use_window, window_room
-from . import channels, claims
+from . import app_push, channels, claims
 from .delivery import (
     CUSTOM_SEND_PATH,
     NO_WECHAT,
@@ -50,12 +50,14 @@ from .delivery import (
 )
 from .metrics import record_final, record_retry
 from .models import (
+    CHANNEL_APP,
     CHANNEL_CUSTOMER_SERVICE,
     CHANNEL_SMS,
     CHANNEL_WECHAT,
     DELIVERED,
     EXPIRED,
     PENDING,
+    REASON_APP_FAILED,
     REASON_NOT_BOUND,
     REASON_NOT_FOLLOWING,
     REASON_REJECTED,
@@ -116,6 +118,8 @@ class Dispatcher:
         self.sender = TemplateSender(api_base_url(config), self.tokens, token_client.request_new_token,
                                      config["ALERT_SEND_TIMEOUT_SECONDS"], self.concurrency)
         self.max_age = timedelta(minutes=config["ALERT_MAX_AGE_MINUTES"])
+        self.app_push = app_push.AppPushClient(config) if app_push.configured(config) else None
+        self.app_attempts = int(config.get("APP_PUSH_MAX_ATTEMPTS", 3))
 
     # --- loops ---------------------------------------------------------------------------------
 
@@ -255,8 +259,10 @@ class Dispatcher:
             return self._final(row, UNDELIVERABLE, now, target)
         if target.refused:  # the customer's own rules (alerts off, below the minimum)
             return self._final(row, UNDELIVERABLE, now, target.refused, target)
+        app_allowed = self.app_push is not None and row.attempts < self.app_attempts
         channel = channels.first_channel(bool(topic.template_id(self.config)), target,
-                                         windows.get(target.openid, 0) > 0, topic.prefer_window)
+                                         windows.get(target.openid, 0) > 0, topic.prefer_window,
+                                         app_allowed=app_allowed)
         if isinstance(channel, tuple):
             return self._final(row, UNDELIVERABLE, now, channel[1], target)
         payload = note = None
@@ -301,6 +307,8 @@ class Dispatcher:
             if job.channel == CHANNEL_SMS:
                 cause = REASON_NOT_FOLLOWING if not job.target.following else REASON_WINDOW_CLOSED
                 return await self.sender.in_thread(self._send_sms, job, 0, cause, job.note)
+            if job.channel == CHANNEL_APP:
+                return await self._send_app(job)
             return await self._send_wechat(job)
         except Exception as exc:  # a bug must not stall the pipeline: retry later, and say so
             log.exception("notice %s: delivery failed unexpectedly", job.row.id)
@@ -340,6 +348,34 @@ class Dispatcher:
         if result.outcome == RETRY:
             return self._retry(job, tries=1, error=result.error)
         return self._final(job.row, UNDELIVERABLE, now, REASON_REJECTED, job.target, tries=1, last_error=result.error)
+
+    async def _send_app(self, job: Job) -> claims.Update:
+        """The app's push platform; retried with the same event id, then the fallback by rule (channels.py)."""
+        text = job.topic.text(job.row, job.target, self.config)
+        answer = await self.sender.in_thread(self.app_push.push, job.row, job.target.card_mask, text)
+        now = self.clock()
+        if answer.outcome == app_push.DELIVERED:
+            return self._final(job.row, DELIVERED, now, target=job.target, channel=CHANNEL_APP, tries=1)
+        if answer.outcome == app_push.RETRY and job.row.attempts + 1 < self.app_attempts:
+            return self._retry(job, tries=1, error=answer.error)
+        log.info("notice %s: the app could not deliver (%s); falling back", job.row.id, answer.error)
+        return await self._fall_back_from_app(job, answer.error)
+
+    async def _fall_back_from_app(self, job: Job, error: str) -> claims.Update:
+        """The template message when the topic has one and the customer follows, else SMS where possible."""
+        target = Recipient(job.target.openid, job.target.card_mask, job.target.following, job.target.sms_phone,
+                           job.target.sms_opted_in or bool(job.target.sms_phone), None)
+        channel = channels.first_channel(bool(job.topic.template_id(self.config)), target, False)
+        if channel == CHANNEL_WECHAT:
+            payload, note = self._template_message(job.row, job.topic, target)
+            if payload is not None:
+                return await self._send_wechat(Job(job.row, job.topic, target, CHANNEL_WECHAT, payload, error))
+            channel = CHANNEL_SMS if target.sms_possible else (None, REASON_APP_FAILED)
+        if channel == CHANNEL_SMS:
+            return await self.sender.in_thread(self._send_sms, Job(job.row, job.topic, target, CHANNEL_SMS),
+                                               1, REASON_APP_FAILED, error)
+        return self._final(job.row, UNDELIVERABLE, self.clock(), REASON_APP_FAILED, job.target, tries=1,
+                           last_error=error)
 
     def _send_sms(self, job: Job, tries: int, cause: str, wechat_error: str | None = None) -> claims.Update:
         text = job.topic.text(job.row, job.target, self.config)

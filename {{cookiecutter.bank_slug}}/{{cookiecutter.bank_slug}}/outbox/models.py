@@ -38,6 +38,8 @@ FINAL_STATES = (DELIVERED, SMS, UNDELIVERABLE, EXPIRED)
 CHANNEL_WECHAT = "wechat"  # a template message
 CHANNEL_CUSTOMER_SERVICE = "kefu"  # a customer-service (客服) text message, inside WeChat's 48-hour window
 CHANNEL_SMS = "sms"
+CHANNEL_APP = "app"  # the bank's mobile banking app, through its push platform (app_push.py)
+CHANNELS_CHOSEN = (CHANNEL_WECHAT, CHANNEL_APP, CHANNEL_SMS)  # what a customer may choose per card
 
 # Why an alert ended undeliverable (final_reason); the admin panel and metrics show these.
 REASON_NOT_BOUND = "not_bound"  # no WeChat user has this account bound
@@ -51,6 +53,7 @@ REASON_REJECTED = "wechat_rejected"  # another errcode: the message itself is un
 REASON_WINDOW_CLOSED = "window_closed"  # no template, the 48-hour window closed (45015), and no SMS opt-in
 REASON_UNKNOWN_TOPIC = "unknown_topic"  # no installed feature registered the row's topic
 REASON_TEMPLATE_UNFIT = "template_unfit"  # a value breaks WeChat's keyword rules, and no other channel
+REASON_APP_FAILED = "app_failed"  # the app could not deliver, and neither WeChat nor SMS could take it over
 REASON_LABELS = {  # lazy (_l): shown to staff in their language
     REASON_NOT_BOUND: _l("账户未绑定微信"),
     REASON_ALERTS_OFF: _l("客户已关闭提醒"),
@@ -63,6 +66,7 @@ REASON_LABELS = {  # lazy (_l): shown to staff in their language
     REASON_WINDOW_CLOSED: _l("客户超过 48 小时未互动，且未开通短信提醒"),
     REASON_UNKNOWN_TOPIC: _l("未知的通知类型"),
     REASON_TEMPLATE_UNFIT: _l("模板字段不符合微信规则，且无其他渠道"),
+    REASON_APP_FAILED: _l("手机银行推送失败，且微信、短信均无法补发"),
 }
 
 # What the transaction was, as the core reports it; the alert's 交易类型 is derived from kind and sign.

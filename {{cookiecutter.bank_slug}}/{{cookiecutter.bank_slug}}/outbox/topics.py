@@ -25,6 +25,7 @@ class Recipient:
     sms_phone: str | None = None
     sms_opted_in: bool = False
     refused: str | None = None  # the customer's own rules say no (models.REASON_*: alerts off, below minimum)
+    channel: str = "wechat"  # the channel the customer chose for this card: wechat | app | sms (models.CHANNEL_*)
 
     @property
     def sms_possible(self) -> bool:

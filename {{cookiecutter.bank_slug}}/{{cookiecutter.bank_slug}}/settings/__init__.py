@@ -337,6 +337,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "TENCENTCLOUD_SMS_TEMPLATES": str(_get(env, "TENCENTCLOUD_SMS_TEMPLATES", "") or ""),
         "TENCENTCLOUD_REGION": str(_get(env, "TENCENTCLOUD_REGION", "ap-guangzhou") or "ap-guangzhou"),
         "TENCENTCLOUD_SMS_ENDPOINT": str(_get(env, "TENCENTCLOUD_SMS_ENDPOINT", "") or ""),
+        # the bank's mobile banking app (outbox/app_push.py, docs/app-push-openapi.yaml): alerts by its push
+        # platform, "在手机银行中打开" links and the app-download menu entry
+        "APP_PUSH_URL": str(_get(env, "APP_PUSH_URL", "") or "").strip().rstrip("/"),
+        "APP_PUSH_SECRET": str(_get(env, "APP_PUSH_SECRET", "") or ""),
+        "APP_PUSH_TIMEOUT_SECONDS": _float(env, "APP_PUSH_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        "APP_PUSH_MAX_ATTEMPTS": _int(env, "APP_PUSH_MAX_ATTEMPTS", 3, minimum=1),
+        "APP_DEEP_LINK": str(_get(env, "APP_DEEP_LINK", "") or "").strip(),
+        "APP_DOWNLOAD_URL": str(_get(env, "APP_DOWNLOAD_URL", "") or "").strip(),
         "SINGLE_TRANSFER_LIMIT_FEN": single * 100,
         "DAILY_TRANSFER_LIMIT_FEN": daily * 100,
         "CUSTOMER_DAILY_TRANSFER_LIMIT_FEN": customer_daily * 100,

@@ -51,3 +51,16 @@ class AlertPreference(db.Model):
     min_amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     sms_fallback: Mapped[bool] = mapped_column(Boolean, default=False)  # SMS when WeChat cannot deliver
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class AlertChannelChoice(db.Model):
+    """The channel a customer chose for one bound card's alerts: wechat (the default, without a row), app
+    (the bank's mobile banking app) or sms. Keyed by the openid and the account, so a card bound again by
+    someone else starts from the default."""
+
+    __tablename__ = "alert_channel_choice"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

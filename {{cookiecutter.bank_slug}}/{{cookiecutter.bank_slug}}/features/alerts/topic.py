@@ -8,17 +8,21 @@ from ...outbox.topics import Recipient, Topic, register
 from ..binding.service import active_bindings_of_accounts
 from .ledger_writer import register_ledger_writer
 from .message import AlertView, sms_text, template_payload
-from .models import AlertPreference
+from .models import AlertChannelChoice, AlertPreference
 from .preferences import rules_of
 
 
 def resolve(connection, rows, config) -> dict:
-    """Row id -> the Recipient (refused when the customer's rules say no) or REASON_NOT_BOUND; two queries."""
+    """Row id -> the Recipient (refused when the customer's rules say no, with the card's chosen channel) or
+    REASON_NOT_BOUND; three queries."""
     bindings = active_bindings_of_accounts(connection, [row.account_id for row in rows])
     openids = {binding.openid for binding in bindings}
     preferences = {p.openid: p for p in connection.execute(
         select(AlertPreference.openid, AlertPreference.enabled, AlertPreference.min_amount_fen,
                AlertPreference.sms_fallback).where(AlertPreference.openid.in_(openids)))} if openids else {}
+    chosen = {(c.openid, c.account_id): c.channel for c in connection.execute(
+        select(AlertChannelChoice.openid, AlertChannelChoice.account_id, AlertChannelChoice.channel)
+        .where(AlertChannelChoice.openid.in_(openids)))} if openids else {}
     by_account = {}
     for b in bindings:
         rules = rules_of(preferences.get(b.openid), config)
@@ -34,7 +38,7 @@ def resolve(connection, rows, config) -> dict:
         if refused is None and not rules.wants(row.amount_fen):
             refused = REASON_BELOW_MINIMUM
         resolved[row.id] = Recipient(b.openid, b.card_mask, not b.alerts_suspended, b.sms_phone, rules.sms_fallback,
-                                     refused)
+                                     refused, chosen.get((b.openid, b.account_id), "wechat"))
     return resolved
 
 

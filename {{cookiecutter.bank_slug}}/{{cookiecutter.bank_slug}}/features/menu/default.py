@@ -25,11 +25,15 @@ def _view(name: str, url: str) -> dict:
     return {"type": "view", "name": name, "url": url}
 
 
-def default_menu(base_url: str) -> dict:
+def default_menu(base_url: str, app_download_url: str = "") -> dict:
     """账户 / 理财产品 / 服务. WeChat allows three top-level buttons (five sub-buttons each), so 转账 sits under 账户
     and 贷款·办卡预约 (/h5/requests) and 投诉建议 (the complaint channel the rules ask banks to publish) under 服务;
-    帮助 is the fifth button of 账户."""
+    帮助 is the fifth button of 账户. A bank with a mobile banking app (APP_DOWNLOAD_URL) gets 理财·App in the
+    middle: 理财产品 and 下载手机银行."""
     h5 = base_url.rstrip("/") + "/h5"
+    products = _view("理财产品", f"{h5}/products")
+    if app_download_url:
+        products = {"name": "理财·App", "sub_button": [products, _view("下载手机银行", app_download_url)]}
     return {
         "button": [
             {
@@ -42,7 +46,7 @@ def default_menu(base_url: str) -> dict:
                     _click("帮助", "HELP"),
                 ],
             },
-            _view("理财产品", f"{h5}/products"),
+            products,
             {
                 "name": "服务",
                 "sub_button": [_click("网点", "BRANCHES"), _location("附近网点", "NEAR_BRANCHES"),
@@ -58,7 +62,7 @@ def load_menu(config) -> dict:
     base_url = config["PUBLIC_BASE_URL"]
     path = config.get("WECHAT_MENU_FILE") or ""
     if not path:
-        menu = default_menu(base_url)
+        menu = default_menu(base_url, config.get("APP_DOWNLOAD_URL") or "")
     else:
         try:
             menu = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ dates. The check constraints repeat the form's rules so nothing out of bounds is
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, Integer, String, Text, select
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
@@ -141,3 +141,15 @@ def products_on_sale(today: date, limit: int | None = None) -> list[WealthProduc
 def product_on_sale(code: str, today: date) -> WealthProduct | None:
     """The on-sale product with this code, or None (unknown, draft, closed, or outside its window)."""
     return db.session.execute(on_sale_query(today).where(WealthProduct.code == code)).scalar_one_or_none()
+
+
+class ProductView(db.Model):
+    """One opening of a product's H5 page: the figures count them by product, and with the visitor's openid
+    (when the H5 session knows it from 网页授权) the marketing feature's follow-up list finds the interested."""
+
+    __tablename__ = "wealth_product_view"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("wealth_product.id"), index=True)
+    openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    viewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -1,18 +1,19 @@
 """Creating and changing products outside a form (the admin panel, seed-demo): the same rules, all or nothing.
 
 Also what other features use of products (the pushes feature sends products as news): the model, the
-bank's today, the products on sale and their H5 links (`__all__`)."""
+bank's today, the products on sale and their H5 links, the page views (marketing) (`__all__`)."""
 
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...shared.i18n import _
 from .forms import apply_values, code_taken, validate_product
-from .models import WealthProduct, bank_today, products_on_sale
+from .models import ProductView, WealthProduct, bank_today, products_on_sale
 from .news import product_url, risk_notice
 
 __all__ = [
-    "ProductInvalid", "WealthProduct", "bank_today", "product_url", "products_on_sale", "risk_notice", "save_product",
+    "ProductInvalid", "ProductView", "WealthProduct", "bank_today", "product_url", "products_on_sale", "risk_notice",
+    "save_product",
 ]
 
 

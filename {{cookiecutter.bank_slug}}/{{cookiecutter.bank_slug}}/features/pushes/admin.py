@@ -43,7 +43,8 @@ from .service import (
 RECENT = 30
 OPENID = re.compile(r"[A-Za-z0-9_-]{20,64}")
 LINK = re.compile(r'<a href="(https?://[^"<>\s]+)">([^<>]*)</a>')
-AUDITED = ("product_id", "target", "preview_openid", "previewed_at", "sent_at", "msg_id", "result", "review_status",
+AUDITED = ("product_id", "media_id",
+           "target", "preview_openid", "previewed_at", "sent_at", "msg_id", "result", "review_status",
            "submitted_by", "reviewed_by", "review_reason", "confirmed_filtered")
 
 

@@ -18,7 +18,8 @@ class MassPush(ReviewColumns, db.Model):
     __tablename__ = "mass_push"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("wealth_product.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("wealth_product.id"), index=True)  # a product's text
+    media_id: Mapped[str | None] = mapped_column(String(128))  # or an article: a draft's media_id (mpnews)
     target: Mapped[str] = mapped_column(String(32))  # "all" | "tag:<id>"
     content: Mapped[str] = mapped_column(Text)  # the text message, exactly as previewed and sent
     preview_openid: Mapped[str | None] = mapped_column(String(64))
@@ -37,7 +38,7 @@ class MassPush(ReviewColumns, db.Model):
     error_count: Mapped[int | None] = mapped_column(Integer)
     reported_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    product: Mapped[WealthProduct] = relationship()
+    product: Mapped[WealthProduct | None] = relationship()
 
     @property
     def tag_id(self) -> int | None:

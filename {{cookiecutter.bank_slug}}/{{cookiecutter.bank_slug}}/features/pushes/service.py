@@ -120,6 +120,23 @@ def _message(content: str) -> dict:
     return {"msgtype": "text", "text": {"content": content}}
 
 
+def message_of(job: MassPush) -> dict:
+    """What WeChat receives: the product's text, or an article of the draft box (mpnews by its media_id)."""
+    if job.media_id:
+        return {"msgtype": "mpnews", "mpnews": {"media_id": job.media_id}}
+    return _message(job.content)
+
+
+def create_article_job(media_id: str, summary: str, target: str, staff_username: str) -> MassPush:
+    """A 群发 of an article in WeChat's draft box (the marketing feature's library): `summary` (title and digest)
+    is what staff see; WeChat sends the article itself. The caller commits."""
+    job = MassPush(product_id=None, media_id=media_id, target=target, content=summary[:2000],
+                   created_by=staff_username)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, WeChatClientException):
         return _("微信返回错误 %(code)s：%(message)s", code=exc.errcode, message=exc.errmsg)[:300]
@@ -133,7 +150,7 @@ def send_preview(job: MassPush, openid: str | None) -> None:
     if job.sent_at is not None:
         raise PushError(_("该群发已发送，不能再预览"))
     try:
-        get_client().post("message/mass/preview", data={"touser": openid, **_message(job.content)})
+        get_client().post("message/mass/preview", data={"touser": openid, **message_of(job)})
     except (WeChatClientException, requests.RequestException) as exc:
         job.result = _("预览发送失败：%(reason)s", reason=_describe(exc))[:300]
         raise PushError(job.result) from None
@@ -148,6 +165,8 @@ def _check_sendable(job: MassPush, brand: Brand) -> None:
         raise PushError(_("请先发送预览到您本人的微信并确认内容，再正式群发"))
     if utcnow() - job.previewed_at > timedelta(hours=PREVIEW_VALID_HOURS):
         raise PushError(_("预览已超过 %(n)s 小时，请重新预览后再群发", n=PREVIEW_VALID_HOURS))
+    if job.media_id:  # an article: the marketing feature's hook checks it is unchanged (BEFORE_SEND)
+        return
     product = check_on_sale(db.session.get(WealthProduct, job.product_id))
     if compose(product, brand) != job.content:
         raise PushError(_("产品信息在预览后有变更，请新建群发并重新预览"))
@@ -168,7 +187,7 @@ def send_for_real(job: MassPush, brand: Brand) -> None:
         raise PushError(_("该群发已发送或正在发送"))
     db.session.refresh(job)
     audience = {"is_to_all": True} if job.target == TARGET_ALL else {"is_to_all": False, "tag_id": job.tag_id}
-    body = {"filter": audience, **_message(job.content), "send_ignore_reprint": 0,
+    body = {"filter": audience, **message_of(job), "send_ignore_reprint": 0,
             "clientmsgid": f"mass-push-{job.id}-{job.created_at:%Y%m%d%H%M%S}"}
     try:
         answer = get_client().post("message/mass/sendall", data=body)
@@ -299,6 +318,17 @@ def check_may_review(job: MassPush, reviewer: str, is_head_office: bool) -> None
     dual_control.check_pending(job.review_status)
 
 
+# Checks other features add (Feature.setup) that run before a reviewed job is sent, after every check of
+# this module: each is called with the job, may raise PushError (nothing is sent, the job stays as it was)
+# and may prepare the audience (the marketing feature re-selects a segment and sets its WeChat tag).
+BEFORE_SEND: list = []
+
+
+def add_before_send(check) -> None:
+    if check not in BEFORE_SEND:
+        BEFORE_SEND.append(check)
+
+
 def approve_and_send(job: MassPush, reviewer: str, is_head_office: bool, brand: Brand,
                      confirm_filtered: bool = False) -> None:
     """A second head-office admin approves: the job is sent (commits). ReviewRefused for the author;
@@ -306,6 +336,8 @@ def approve_and_send(job: MassPush, reviewer: str, is_head_office: bool, brand: 
     check_may_review(job, reviewer, is_head_office)
     _check_sendable(job, brand)
     check_quota(job, job.confirmed_filtered or confirm_filtered)
+    for check in BEFORE_SEND:
+        check(job)
     if confirm_filtered:
         job.confirmed_filtered = True
     job.review_status, job.reviewed_by, job.reviewed_at = dual_control.APPROVED, reviewer, utcnow()

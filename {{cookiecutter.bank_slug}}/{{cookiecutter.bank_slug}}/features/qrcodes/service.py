@@ -207,4 +207,5 @@ def branch_name_for(code: QrCode | None) -> str | None:
     return branch.name if branch is not None else None
 
 
-__all__ = ["EVENT_SCAN", "EVENT_SUBSCRIBE", "QrCodeError", "create_code", "fetch_png", "record"]
+__all__ = ["EVENT_SCAN", "EVENT_SUBSCRIBE", "KINDS", "QrCode", "QrCodeError", "QrScan", "create_code", "fetch_png",
+           "record"]

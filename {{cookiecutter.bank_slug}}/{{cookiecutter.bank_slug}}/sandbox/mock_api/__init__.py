@@ -14,6 +14,9 @@ the service's wechatpy client runs unchanged against it; state lives in memory i
                                                  MASSSENDJOBFINISH: mass_jobs.py)
     /cgi-bin/user/info                           follow state of a user
     /cgi-bin/qrcode/create, /cgi-bin/showqrcode  parametric QR codes and their PNG (mp.weixin.qq.com's path)
+    /cgi-bin/tags/..., /cgi-bin/user/tag/get     user tags and their members (tag_views.py)
+    /cgi-bin/draft/add|update, /cgi-bin/freepublish/submit|get, /datacube/getarticletotal
+                                                 draft box, publishing, article figures (content_views.py)
     /connect/oauth2/authorize, /sns/oauth2/access_token   网页授权
     /_mock/...                                   records, faults, users, menu, stats, reset
 
@@ -31,6 +34,7 @@ from flask import Flask, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from . import (
+    content_views,
     control_views,
     guard,
     mass_jobs,
@@ -39,6 +43,7 @@ from . import (
     oauth_views,
     qrcode_views,
     stable_token,
+    tag_views,
     template_jobs,
     template_views,
     token_views,
@@ -66,8 +71,9 @@ def create_mock_app(settings: MockSettings | None = None) -> Flask:
     app.before_request(guard.check_control_request)
     app.before_request(inject_faults)
     for module in (token_views, stable_token, template_views, template_jobs, mass_jobs, message_views, menu_views,
-                   user_views, oauth_views, qrcode_views, control_views):
+                   user_views, oauth_views, qrcode_views, tag_views, content_views, control_views):
         app.register_blueprint(module.bp)
+    app.register_blueprint(content_views.control)
     for module_name in EXTRA_BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
     _register_error_handlers(app)

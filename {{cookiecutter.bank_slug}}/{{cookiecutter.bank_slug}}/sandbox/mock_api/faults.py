@@ -10,7 +10,7 @@ from flask import Response, current_app, request
 
 from .errors import ERRMSG, error_response
 
-FAULTY_PREFIXES = ("/cgi-bin/", "/sns/")
+FAULTY_PREFIXES = ("/cgi-bin/", "/sns/", "/datacube/")
 MAX_LATENCY_MS = 60_000
 TIMEOUT = "timeout"
 HTTP_5XX = "http_5xx"

@@ -38,6 +38,24 @@ def _content(body: dict, msgtype: str) -> None:
             raise WeChatError(44003)
     elif msgtype in MEDIA_TYPES and not part.get("media_id"):
         raise WeChatError(40007)
+    elif msgtype == "mpnews":
+        _check_draft(part["media_id"])
+
+
+def _check_draft(media_id) -> None:
+    """An mpnews is an article of the draft box (草稿箱): an unknown media_id is 40007."""
+    state = mock_state()
+    with state.lock:
+        if media_id not in state.marketing.drafts:
+            raise WeChatError(40007, "mpnews media_id")
+
+
+def _sent_from_drafts(body: dict) -> None:
+    """An article sent by 群发 leaves the draft box, as when it is published."""
+    if body.get("msgtype") == "mpnews":
+        state = mock_state()
+        with state.lock:
+            state.marketing.drafts.pop(body["mpnews"]["media_id"], None)
 
 
 @bp.post("/cgi-bin/message/custom/send")
@@ -79,6 +97,7 @@ def send_mass():
     state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered, filtered_out=filtered,
                  total_count=len(followers), filter_count=len(delivered))
     after_send(state, msg_id, followers, delivered)  # MASSSENDJOBFINISH (mass_jobs.py)
+    _sent_from_drafts(body)
     return ok("send job submission success", msg_id=msg_id, msg_data_id=msg_id)
 
 
@@ -109,6 +128,7 @@ def send_mass_to_all_or_tag():
     state.record("mass_send", None, body, msg_id=msg_id, delivered_to=delivered, filtered_out=filtered,
                  total_count=len(followers), filter_count=len(delivered))
     after_send(state, msg_id, followers, delivered)  # MASSSENDJOBFINISH (mass_jobs.py)
+    _sent_from_drafts(body)
     return ok("send job submission success", msg_id=msg_id, msg_data_id=msg_id)
 
 

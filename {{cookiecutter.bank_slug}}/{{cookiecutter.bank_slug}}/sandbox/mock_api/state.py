@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 
 from .errors import WeChatError
 from .faults import Faults
+from .marketing_state import MarketingState
 from .mass_job_state import MassJobs
 from .settings import MockSettings
 from .stable_tokens import StableTokens
 from .template_job_state import TemplateJobs
 
 RECORD_KINDS = ("token", "template", "custom", "mass_send", "mass_preview", "menu_create", "menu_delete", "sms",
-                "qrcode")
+                "qrcode", "tag", "tagging", "untag", "draft", "publish")
 OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 # WeChat's customer-service windows (客服消息下发额度, since 2023-06-12): seconds and messages
 CUSTOMER_SERVICE_WINDOW = 48 * 3600  # after the user's own message ...
@@ -111,6 +112,7 @@ class MockState:
             self.template_jobs = TemplateJobs()  # client_msg_id de-dup, TEMPLATESENDJOBFINISH (template_jobs.py)
             self.stable = StableTokens(lambda: self.clock(), self.settings.token_ttl_seconds)  # /cgi-bin/stable_token
             self.qrcodes: dict = {}  # ticket -> qrcode_views.MockQrCode
+            self.marketing = MarketingState()  # user tags, drafts, publishing, article figures (tag_views.py ...)
 
     def now_iso(self) -> str:
         return datetime.fromtimestamp(self.clock(), UTC).isoformat(timespec="seconds")
