@@ -150,6 +150,8 @@ DEFAULT_COMPLAINT_TEMPLATE_FIELDS = "ticket=character_string1,status=phrase2,tim
 
 REQUEST_FIELD_ROLES = ("reference", "kind", "status", "time", "note")  # requests/notify.py: a request's notice
 DEFAULT_REQUEST_TEMPLATE_FIELDS = "reference=character_string1,kind=thing2,status=phrase3,time=time4,note=thing5"
+CREDIT_FIELD_ROLES = ("card", "amount", "minimum", "due")  # credit_cards/notify.py: the due-date reminder
+DEFAULT_CREDIT_TEMPLATE_FIELDS = "card=character_string1,amount=amount2,minimum=amount3,due=time4"
 
 
 def _template_fields(env: Mapping[str, str], name: str, roles: tuple[str, ...], default: str,
@@ -191,6 +193,12 @@ def request_template_fields(env: Mapping[str, str]) -> dict[str, str]:
     """REQUESTS_TEMPLATE_FIELDS, e.g. reference=character_string1,kind=thing2,status=phrase3,time=time4,note=thing5."""
     return _template_fields(env, "REQUESTS_TEMPLATE_FIELDS", REQUEST_FIELD_ROLES, DEFAULT_REQUEST_TEMPLATE_FIELDS,
                             ("reference", "status"))
+
+
+def credit_template_fields(env: Mapping[str, str]) -> dict[str, str]:
+    """CREDIT_TEMPLATE_FIELDS, e.g. card=character_string1,amount=amount2,minimum=amount3,due=time4."""
+    return _template_fields(env, "CREDIT_TEMPLATE_FIELDS", CREDIT_FIELD_ROLES, DEFAULT_CREDIT_TEMPLATE_FIELDS,
+                            ("amount", "due"))
 
 
 def _sandbox_default(env: Mapping[str, str], name: str, sandbox_value: str) -> str:
@@ -334,6 +342,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "COMPLAINT_TEMPLATE_FIELDS": complaint_template_fields(env),
         "REQUESTS_TEMPLATE_ID": str(_get(env, "REQUESTS_TEMPLATE_ID", "") or "").strip(),
         "REQUESTS_TEMPLATE_FIELDS": request_template_fields(env),
+        "CREDIT_TEMPLATE_ID": str(_get(env, "CREDIT_TEMPLATE_ID", "") or "").strip(),
+        "CREDIT_TEMPLATE_FIELDS": credit_template_fields(env),
+        "CREDIT_REMINDER_DAYS_BEFORE": _int(env, "CREDIT_REMINDER_DAYS_BEFORE", 3, minimum=1),
         "ALERT_MAX_AGE_MINUTES": max_age_minutes,
         "ALERT_RETENTION_DAYS": retention_days,
         "ALERT_MAX_ATTEMPTS": _int(env, "ALERT_MAX_ATTEMPTS", 8, minimum=1),

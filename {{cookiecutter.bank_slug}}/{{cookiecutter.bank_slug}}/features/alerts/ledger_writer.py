@@ -1,4 +1,5 @@
-"""The alerts feature's writer for the built-in ledger: one alert per posting on a customer account,
+"""The alerts feature's writer for the built-in ledger: one alert per posting on a customer account (debit
+cards and credit cards: card spending is alerted as debit postings are),
 inserted in the same database transaction as the postings (core_banking/outbox.py hands them over), so they
 commit or roll back together. Internal accounts (settlement, capital) get none.
 """
@@ -24,7 +25,9 @@ def ledger_alert_rows(entry_id: int, postings: Sequence[dict], alerting: set[str
     return [{  # the keys are _COLUMNS
         "source": SOURCE_LEDGER, "source_txn_id": ledger_txn_id(entry_id, position), "request_hash": "",
         "account_id": posting["account_id"], "kind": posting["kind"], "amount_fen": posting["amount_fen"],
-        "balance_after_fen": posting["balance_after_fen"], "occurred_at": created_at,
+        # A credit card's balance is minus what it owes: its alert shows no balance (the statement page has it).
+        "balance_after_fen": posting["balance_after_fen"] if posting["balance_after_fen"] >= 0 else None,
+        "occurred_at": created_at,
         "counterparty": mask_name(posting["counterparty_name"]), "memo": scrub(posting["memo"] or ""),
         "state": PENDING, "attempts": 0, "next_attempt_at": created_at, "created_at": created_at,
     } for position, posting in enumerate(postings) if posting["account_id"] in alerting]
