@@ -76,11 +76,15 @@ class RepaymentRefused(DomainError):
 
 
 class RepaymentConflict(RepaymentRefused):
-    code = "order_conflict"
+    """The form's idempotency key belongs to another customer or to a repayment with other content."""
+
+    code = "repayment_conflict"
 
 
 class CardNotOwned(RepaymentRefused):
-    code = "card_not_owned"
+    """The credit card or the paying card is not an active binding of this customer (or not of the right kind)."""
+
+    code = "repayment_card_not_owned"
 
 
 @dataclass(frozen=True)
