@@ -23,6 +23,26 @@ def seed(app) -> list[LedgerAccount]:
     return accounts
 
 
+def remove_demo_credit_cards(engine: Engine) -> None:
+    """Take the demo credit cards (and their purchases, which only touch the cards and the settlement account) out
+    of the ledger, balances put back: for tests that go below migration 0032, which refuses to lose credit cards."""
+    from sqlalchemy import delete, update
+
+    from {{ cookiecutter.bank_slug }}.core_banking.ledger import models
+
+    with engine.begin() as connection:
+        entries = select(JournalEntry.id).where(JournalEntry.kind == models.ENTRY_CARD_PURCHASE)
+        for account_id, total in connection.execute(
+                select(Posting.account_id, func.sum(Posting.amount_fen)).where(Posting.entry_id.in_(entries))
+                .group_by(Posting.account_id)):
+            connection.execute(update(LedgerAccount).where(LedgerAccount.account_id == account_id)
+                               .values(balance_fen=LedgerAccount.balance_fen - total))
+        connection.execute(delete(Posting).where(Posting.entry_id.in_(entries)))
+        connection.execute(delete(JournalEntry).where(JournalEntry.kind == models.ENTRY_CARD_PURCHASE))
+        connection.execute(delete(models.CreditCardTerms))
+        connection.execute(delete(LedgerAccount).where(LedgerAccount.kind == models.KIND_CREDIT))
+
+
 def counts(engine: Engine) -> tuple[int, int]:
     """(journal entries, postings)"""
     with engine.connect() as connection:

@@ -38,7 +38,7 @@ def test_a_sound_ledger_passes(app, accounts):
     result = app.test_cli_runner().invoke(args=["ledger", "check"])
     assert result.exit_code == 0, result.output
     assert "Ledger check passed" in result.output
-    assert "journal entries: 15" in result.output  # 9 opening deposits + 6 transfers
+    assert "journal entries: 25" in result.output  # 9 opening deposits + 10 demo credit-card purchases + 6 transfers
     assert "sum of balances: 0" in result.output
     for account in accounts:
         assert account.card_number not in result.output

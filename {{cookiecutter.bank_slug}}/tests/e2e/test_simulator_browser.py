@@ -82,7 +82,8 @@ def test_menu_links_and_user_switch_reidentify_in_h5(phone, sandbox, artifacts):
     open_simulator(phone, sandbox)
     phone.get_by_test_id("user-select").select_option(FOLLOWER)
     expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")  # the switch is done
-    phone.get_by_test_id("menubar").get_by_role("button", name="理财产品").click()
+    phone.get_by_test_id("menubar").get_by_role("button", name="理财/信用卡").click()
+    phone.get_by_test_id("submenu").get_by_role("button", name="理财产品").click()
     frame = phone.frame_locator("[data-testid=webview-frame]")
     expect(frame.get_by_test_id("risk-notice")).to_contain_text("理财非存款、产品有风险、投资须谨慎")  # public page
     phone.get_by_test_id("webview-close").click()

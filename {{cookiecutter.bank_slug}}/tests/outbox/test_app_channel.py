@@ -167,7 +167,7 @@ def test_deep_links_on_h5_pages_and_in_the_app_event_and_the_download_menu_entry
     with app.app_context():
         menu = load_menu(app.config)
     middle = menu["button"][1]
-    assert [b["name"] for b in middle["sub_button"]] == ["理财产品", "下载手机银行"]
+    assert [b["name"] for b in middle["sub_button"]] == ["理财产品", "信用卡账单", "信用卡还款", "下载手机银行"]
     with app.app_context():
         client = AppPushClient(app.config)
 

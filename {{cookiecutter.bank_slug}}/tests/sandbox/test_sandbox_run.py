@@ -40,7 +40,7 @@ def test_sandbox_run_serves_both_pushes_the_menu_and_seeds_followers(app, monkey
     assert f"http://127.0.0.1:{mock_port}/simulator/" in result.output and "微信模拟器" in result.output
     assert "已停止" in result.output
     assert seen["health"] == 200 and seen["simulator"] == 200
-    assert seen["menu"]["button"][1]["url"] == f"http://127.0.0.1:{port}/h5/products"
+    assert seen["menu"]["button"][1]["sub_button"][0]["url"] == f"http://127.0.0.1:{port}/h5/products"
     assert app.config["PUBLIC_BASE_URL"] == f"http://127.0.0.1:{port}"
     following = {u["openid"] for u in seen["users"] if u["subscribed"]}
     assert following == {openid for openid, _, follows in sandbox_run.DEMO_FOLLOWERS if follows}

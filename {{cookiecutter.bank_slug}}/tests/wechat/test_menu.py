@@ -28,10 +28,12 @@ def _buttons(menu):
 def test_default_menu_is_valid_and_built_from_the_public_url():
     menu = default_menu(BASE)
     validate_menu(menu)
-    assert [b["name"] for b in menu["button"]] == ["账户", "理财产品", "服务"]
+    assert [b["name"] for b in menu["button"]] == ["账户", "理财/信用卡", "服务"]
     names = {b["name"] for b in _buttons(menu)}
-    assert {"绑定", "余额", "转账", "动账提醒设置", "理财产品", "网点", "客服", "帮助"} <= names
-    assert {b["key"] for b in _buttons(menu) if b["type"] == "click"} == {"BALANCE", "BRANCHES", "CONTACT", "HELP"}
+    assert {"绑定", "余额", "转账", "动账提醒设置", "理财产品", "信用卡账单", "信用卡还款", "网点", "客服",
+            "帮助"} <= names
+    assert {b["key"] for b in _buttons(menu) if b["type"] == "click"} == {"BALANCE", "BRANCHES", "CONTACT", "HELP",
+                                                                          "CREDIT"}
     assert all(b["url"].startswith(BASE + "/h5/") for b in _buttons(menu) if b["type"] == "view")
 
 
@@ -54,9 +56,9 @@ def _broken(change):
     (lambda m: m["button"][1].update(name="理财产品超市"), "超过 16 字节"),
     (lambda m: m["button"][0]["sub_button"].extend([{"type": "click", "name": f"项{i}", "key": f"K{i}"}
                                                      for i in range(2)]), "1 至 5 个"),
-    (lambda m: m["button"][1].update(type="link"), "type='link' 无效"),
-    (lambda m: m["button"][1].update(url="/h5/products"), "http(s) 完整网址"),
-    (lambda m: m["button"][1].update(url="https://x.cn/" + "a" * 1100), "超过 1024 字节"),
+    (lambda m: m["button"][1]["sub_button"][0].update(type="link"), "type='link' 无效"),
+    (lambda m: m["button"][1]["sub_button"][0].update(url="/h5/products"), "http(s) 完整网址"),
+    (lambda m: m["button"][1]["sub_button"][0].update(url="https://x.cn/" + "a" * 1100), "超过 1024 字节"),
     (lambda m: m["button"][2]["sub_button"][0].update(key="HELP"), "重复"),
     (lambda m: m["button"][2]["sub_button"][0].update(key=""), "缺少 key"),
     (lambda m: m["button"][2]["sub_button"][0].update(sub_button=[{"type": "click", "name": "x", "key": "X"}]),
@@ -99,7 +101,7 @@ def test_push_menu_publishes_to_the_mock(app):
         assert result.exit_code == 0, result.output
         assert "菜单已发布" in result.output and "└ 帮助" in result.output
         assert live.state.menu == load_menu(app.config)
-        assert live.state.menu["button"][1]["url"] == f"{live.service_url}/h5/products"
+        assert live.state.menu["button"][1]["sub_button"][0]["url"] == f"{live.service_url}/h5/products"
 
 
 def test_push_menu_dry_run_pushes_nothing(app):

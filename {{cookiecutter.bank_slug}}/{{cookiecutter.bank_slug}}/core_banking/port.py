@@ -10,13 +10,15 @@ Money is always integer fen. Card and ID numbers never appear in exception messa
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from ..shared.errors import DomainError
 from ..shared.i18n import _l
 
 THIS_BANK = ""  # `to_bank` of a transfer inside this bank; otherwise the payee bank's name or code
+CARD_DEBIT = "debit"  # Account.kind: a debit card (current account)
+CARD_CREDIT = "credit"  # Account.kind: a credit card; its limit and statements through credit_card()
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Account:
     branch_code: str
     status: str  # active | frozen | closed
     currency: str = "CNY"
+    kind: str = CARD_DEBIT  # debit | credit (CARD_DEBIT, CARD_CREDIT)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,63 @@ class TransferResult:
     from_balance_after_fen: int
     posted_at: datetime  # naive UTC
     replayed: bool = False  # True when the idempotency key had already been applied
+
+
+@dataclass(frozen=True)
+class CreditCard:
+    """A credit card account now: what it may owe (limit), what it owes, what is left to spend."""
+
+    account_id: str
+    credit_limit_fen: int
+    owed_fen: int  # everything owed now, billed or not (>= 0; a card is never in credit)
+    available_credit_fen: int  # credit_limit_fen - owed_fen
+    statement_day: int  # 1-28: the day of the month the statement is cut (at the end of that day, bank time)
+    due_day: int  # 1-28: repayment is due on the first such day after the statement day
+    as_of: datetime  # naive UTC
+
+
+@dataclass(frozen=True)
+class CreditStatement:
+    """One monthly statement (账单) of a credit card, newest first from credit_statements()."""
+
+    statement_id: str
+    account_id: str
+    period_start: date  # first day of the period (bank time), inclusive
+    period_end: date  # the statement day, inclusive
+    due_date: date
+    new_balance_fen: int  # owed at the end of the period (本期应还)
+    minimum_payment_fen: int  # 最低还款额
+    paid_fen: int  # repaid since the statement was cut, at most new_balance_fen
+    transactions: tuple[Transaction, ...] = ()  # the period's postings, oldest first
+
+    @property
+    def remaining_fen(self) -> int:
+        return max(self.new_balance_fen - self.paid_fen, 0)
+
+    @property
+    def minimum_remaining_fen(self) -> int:
+        return max(self.minimum_payment_fen - self.paid_fen, 0)
+
+
+@dataclass(frozen=True)
+class RepaymentRequest:
+    """Move `amount_fen` from a debit card to a credit card of the same customer (the core checks both)."""
+
+    idempotency_key: str  # one per customer intent; a retry with the same key posts nothing new
+    from_account_id: str  # the customer's debit card
+    card_account_id: str  # the customer's credit card
+    amount_fen: int  # at most what the card owes
+
+
+@dataclass(frozen=True)
+class RepaymentResult:
+    repayment_id: str
+    amount_fen: int
+    from_balance_after_fen: int
+    owed_after_fen: int
+    available_credit_after_fen: int
+    posted_at: datetime  # naive UTC
+    replayed: bool = False
 
 
 class CoreBankingError(DomainError):
@@ -123,9 +183,24 @@ class CoreRejectedRequest(CoreBankingError):
     code, message = "invalid_request", _l("提交的信息格式有误，请核对后重试")
 
 
+class NotCreditCard(CoreBankingError):
+    code, message = "not_credit_card", _l("该卡不是信用卡")
+
+
+class NotOwnAccount(CoreBankingError):
+    """A repayment between accounts of two different customers: only one's own cards move money here."""
+
+    code, message = "not_own_account", _l("只能使用本人名下的借记卡为本人的信用卡还款")
+
+
+class RepaymentExceedsOwed(CoreBankingError):
+    code, message = "repayment_exceeds_owed", _l("还款金额超过信用卡欠款")
+
+
 ERRORS_BY_CODE = {cls.code: cls for cls in (
     AccountNotFound, AccountNotActive, PayeeNotFound, PayeeNameMismatch, SameAccount, InvalidAmount,
     InsufficientFunds, IdempotencyConflict, CoreUnavailable, CoreRejectedRequest,
+    NotCreditCard, NotOwnAccount, RepaymentExceedsOwed,
 )}
 
 
@@ -155,6 +230,17 @@ class CoreBanking(Protocol):
         credit the payee (name checked). To another bank: debit the payer, credit the settlement
         account, status pending_settlement. Raises a CoreBankingError subclass and posts nothing
         on refusal."""
+
+    def credit_card(self, account_id: str) -> CreditCard:
+        """The limit, what is owed and the cycle of a credit card. Raises AccountNotFound, NotCreditCard."""
+
+    def credit_statements(self, account_id: str, limit: int = 6) -> list[CreditStatement]:
+        """The card's statements, newest first (at most `limit`, 1-24). Raises AccountNotFound, NotCreditCard."""
+
+    def repay_credit_card(self, request: RepaymentRequest) -> RepaymentResult:
+        """Post a repayment exactly once per idempotency key: debit the debit card, credit the credit card,
+        both of the same customer (NotOwnAccount otherwise), never more than the card owes
+        (RepaymentExceedsOwed) nor than the debit card holds (InsufficientFunds). Posts nothing on refusal."""
 
     def ping(self) -> None:
         """A cheap call that proves the core answers (the service's /readyz); raises CoreUnavailable

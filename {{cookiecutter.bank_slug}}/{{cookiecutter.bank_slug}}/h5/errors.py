@@ -24,6 +24,8 @@ STATUS_BY_CODE = {
     "order_conflict": 409,
     "idempotency_conflict": 409,
     "card_not_owned": 403,
+    "repayment_conflict": 409,
+    "repayment_card_not_owned": 403,
     "too_many_attempts": 429,
     "resend_too_soon": 429,
     "too_many_sends": 429,

@@ -150,6 +150,8 @@ DEFAULT_COMPLAINT_TEMPLATE_FIELDS = "ticket=character_string1,status=phrase2,tim
 
 REQUEST_FIELD_ROLES = ("reference", "kind", "status", "time", "note")  # requests/notify.py: a request's notice
 DEFAULT_REQUEST_TEMPLATE_FIELDS = "reference=character_string1,kind=thing2,status=phrase3,time=time4,note=thing5"
+CREDIT_FIELD_ROLES = ("card", "amount", "minimum", "due")  # credit_cards/notify.py: the due-date reminder
+DEFAULT_CREDIT_TEMPLATE_FIELDS = "card=character_string1,amount=amount2,minimum=amount3,due=time4"
 
 CONVERSATION_FIELD_ROLES = ("staff", "time", "remark")  # conversations/notify.py: "a reply is waiting"
 DEFAULT_CONVERSATION_TEMPLATE_FIELDS = "staff=thing1,time=time2,remark=thing3"
@@ -209,6 +211,10 @@ def conversation_handoff(env: Mapping[str, str]) -> str:
     if value not in CONVERSATION_HANDOFFS:
         raise ConfigError(f"CONVERSATION_HANDOFF must be one of {', '.join(CONVERSATION_HANDOFFS)}, got {value!r}")
     return value
+def credit_template_fields(env: Mapping[str, str]) -> dict[str, str]:
+    """CREDIT_TEMPLATE_FIELDS, e.g. card=character_string1,amount=amount2,minimum=amount3,due=time4."""
+    return _template_fields(env, "CREDIT_TEMPLATE_FIELDS", CREDIT_FIELD_ROLES, DEFAULT_CREDIT_TEMPLATE_FIELDS,
+                            ("amount", "due"))
 
 
 def _sandbox_default(env: Mapping[str, str], name: str, sandbox_value: str) -> str:
@@ -367,6 +373,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CONVERSATION_RETENTION_DAYS": _int(env, "CONVERSATION_RETENTION_DAYS", 1095, minimum=1),
         "CONVERSATION_FLOOD_MESSAGES": _int(env, "CONVERSATION_FLOOD_MESSAGES", 10, minimum=1),
         "CONVERSATION_LINK_HOSTS": str(_get(env, "CONVERSATION_LINK_HOSTS", "") or ""),
+        "CREDIT_TEMPLATE_ID": str(_get(env, "CREDIT_TEMPLATE_ID", "") or "").strip(),
+        "CREDIT_TEMPLATE_FIELDS": credit_template_fields(env),
+        "CREDIT_REMINDER_DAYS_BEFORE": _int(env, "CREDIT_REMINDER_DAYS_BEFORE", 3, minimum=1),
         "ALERT_MAX_AGE_MINUTES": max_age_minutes,
         "ALERT_RETENTION_DAYS": retention_days,
         "ALERT_MAX_ATTEMPTS": _int(env, "ALERT_MAX_ATTEMPTS", 8, minimum=1),

@@ -63,6 +63,31 @@ def card_number(serial: int) -> str:
     return with_check_digit(f"{CARD_BIN}{serial:012d}")
 
 
+# Demo credit cards: BIN + 9-digit serial + Luhn check digit = 16 digits (serials in this order).
+CREDIT_CARD_BIN = "625800"
+# customer name (from CUSTOMERS), credit limit in fen
+CREDIT_CARDS = [
+    ("张伟", 5_000_000),
+    ("李娜", 2_000_000),
+    ("王芳", 3_000_000),
+]
+# Spending on each demo credit card (by serial): days before seed-demo runs, amount in fen, merchant. The
+# statement day is 8 days before that day, so the latest statement owes the purchases older than 8 days.
+CREDIT_CARD_PURCHASES = {
+    1: [(75, 45_600, "城东百货"), (52, 12_880, "青山加油站"), (38, 236_000, "家电商城"), (33, 8_650, "惠民超市"),
+        (12, 19_900, "网上商城"), (3, 5_420, "早餐店")],
+    2: [(40, 88_800, "河西药房"), (20, 156_000, "青山宾馆"), (5, 3_300, "便利店")],
+    3: [(25, 52_000, "农资超市")],
+}
+CREDIT_CARD_OPENED_DAYS_AGO = 100
+CREDIT_STATEMENT_DAYS_AGO = 8
+CREDIT_DUE_AFTER_DAYS = 20  # the due day follows the statement day by about this much
+
+
+def credit_card_number(serial: int) -> str:
+    return with_check_digit(f"{CREDIT_CARD_BIN}{serial:09d}")
+
+
 # Demo wealth products: code, name, risk grade, yield min/max (bp), term (days), minimum purchase (fen),
 # sale window as days from the day seed-demo runs (start, end), status, description (plain text).
 PRODUCTS = [

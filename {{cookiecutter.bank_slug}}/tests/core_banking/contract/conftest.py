@@ -37,8 +37,17 @@ class DemoHolder:
 
 
 @dataclass(frozen=True)
+class DemoCredit:
+    account_id: str
+    card_number: str
+    name: str
+    credit_limit_fen: int
+
+
+@dataclass(frozen=True)
 class DemoBook:
     accounts: list[DemoHolder]  # in demo_data.ACCOUNTS order
+    credit_cards: tuple[DemoCredit, ...] = ()  # in demo_data.CREDIT_CARDS order
     pin: str = demo_data.DEMO_PIN
 
     @property
@@ -72,7 +81,12 @@ def demo(seeded_app) -> DemoBook:
             customer: Customer = account.customer
             holders.append(DemoHolder(account.account_id, account.card_number, customer.name, customer.id_number,
                                       customer.phone, customer.branch.code, opening_fen))
-    return DemoBook(holders)
+        credit = []
+        for serial, (_name, limit_fen) in enumerate(demo_data.CREDIT_CARDS, start=1):
+            account = db.session.scalar(select(LedgerAccount).where(
+                LedgerAccount.card_number == demo_data.credit_card_number(serial)))
+            credit.append(DemoCredit(account.account_id, account.card_number, account.customer.name, limit_fen))
+    return DemoBook(holders, tuple(credit))
 
 
 @pytest.fixture

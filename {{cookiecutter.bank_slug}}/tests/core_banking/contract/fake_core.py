@@ -2,22 +2,30 @@
 
 import threading
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from {{ cookiecutter.bank_slug }}.core_banking.port import (
+    CARD_CREDIT,
     THIS_BANK,
     Account,
     AccountNotFound,
     Balance,
+    CreditCard,
+    CreditStatement,
     IdempotencyConflict,
     InsufficientFunds,
+    NotCreditCard,
     PayeeNotFound,
+    RepaymentExceedsOwed,
+    RepaymentRequest,
+    RepaymentResult,
     Transaction,
     TransferRequest,
     TransferResult,
 )
 
 CARD = "6217000010012345678"
+CREDIT_CARD = "6258000000000017"
 PAYEE_CARD = "6217000010098765432"
 ID_NUMBER = "110101199003071234"
 PHONE = "13800138000"
@@ -32,8 +40,11 @@ class FakeCore:
         self.accounts = {
             "A0001": Account("A0001", CARD, "张三", "001", "active"),
             "A0002": Account("A0002", PAYEE_CARD, "李四", "001", "active"),
+            "A0010": Account("A0010", CREDIT_CARD, "张三", "001", "active", kind=CARD_CREDIT),
         }
-        self.balances = {"A0001": 1_000_000, "A0002": 0}
+        self.balances = {"A0001": 1_000_000, "A0002": 0, "A0010": -356_080}
+        self.credit_limit_fen = 5_000_000
+        self.repayments: dict[str, tuple[RepaymentRequest, RepaymentResult]] = {}
         self.transfers: dict[str, tuple[TransferRequest, TransferResult]] = {}
         self.calls: list[str] = []
         self.fail_with: Exception | None = None
@@ -104,4 +115,46 @@ class FakeCore:
             self.transfers[request.idempotency_key] = (request, result)
         if self.hold is not None:
             self.hold.wait(timeout=30)
+        return result
+
+    def _credit(self, account_id: str) -> Account:
+        account = self._account(account_id)
+        if account.kind != CARD_CREDIT:
+            raise NotCreditCard()
+        return account
+
+    def credit_card(self, account_id: str) -> CreditCard:
+        self._enter("credit_card")
+        self._credit(account_id)
+        owed = -self.balances[account_id]
+        return CreditCard(account_id, self.credit_limit_fen, owed, self.credit_limit_fen - owed, 5, 25, AS_OF)
+
+    def credit_statements(self, account_id: str, limit: int = 6) -> list[CreditStatement]:
+        self._enter("credit_statements")
+        self._credit(account_id)
+        line = Transaction("T9", account_id, -356_080, -356_080, AS_OF, "purchase", "城东百货", "", "消费")
+        statement = CreditStatement(f"{account_id}-20240505", account_id, date(2024, 4, 6), date(2024, 5, 5),
+                                    date(2024, 5, 25), 356_080, 35_608, 0, (line,))
+        return [statement][:limit]
+
+    def repay_credit_card(self, request: RepaymentRequest) -> RepaymentResult:
+        self._enter("repay_credit_card")
+        with self._lock:
+            if request.idempotency_key in self.repayments:
+                earlier, result = self.repayments[request.idempotency_key]
+                if earlier != request:
+                    raise IdempotencyConflict()
+                return replace(result, replayed=True)
+            self._account(request.from_account_id)
+            self._credit(request.card_account_id)
+            if request.amount_fen > -self.balances[request.card_account_id]:
+                raise RepaymentExceedsOwed()
+            if self.balances[request.from_account_id] < request.amount_fen:
+                raise InsufficientFunds()
+            self.balances[request.from_account_id] -= request.amount_fen
+            self.balances[request.card_account_id] += request.amount_fen
+            owed = -self.balances[request.card_account_id]
+            result = RepaymentResult(f"R{len(self.repayments) + 1}", request.amount_fen,
+                                     self.balances[request.from_account_id], owed, self.credit_limit_fen - owed, AS_OF)
+            self.repayments[request.idempotency_key] = (request, result)
         return result

@@ -6,7 +6,7 @@ import fnmatch
 import inspect
 import tomllib
 from dataclasses import MISSING, fields
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,10 @@ from {{ cookiecutter.bank_slug }}.core_banking.port import (
     Balance,
     CoreBanking,
     CoreBankingError,
+    CreditCard,
+    CreditStatement,
+    RepaymentRequest,
+    RepaymentResult,
     Transaction,
     TransferRequest,
     TransferResult,
@@ -41,7 +45,8 @@ from .openapi import (
 )
 
 PROJECT = Path(__file__).resolve().parents[3]
-PORT_TYPES = [Account, Balance, Transaction, TransferRequest, TransferResult]
+PORT_TYPES = [Account, Balance, Transaction, TransferRequest, TransferResult, CreditCard, CreditStatement,
+              RepaymentRequest, RepaymentResult]
 
 
 def test_the_document_is_valid_openapi_3_1():
@@ -119,10 +124,17 @@ def test_schemas_have_the_ports_fields_money_in_fen_and_utc_times(port_type):
     assert set(schema["required"]) == {f.name for f in fields(port_type) if f.default is MISSING}
     for field in fields(port_type):
         spec_field = schema["properties"][field.name]
-        if field.type is int:
+        if field.type is int and field.name.endswith("_fen"):  # money is always *_fen
             assert spec_field["$ref"] == "#/components/schemas/FenAmount", field.name
+        elif field.type is int:  # a day of the month
+            assert spec_field["type"] == "integer", field.name
         elif field.type is datetime:
             assert spec_field["$ref"] == "#/components/schemas/UtcTimestamp", field.name
+        elif field.type is date:
+            assert spec_field["$ref"] == "#/components/schemas/BankDate", field.name
+        elif field.type == tuple[Transaction, ...]:
+            assert spec_field["type"] == "array", field.name
+            assert spec_field["items"]["$ref"] == "#/components/schemas/Transaction", field.name
         else:
             assert deref(spec_field)["type"] == {str: "string", bool: "boolean"}[field.type], field.name
 

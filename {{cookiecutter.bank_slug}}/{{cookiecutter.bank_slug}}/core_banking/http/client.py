@@ -8,8 +8,8 @@ What the customer's page gets:
   clock: logged as an error, it needs an operator), other 4xx codes, and answers that do not have
   the contract's shape. Its message never holds a card number or the URL.
 
-Retries: read operations and transfers are retried once after a connection error or a timeout
-(transfers with the same Idempotency-Key, so the core posts them at most once). Identity and PIN
+Retries: read operations, transfers and repayments are retried once after a connection error or a timeout
+(transfers and repayments with the same Idempotency-Key, so the core posts them at most once). Identity and PIN
 checks are not: a core may count attempts.
 """
 
@@ -31,6 +31,10 @@ from ..port import (
     CoreBankingError,
     CoreRejectedRequest,
     CoreUnavailable,
+    CreditCard,
+    CreditStatement,
+    RepaymentRequest,
+    RepaymentResult,
     Transaction,
     TransferRequest,
     TransferResult,
@@ -39,6 +43,7 @@ from .wire import (
     ACCOUNT_ID_PATTERN,
     IDEMPOTENCY_HEADER,
     IDEMPOTENCY_KEY_PATTERN,
+    MAX_STATEMENTS_LIMIT,
     MAX_TRANSACTIONS_LIMIT,
     OPERATIONS,
     WireFormatError,
@@ -122,6 +127,25 @@ class HttpCoreBanking:
             raise CoreBankingError("交易流水号无效，请重新发起")
         data = self._call("transfer", body=to_json(request), headers={IDEMPOTENCY_HEADER: key}, retry=True)
         return self._decode(TransferResult, data, "transfer")
+
+    def credit_card(self, account_id: str) -> CreditCard:
+        return self._decode(CreditCard, self._call("credit_card", account_id=account_id, retry=True), "credit_card")
+
+    def credit_statements(self, account_id: str, limit: int = 6) -> list[CreditStatement]:
+        limit = max(1, min(int(limit), MAX_STATEMENTS_LIMIT))  # as the ledger does
+        data = self._call("credit_statements", account_id=account_id, query=f"limit={limit}", retry=True)
+        items = data.get("statements") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise self._malformed("credit_statements", "statements must be a list")
+        return [self._decode(CreditStatement, item, "credit_statements") for item in items]
+
+    def repay_credit_card(self, request: RepaymentRequest) -> RepaymentResult:
+        key = request.idempotency_key
+        if not isinstance(key, str) or not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+            log.warning("repayment refused before sending: idempotency key is not 1-128 printable ASCII characters")
+            raise CoreBankingError("交易流水号无效，请重新发起")
+        data = self._call("repay_credit_card", body=to_json(request), headers={IDEMPOTENCY_HEADER: key}, retry=True)
+        return self._decode(RepaymentResult, data, "repay_credit_card")
 
     def ping(self) -> None:
         data = self._call("ping")  # not retried: readiness wants the truth of one call

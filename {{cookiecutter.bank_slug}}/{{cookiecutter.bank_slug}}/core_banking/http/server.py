@@ -21,13 +21,15 @@ from werkzeug.exceptions import HTTPException
 
 from ...shared.logs import install_scrubber
 from ...web.language import fixed_language
-from ..port import AccountNotFound, CoreBanking, CoreBankingError, TransferRequest
+from ..port import AccountNotFound, CoreBanking, CoreBankingError, RepaymentRequest, TransferRequest
 from .wire import (
+    DEFAULT_STATEMENTS_LIMIT,
     DEFAULT_TRANSACTIONS_LIMIT,
     DEFAULT_WINDOW_SECONDS,
     IDEMPOTENCY_HEADER,
     IDEMPOTENCY_KEY_PATTERN,
     INVALID_REQUEST,
+    MAX_STATEMENTS_LIMIT,
     MAX_TRANSACTIONS_LIMIT,
     SPEC_PATH,
     STATUS_BY_CODE,
@@ -151,24 +153,29 @@ def _strings(*names: str) -> dict[str, str]:
     return {name: data[name] for name in names}
 
 
-def _limit() -> int:
-    raw = request.args.get("limit", str(DEFAULT_TRANSACTIONS_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_TRANSACTIONS_LIMIT:
-        raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_TRANSACTIONS_LIMIT}")
+def _limit(default: int = DEFAULT_TRANSACTIONS_LIMIT, maximum: int = MAX_TRANSACTIONS_LIMIT) -> int:
+    raw = request.args.get("limit", str(default))
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise InvalidRequest(f"limit must be a whole number from 1 to {maximum}")
     return int(raw)
 
 
-def _transfer_request() -> TransferRequest:
+def _keyed_request(cls: type):
+    """A TransferRequest or RepaymentRequest whose body's idempotency_key equals the header's."""
     key = request.headers.get(IDEMPOTENCY_HEADER, "")
     if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
         raise InvalidRequest(f"{IDEMPOTENCY_HEADER} must be 1-128 printable ASCII characters")
     try:
-        transfer = from_json(TransferRequest, _json_object())
+        keyed = from_json(cls, _json_object())
     except WireFormatError as exc:
         raise InvalidRequest(str(exc)) from None
-    if transfer.idempotency_key != key:  # the body is signed, the header is not: they must agree
+    if keyed.idempotency_key != key:  # the body is signed, the header is not: they must agree
         raise InvalidRequest(f"idempotency_key in the body must equal the {IDEMPOTENCY_HEADER} header")
-    return transfer
+    return keyed
+
+
+def _transfer_request() -> TransferRequest:
+    return _keyed_request(TransferRequest)
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -217,6 +224,23 @@ def recent_transactions(account_id: str) -> Response:
 @bp.post("/transfers")
 def transfer() -> tuple[Response, int]:
     result = _core().transfer(_transfer_request())
+    return jsonify(to_json(result)), 200 if result.replayed else 201
+
+
+@bp.get("/accounts/<account_id>/credit-card")
+def credit_card(account_id: str) -> Response:
+    return jsonify(to_json(_core().credit_card(account_id)))
+
+
+@bp.get("/accounts/<account_id>/credit-statements")
+def credit_statements(account_id: str) -> Response:
+    statements = _core().credit_statements(account_id, limit=_limit(DEFAULT_STATEMENTS_LIMIT, MAX_STATEMENTS_LIMIT))
+    return jsonify({"statements": [to_json(item) for item in statements]})
+
+
+@bp.post("/credit-card-repayments")
+def repay_credit_card() -> tuple[Response, int]:
+    result = _core().repay_credit_card(_keyed_request(RepaymentRequest))
     return jsonify(to_json(result)), 200 if result.replayed else 201
 
 

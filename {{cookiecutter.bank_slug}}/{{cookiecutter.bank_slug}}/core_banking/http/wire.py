@@ -14,9 +14,9 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import MISSING, fields, is_dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args, get_origin
 
 SPEC_PATH = Path(__file__).with_name("core_api.openapi.yaml")
 
@@ -30,6 +30,8 @@ ACCOUNT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII: a valid header value
 DEFAULT_TRANSACTIONS_LIMIT = 10
 MAX_TRANSACTIONS_LIMIT = 100
+DEFAULT_STATEMENTS_LIMIT = 6
+MAX_STATEMENTS_LIMIT = 24
 
 # Codes the contract adds to port.ERRORS_BY_CODE; the adapter treats both as the core being unusable.
 INVALID_REQUEST = "invalid_request"  # 400: the body, a parameter or a header does not follow the contract
@@ -44,6 +46,9 @@ STATUS_BY_CODE = {
     "invalid_amount": 422,
     "insufficient_funds": 422,
     "idempotency_conflict": 409,
+    "not_credit_card": 422,
+    "not_own_account": 422,
+    "repayment_exceeds_owed": 422,
     "core_error": 422,  # any other refusal (the port's base CoreBankingError): the message says why
     "core_unavailable": 503,
     INVALID_REQUEST: 400,
@@ -64,6 +69,9 @@ OPERATIONS = {
     "balance": Operation("GET", "/accounts/{account_id}/balance"),
     "recent_transactions": Operation("GET", "/accounts/{account_id}/transactions"),
     "transfer": Operation("POST", "/transfers"),
+    "credit_card": Operation("GET", "/accounts/{account_id}/credit-card"),
+    "credit_statements": Operation("GET", "/accounts/{account_id}/credit-statements"),
+    "repay_credit_card": Operation("POST", "/credit-card-repayments"),
     "ping": Operation("GET", "/health"),
 }
 
@@ -126,13 +134,30 @@ def parse_utc(value: Any, name: str = "timestamp") -> datetime:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
+def parse_date(value: Any, name: str = "date") -> date:
+    """An ISO 8601 calendar date (2024-05-01), as the bank's calendar has it."""
+    if not isinstance(value, str) or len(value) != 10:
+        raise WireFormatError(f"{name} must be an ISO 8601 date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise WireFormatError(f"{name} is not an ISO 8601 date (YYYY-MM-DD)") from None
+
+
 def to_json(value: Any) -> dict[str, Any]:
-    """A port dataclass (Account, Balance, Transaction, TransferRequest, TransferResult) as JSON."""
+    """A port dataclass (Account, Balance, Transaction, TransferRequest, TransferResult, CreditCard,
+    CreditStatement, RepaymentRequest, RepaymentResult) as JSON."""
     return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
 
 
 def _encode(value: Any) -> Any:
-    return utc_iso(value) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return utc_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [to_json(item) for item in value]
+    return value
 
 
 def from_json(cls: type, data: Any) -> Any:
@@ -156,6 +181,13 @@ def from_json(cls: type, data: Any) -> Any:
 def _decode(kind: type, value: Any, name: str) -> Any:
     if kind is datetime:
         return parse_utc(value, name)
+    if kind is date:
+        return parse_date(value, name)
+    if get_origin(kind) is tuple:  # tuple[SomeDataclass, ...]: a JSON array of objects
+        if not isinstance(value, list):
+            raise WireFormatError(f"{name} must be a JSON array")
+        item_type = get_args(kind)[0]
+        return tuple(from_json(item_type, item) for item in value)
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise WireFormatError(f"{name} must be an integer")
     if kind in (str, bool) and not isinstance(value, kind):

@@ -10,9 +10,9 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, inspect, select, text
 
-from .models import KIND_CUSTOMER, JournalEntry, LedgerAccount, Posting
+from .models import KIND_CREDIT, KIND_CUSTOMER, CreditCardTerms, JournalEntry, LedgerAccount, Posting
 
 MAX_LISTED = 20  # breaches named per invariant; the count says how many there were
 
@@ -113,6 +113,16 @@ def check_ledger(connection: Connection) -> LedgerReport:
             select(Posting.account_id, Posting.id)
             .join(LedgerAccount, LedgerAccount.account_id == Posting.account_id)
             .where(LedgerAccount.kind == KIND_CUSTOMER, Posting.balance_after_fen < 0))
+    ])
+
+    if not inspect(connection).has_table(CreditCardTerms.__tablename__):  # a database below migration 0032
+        return report
+    _name_breaches(report, "信用卡超出额度或溢缴 credit card beyond its limit, in credit, or without terms", [
+        f"{row.account_id} {row.balance_fen} limit {row.credit_limit_fen}" for row in connection.execute(
+            select(LedgerAccount.account_id, LedgerAccount.balance_fen, CreditCardTerms.credit_limit_fen)
+            .outerjoin(CreditCardTerms, CreditCardTerms.account_id == LedgerAccount.account_id)
+            .where(LedgerAccount.kind == KIND_CREDIT).order_by(LedgerAccount.account_id))
+        if row.credit_limit_fen is None or row.balance_fen > 0 or -row.balance_fen > row.credit_limit_fen
     ])
     return report
 

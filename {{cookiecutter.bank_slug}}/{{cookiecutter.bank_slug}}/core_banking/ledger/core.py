@@ -19,13 +19,15 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, Row, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ...db import write_transaction
 from ...shared.cards import normalise_card
 from ...shared.timeutil import utcnow
 from ..models import Branch, Customer
 from ..port import (
+    CARD_CREDIT,
+    CARD_DEBIT,
     THIS_BANK,
     Account,
     AccountNotActive,
@@ -33,24 +35,32 @@ from ..port import (
     Balance,
     CoreBankingError,
     CoreUnavailable,
+    CreditCard,
+    CreditStatement,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidAmount,
     PayeeNameMismatch,
     PayeeNotFound,
+    RepaymentRequest,
+    RepaymentResult,
     SameAccount,
     Transaction,
     TransferRequest,
     TransferResult,
 )
+from . import credit
 from .accounts import SETTLEMENT_ACCOUNT_ID
 from .models import (
+    CUSTOMER_KINDS,
     ENTRY_INTERBANK,
     ENTRY_PENDING_SETTLEMENT,
     ENTRY_POSTED,
     ENTRY_TRANSFER,
+    KIND_CREDIT,
     KIND_CUSTOMER,
     STATUS_ACTIVE,
+    CreditCardTerms,
     JournalEntry,
     LedgerAccount,
     Posting,
@@ -114,7 +124,7 @@ class LedgerCore:
         if not card:
             return None
         row = self._read(lambda c: c.execute(self._account_query().where(
-            LedgerAccount.card_number == card, LedgerAccount.kind == KIND_CUSTOMER)).first())
+            LedgerAccount.card_number == card, LedgerAccount.kind.in_(CUSTOMER_KINDS))).first())
         return self._account(row) if row else None
 
     def get_account(self, account_id: str) -> Account:
@@ -139,11 +149,15 @@ class LedgerCore:
     # --- balances and history ----------------------------------------------------------------
 
     def balance(self, account_id: str) -> Balance:
-        balance_fen = self._read(lambda c: c.scalar(
-            select(LedgerAccount.balance_fen).where(LedgerAccount.account_id == account_id)))
-        if balance_fen is None:
+        """A credit card's ledger balance is minus what it owes; its available amount is the credit left."""
+        row = self._read(lambda c: c.execute(
+            select(LedgerAccount.balance_fen, CreditCardTerms.credit_limit_fen)
+            .outerjoin(CreditCardTerms, CreditCardTerms.account_id == LedgerAccount.account_id)
+            .where(LedgerAccount.account_id == account_id)).first())
+        if row is None:
             raise AccountNotFound()
-        return Balance(account_id=account_id, available_fen=balance_fen, ledger_fen=balance_fen, as_of=utcnow())
+        available = row.balance_fen + (row.credit_limit_fen or 0)
+        return Balance(account_id=account_id, available_fen=available, ledger_fen=row.balance_fen, as_of=utcnow())
 
     def recent_transactions(self, account_id: str, limit: int = 10) -> list[Transaction]:
         """Newest first (postings of one account are numbered in the order they were applied)."""
@@ -209,6 +223,8 @@ class LedgerCore:
               rows: list[Row], payer_id: str, interbank: bool, number: str, typed: str,
               lazy: bool) -> TransferResult:
         payer = next((row for row in rows if row.account_id == payer_id), None)
+        if payer is not None and payer.kind == KIND_CREDIT:
+            raise AccountNotActive("信用卡不能用于转账，请使用借记卡")
         if payer is None or payer.kind != KIND_CUSTOMER:
             raise AccountNotFound()
         memo = (request.memo or "")[:MAX_MEMO_LENGTH]
@@ -260,6 +276,27 @@ class LedgerCore:
                               amount_fen=applied.amount_fen, from_balance_after_fen=applied.payer_balance_after_fen,
                               posted_at=applied.created_at, replayed=True)
 
+    # --- credit cards --------------------------------------------------------------------------
+
+    def credit_card(self, account_id: str) -> CreditCard:
+        return self._read(lambda c: credit.credit_card(c, account_id))
+
+    def credit_statements(self, account_id: str, limit: int = 6) -> list[CreditStatement]:
+        limit = max(1, min(int(limit), credit.MAX_STATEMENTS))
+        return self._read(lambda c: credit.statements(c, account_id, limit, transfer_id))
+
+    def repay_credit_card(self, request: RepaymentRequest) -> RepaymentResult:
+        amount_fen = _checked_amount(request.amount_fen)
+        key = _checked_key(request.idempotency_key)
+        try:
+            return self._write(lambda c: credit.repay(c, request, key, amount_fen, transfer_id))
+        except CoreUnavailable as exc:
+            # The same key written at the same moment through other accounts (a forged resend): the unique key
+            # refused the second; once more, it finds the first and answers the conflict.
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            return self._write(lambda c: credit.repay(c, request, key, amount_fen, transfer_id))
+
     # --- helpers -----------------------------------------------------------------------------
 
     @staticmethod
@@ -282,7 +319,8 @@ class LedgerCore:
     def _account(row: Row) -> Account:
         return Account(account_id=row.account_id, card_number=row.card_number or "",
                        holder_name=row.holder_name or row.label or "", branch_code=row.branch_code or "",
-                       status=row.status, currency=row.currency)
+                       status=row.status, currency=row.currency,
+                       kind=CARD_CREDIT if row.kind == KIND_CREDIT else CARD_DEBIT)
 
     def _read(self, work: Callable[[Connection], T]) -> T:
         try:

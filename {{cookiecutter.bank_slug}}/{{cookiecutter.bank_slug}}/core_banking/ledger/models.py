@@ -23,7 +23,9 @@ from ..models import Customer
 KIND_CUSTOMER = "customer"
 KIND_SETTLEMENT = "settlement"  # owed to other banks: credited by transfers out of this bank
 KIND_CAPITAL = "capital"  # the bank's own funds: the source of opening deposits
-ACCOUNT_KINDS = (KIND_CUSTOMER, KIND_SETTLEMENT, KIND_CAPITAL)
+KIND_CREDIT = "credit"  # a customer's credit card: a liability account, balance 0 or below (minus what is owed)
+ACCOUNT_KINDS = (KIND_CUSTOMER, KIND_SETTLEMENT, KIND_CAPITAL, KIND_CREDIT)
+CUSTOMER_KINDS = (KIND_CUSTOMER, KIND_CREDIT)  # the accounts of customers (cards they can bind)
 
 STATUS_ACTIVE = "active"
 STATUS_FROZEN = "frozen"
@@ -33,14 +35,18 @@ ACCOUNT_STATUSES = (STATUS_ACTIVE, STATUS_FROZEN, STATUS_CLOSED)
 ENTRY_TRANSFER = "transfer"  # inside this bank
 ENTRY_INTERBANK = "interbank_transfer"  # to another bank, through the settlement account
 ENTRY_OPENING = "opening_deposit"  # from the capital account when an account is opened
-ENTRY_KINDS = (ENTRY_TRANSFER, ENTRY_INTERBANK, ENTRY_OPENING)
+ENTRY_CARD_PURCHASE = "card_purchase"  # spent on a credit card: card -> settlement account (the acquirer)
+ENTRY_REPAYMENT = "credit_repayment"  # a customer's debit card -> their own credit card
+ENTRY_KINDS = (ENTRY_TRANSFER, ENTRY_INTERBANK, ENTRY_OPENING, ENTRY_CARD_PURCHASE, ENTRY_REPAYMENT)
 
 ENTRY_POSTED = "posted"
 ENTRY_PENDING_SETTLEMENT = "pending_settlement"
 ENTRY_STATUSES = (ENTRY_POSTED, ENTRY_PENDING_SETTLEMENT)
 
-# A posting's kind is a port.Transaction.kind; the ledger writes transfer_in, transfer_out and deposit.
-POSTING_KINDS = ("transfer_in", "transfer_out", "deposit", "withdrawal", "fee", "interest", "other")
+# A posting's kind is a port.Transaction.kind; the ledger writes transfer_in, transfer_out, deposit, purchase
+# (card spending) and repayment (both legs of a credit-card repayment).
+POSTING_KINDS = ("transfer_in", "transfer_out", "deposit", "withdrawal", "fee", "interest", "other", "purchase",
+                 "repayment")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -55,6 +61,7 @@ class LedgerAccount(db.Model):
         CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind"),
         CheckConstraint(_in("status", ACCOUNT_STATUSES), name="status"),
         CheckConstraint(f"kind <> '{KIND_CUSTOMER}' OR balance_fen >= 0", name="customer_not_negative"),
+        CheckConstraint(f"kind <> '{KIND_CREDIT}' OR balance_fen <= 0", name="credit_not_positive"),
     )
 
     account_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # A0000001; never shown to customers
@@ -117,3 +124,20 @@ class Posting(db.Model):
     memo: Mapped[str] = mapped_column(String(140), default="")
 
     entry: Mapped[JournalEntry] = relationship(back_populates="postings")
+
+
+class CreditCardTerms(db.Model):
+    """The terms of a credit card account (kind credit): its limit and its monthly cycle. What it owes is the
+    account's balance (minus); its statements are cut from its postings (ledger/credit.py)."""
+
+    __tablename__ = "ledger_credit_card"
+    __table_args__ = (
+        CheckConstraint("credit_limit_fen > 0", name="limit_positive"),
+        CheckConstraint("statement_day BETWEEN 1 AND 28", name="statement_day"),
+        CheckConstraint("due_day BETWEEN 1 AND 28", name="due_day"),
+    )
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("ledger_account.account_id"), primary_key=True)
+    credit_limit_fen: Mapped[int] = mapped_column(BigInteger)
+    statement_day: Mapped[int] = mapped_column(Integer)
+    due_day: Mapped[int] = mapped_column(Integer)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, TextClause, and_, bindparam, insert, or_
 
 from .. import outbox
 from ..models import Customer
-from .models import KIND_CUSTOMER, JournalEntry, LedgerAccount, Posting
+from .models import CUSTOMER_KINDS, KIND_CUSTOMER, JournalEntry, LedgerAccount, Posting
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def append_entry(connection: Connection, *, idempotency_key: str, request_hash: 
         entry_id = connection.execute(_INSERT_ENTRY, entry).inserted_primary_key[0]
         connection.execute(_INSERT_POSTINGS, [{"entry_id": entry_id, **posting} for posting in postings])
         connection.execute(_SET_BALANCE, [{"target": target, "balance": balance} for target, balance in moved.items()])
-    customers = {account_id for account_id, account in locked.items() if account.kind == KIND_CUSTOMER}
+    customers = {account_id for account_id, account in locked.items() if account.kind in CUSTOMER_KINDS}
     outbox.hand_over(connection, entry_id, postings, customers, created_at)
     return entry_id, balances
 

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ...core_banking.ledger.models import KIND_CUSTOMER, LedgerAccount
+from ...core_banking.ledger.models import CUSTOMER_KINDS, LedgerAccount
 from ..binding.service import CardBinding
 from .items import CoreTransaction, ItemError, parse_item
 from .models import SOURCE_CORE, Alert
@@ -41,7 +41,7 @@ def _known_accounts(connection: Connection, account_ids: set[str], ledger: bool)
     known = set(connection.scalars(select(CardBinding.account_id).where(CardBinding.account_id.in_(account_ids))))
     if ledger:
         known |= set(connection.scalars(select(LedgerAccount.account_id).where(
-            LedgerAccount.account_id.in_(account_ids - known), LedgerAccount.kind == KIND_CUSTOMER)))
+            LedgerAccount.account_id.in_(account_ids - known), LedgerAccount.kind.in_(CUSTOMER_KINDS))))
     return known
 
 

@@ -19,7 +19,8 @@ from ...sms import ALERT_TEMPLATE, SmsText
 # messages the dispatcher sends, in the page's language on the H5 pages.
 KIND_LABELS = {
     "transfer_in": _l("转账收入"), "transfer_out": _l("转账支出"), "deposit": _l("存入"), "withdrawal": _l("取现"),
-    "purchase": _l("消费"), "refund": _l("退款"), "fee": _l("手续费"), "interest": _l("利息"), "salary": _l("代发工资"),
+    "purchase": _l("消费"), "refund": _l("退款"),
+    "repayment": _l("信用卡还款"), "fee": _l("手续费"), "interest": _l("利息"), "salary": _l("代发工资"),
 }
 ROLES = ("type", "amount", "time", "card", "balance")  # what ALERT_TEMPLATE_FIELDS maps to keywords
 

@@ -148,6 +148,12 @@ def active_bindings(openid: str) -> list[CardBinding]:
     return list(db.session.execute(query).scalars())
 
 
+def every_active_binding() -> list[CardBinding]:
+    """Every active binding, oldest first: for daily jobs that go through all bound cards (credit-card reminders)."""
+    return list(db.session.execute(select(CardBinding).where(CardBinding.status == STATUS_ACTIVE)
+                                   .order_by(CardBinding.id)).scalars())
+
+
 def active_bindings_of_accounts(connection, account_ids) -> list:
     """Rows (account_id, openid, card_mask, alerts_suspended, sms_phone) of the active bindings of these accounts,
     in one query on `connection` (the outbox dispatcher's batch, outside the ORM session)."""

@@ -26,14 +26,15 @@ def _view(name: str, url: str) -> dict:
 
 
 def default_menu(base_url: str, app_download_url: str = "") -> dict:
-    """账户 / 理财产品 / 服务. WeChat allows three top-level buttons (five sub-buttons each), so 转账 sits under 账户
+    """账户 / 理财/信用卡 / 服务. WeChat allows three top-level buttons (five sub-buttons each), so 转账 sits under 账户
     and 贷款·办卡预约 (/h5/requests) and 投诉建议 (the complaint channel the rules ask banks to publish) under 服务;
-    帮助 is the fifth button of 账户. A bank with a mobile banking app (APP_DOWNLOAD_URL) gets 理财·App in the
-    middle: 理财产品 and 下载手机银行."""
+    帮助 is the fifth button of 账户; 理财产品 shares the middle button with the credit card's 信用卡账单 (the CREDIT
+    key) and 信用卡还款 (/h5/credit). A bank with a mobile banking app (APP_DOWNLOAD_URL) gets 下载手机银行 there
+    too."""
     h5 = base_url.rstrip("/") + "/h5"
-    products = _view("理财产品", f"{h5}/products")
+    middle = [_view("理财产品", f"{h5}/products"), _click("信用卡账单", "CREDIT"), _view("信用卡还款", f"{h5}/credit")]
     if app_download_url:
-        products = {"name": "理财·App", "sub_button": [products, _view("下载手机银行", app_download_url)]}
+        middle.append(_view("下载手机银行", app_download_url))
     return {
         "button": [
             {
@@ -46,7 +47,7 @@ def default_menu(base_url: str, app_download_url: str = "") -> dict:
                     _click("帮助", "HELP"),
                 ],
             },
-            products,
+            {"name": "理财/信用卡", "sub_button": middle},
             {
                 "name": "服务",
                 "sub_button": [_click("网点", "BRANCHES"), _location("附近网点", "NEAR_BRANCHES"),

@@ -276,34 +276,41 @@ def confirm_order(openid: str, order: TransferOrder, pin: str, transfers: Transf
     binding = own_binding(openid, order.binding_id)
     if binding.account_id != order.from_account_id:
         raise CardNotOwned(_("付款卡不是您已绑定的银行卡，请重新发起转账"))
+    check_transaction_pin(order.from_account_id, pin, transfers)
+    return _post(order, transfers)
+
+
+def check_transaction_pin(account_id: str, pin: str, transfers: Transfers) -> None:
+    """The card's transaction PIN, through the PIN guard (pin_guard.py: wrong ones count per card, for transfers
+    and credit-card repayments alike). Returns when it is right; raises PinRejected (PinLocked), TransferRefused
+    or CoreUnavailable."""
     now, lock_minutes = utcnow(), transfers.lock_minutes
-    status = pin_guard.pin_status(order.from_account_id, now)
+    status = pin_guard.pin_status(account_id, now)
     if status.locked:
         raise _locked(status, lock_minutes)
     if not PIN.fullmatch(pin or ""):
         raise PinRejected(_("请输入 6 位数字交易密码"), status)
-    attempt = pin_guard.begin_attempt(order.from_account_id, now, lock_minutes)
+    attempt = pin_guard.begin_attempt(account_id, now, lock_minutes)
     if attempt is None:
-        status = pin_guard.pin_status(order.from_account_id, now)
+        status = pin_guard.pin_status(account_id, now)
         raise _locked(status, lock_minutes)
     try:
-        right = get_core().verify_pin(order.from_account_id, pin)
+        right = get_core().verify_pin(account_id, pin)
     except CoreBankingError as exc:  # not the customer's fault: the attempt does not count
-        pin_guard.attempt_not_made(order.from_account_id)
+        pin_guard.attempt_not_made(account_id)
         if isinstance(exc, CoreUnavailable):
             raise
         raise TransferRefused(exc.message) from None
     if not right:
-        status = pin_guard.attempt_was_wrong(order.from_account_id, attempt, now, lock_minutes)
-        log.info("wrong transaction PIN for order %s (%s in a row)", order.id, status.failures)
+        status = pin_guard.attempt_was_wrong(account_id, attempt, now, lock_minutes)
+        log.info("wrong transaction PIN (%s in a row)", status.failures)
         if status.locked:
             raise _locked(status, lock_minutes)
         message = _("交易密码错误，还可尝试 %(count)s 次", count=status.attempts_before_lock)
         if status.captcha_required:
             message += _("，请同时输入图形验证码")
         raise PinRejected(message, status)
-    pin_guard.attempt_was_right(order.from_account_id)
-    return _post(order, transfers)
+    pin_guard.attempt_was_right(account_id)
 
 
 def _claim(order: TransferOrder) -> bool:
