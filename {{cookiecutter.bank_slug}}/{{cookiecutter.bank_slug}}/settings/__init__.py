@@ -211,6 +211,8 @@ def conversation_handoff(env: Mapping[str, str]) -> str:
     if value not in CONVERSATION_HANDOFFS:
         raise ConfigError(f"CONVERSATION_HANDOFF must be one of {', '.join(CONVERSATION_HANDOFFS)}, got {value!r}")
     return value
+
+
 def credit_template_fields(env: Mapping[str, str]) -> dict[str, str]:
     """CREDIT_TEMPLATE_FIELDS, e.g. card=character_string1,amount=amount2,minimum=amount3,due=time4."""
     return _template_fields(env, "CREDIT_TEMPLATE_FIELDS", CREDIT_FIELD_ROLES, DEFAULT_CREDIT_TEMPLATE_FIELDS,
