@@ -171,6 +171,16 @@ def _transfer_request() -> TransferRequest:
     return transfer
 
 
+def _settle_key() -> str:
+    """The held transfer's key: in the Idempotency-Key header and (signed) the body, equal."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise InvalidRequest(f"{IDEMPOTENCY_HEADER} must be 1-128 printable ASCII characters")
+    if _strings("idempotency_key")["idempotency_key"] != key:
+        raise InvalidRequest(f"idempotency_key in the body must equal the {IDEMPOTENCY_HEADER} header")
+    return key
+
+
 # --- operations -------------------------------------------------------------------------------
 
 @bp.get("/openapi.yaml")
@@ -218,6 +228,18 @@ def recent_transactions(account_id: str) -> Response:
 def transfer() -> tuple[Response, int]:
     result = _core().transfer(_transfer_request())
     return jsonify(to_json(result)), 200 if result.replayed else 201
+
+
+@bp.post("/transfers/release")
+def release_transfer() -> tuple[Response, int]:
+    result = _core().release_transfer(_settle_key())
+    return jsonify(to_json(result)), 200
+
+
+@bp.post("/transfers/revoke")
+def revoke_transfer() -> tuple[Response, int]:
+    result = _core().revoke_transfer(_settle_key())
+    return jsonify(to_json(result)), 200
 
 
 @bp.get("/health")

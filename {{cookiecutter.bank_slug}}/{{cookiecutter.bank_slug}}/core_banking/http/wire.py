@@ -44,6 +44,9 @@ STATUS_BY_CODE = {
     "invalid_amount": 422,
     "insufficient_funds": 422,
     "idempotency_conflict": 409,
+    "transfer_not_held": 404,
+    "transfer_already_released": 409,
+    "transfer_already_revoked": 409,
     "core_error": 422,  # any other refusal (the port's base CoreBankingError): the message says why
     "core_unavailable": 503,
     INVALID_REQUEST: 400,
@@ -64,6 +67,8 @@ OPERATIONS = {
     "balance": Operation("GET", "/accounts/{account_id}/balance"),
     "recent_transactions": Operation("GET", "/accounts/{account_id}/transactions"),
     "transfer": Operation("POST", "/transfers"),
+    "release_transfer": Operation("POST", "/transfers/release"),
+    "revoke_transfer": Operation("POST", "/transfers/revoke"),
     "ping": Operation("GET", "/health"),
 }
 
