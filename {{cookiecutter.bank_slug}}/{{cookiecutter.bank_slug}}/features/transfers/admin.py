@@ -22,10 +22,14 @@ from .limits import TransferLimits
 from .models import (
     AWAITING_PIN,
     FAILED,
+    HELD,
     PENDING_SETTLEMENT,
     POSTED,
     PROCESSING,
+    REFUSED,
+    REVOKED,
     UNCONFIRMED,
+    UNDER_REVIEW,
     CustomerLimit,
     TransferOrder,
 )
@@ -37,6 +41,10 @@ STATUS_LABELS = {
     PENDING_SETTLEMENT: _l("已受理（跨行清算中）"),
     FAILED: _l("失败"),
     UNCONFIRMED: _l("结果待确认"),
+    HELD: _l("待到账（可撤销）"),
+    UNDER_REVIEW: _l("待核实"),
+    REVOKED: _l("已撤销"),
+    REFUSED: _l("核实后拒绝"),
 }
 
 
