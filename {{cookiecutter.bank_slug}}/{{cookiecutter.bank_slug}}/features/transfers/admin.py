@@ -1,21 +1,34 @@
-"""Transfers (转账记录): read-only list and detail, payee masked, scoped by the binding's branch; and the limits
+"""Transfers (转账记录): read-only list and detail, payee masked, scoped by the binding's branch; the limits
 customers lowered for themselves (客户转账限额), which branch staff raise again at the customer's request,
-never above the bank's, audited."""
+never above the bank's, audited; and the review list (转账核实): transfers a fraud rule held, which staff release or
+refuse after calling the customer, each decision audited in the commit that records it and told to the customer."""
 
+from flask import abort, flash, redirect, request
+from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.form import BaseForm
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from ... import settings
-from ...admin.base import CATEGORY_BUSINESS, MAX_ROW_ID, StaffModelView, current_staff, staff_branch_code
+from ...admin import audit
+from ...admin.base import (
+    CATEGORY_BUSINESS,
+    MAX_ROW_ID,
+    StaffModelView,
+    StaffView,
+    current_staff,
+    staff_branch_code,
+)
 from ...admin.formatting import labelled, local_datetime, masked_card, masked_name, masked_openid, yuan
+from ...extensions import db
 from ...shared.i18n import _, _l
-from ...shared.masking import scrub
+from ...shared.masking import mask_openid, mask_phone, scrub
 from ...shared.money import AmountError, format_yuan, parse_yuan
-from ...shared.timeutil import utcnow
-from ..binding.service import branch_openids
+from ...shared.timeutil import local_time, utcnow
+from ..binding.service import binding_for, branch_openids
+from . import safety
 from .banks import bank_name
 from .dashboard import transfers_of
 from .limits import TransferLimits
@@ -33,6 +46,7 @@ from .models import (
     CustomerLimit,
     TransferOrder,
 )
+from .service import TransferRefused, review_order
 
 STATUS_LABELS = {
     AWAITING_PIN: _l("待输入密码"),
@@ -150,7 +164,74 @@ class CustomerLimitView(StaffModelView):
         super().on_model_change(form, model, is_created)
 
 
+REVIEW_LIST_LIMIT = 200
+
+
+class TransferReviewView(StaffView):
+    """转账核实: the transfers held by a fraud rule (under_review), the oldest first; a branch sees those paid from
+    cards bound at it. Release or refuse with what the call with the customer said."""
+
+    def _scoped(self, query):
+        code = staff_branch_code()
+        return query.where(transfers_of(code)) if code else query
+
+    def _context(self) -> dict:
+        return {"local": local_time, "mask_openid": mask_openid, "rules": safety.rule_labels,
+                "status_labels": STATUS_LABELS}
+
+    @expose("/")
+    def index(self):
+        show = request.args.get("show", "open")
+        query = self._scoped(select(TransferOrder).where(TransferOrder.review_rules.is_not(None)))
+        if show != "all":
+            show = "open"
+            query = query.where(TransferOrder.status == UNDER_REVIEW)
+        orders = list(db.session.scalars(query.order_by(TransferOrder.submitted_at, TransferOrder.id)
+                                         .limit(REVIEW_LIST_LIMIT)))
+        return self.render("admin/transfer_review.html", orders=orders, show=show, phones=self._phones(orders),
+                           **self._context())
+
+    @staticmethod
+    def _phones(orders) -> dict:
+        """The binding's SMS phone, masked (the full number is in the core's customer record)."""
+        phones = {}
+        for order in orders:
+            binding = binding_for(order.openid, order.binding_id)
+            phones[order.binding_id] = mask_phone(binding.sms_phone) if binding and binding.sms_phone else ""
+        return phones
+
+    def _order(self, order_id) -> TransferOrder:
+        if not str(order_id).isdigit() or not 0 < int(order_id) <= MAX_ROW_ID:
+            abort(404)
+        order = db.session.scalar(self._scoped(select(TransferOrder).where(TransferOrder.id == int(order_id))))
+        if order is None or order.review_rules is None:
+            abort(404)
+        return order
+
+    @expose("/<order_id>/decide", methods=("POST",))
+    def decide(self, order_id):
+        order = self._order(order_id)
+        decision, note = request.form.get("decision", ""), request.form.get("note", "")
+        staff = current_staff()
+        before = {"status": order.status}
+
+        def audited(settled):
+            audit.record("review_" + decision, "transfer_review", settled.id, before,
+                         {"status": settled.status, "note": scrub(settled.review_note or "")}, commit=False)
+
+        try:
+            review_order(order, staff.username if staff else "staff", decision, note, before_commit=audited)
+        except TransferRefused as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(self.get_url(".index"), 303)
+        flash(_("已放行，资金已转给收款人，并已通知客户。") if decision == "release"
+              else _("已拒绝，资金已退回客户的付款卡，并已通知客户。"), "success")
+        return redirect(self.get_url(".index"), 303)
+
+
 def add_views(admin) -> None:
     admin.add_view(TransferView(TransferOrder, name=_l("转账记录"), endpoint="transfers", category=CATEGORY_BUSINESS))
     admin.add_view(CustomerLimitView(CustomerLimit, name=_l("客户转账限额"), endpoint="customer_limits",
                                      category=CATEGORY_BUSINESS))
+    admin.add_view(TransferReviewView(name=_l("转账核实"), endpoint="transfer_review", category=CATEGORY_BUSINESS))

@@ -13,10 +13,10 @@ from ...shared.masking import mask_openid
 from ...shared.money import AmountError, parse_yuan
 from ...web.language import bank_name as language_bank_name
 from ..binding.service import active_bindings
-from .banks import OTHER_BANKS, bank_name
-from .captcha import check_answer, issue_png
 from . import safety
 from .admin import STATUS_LABELS
+from .banks import OTHER_BANKS, bank_name
+from .captcha import check_answer, issue_png
 from .limits import LimitExceeded, TransferLimits, lower_limits
 from .models import AWAITING_PIN, HELD, TransferOrder
 from .service import (
@@ -25,13 +25,13 @@ from .service import (
     PinRejected,
     RevokeRefused,
     TransferInput,
+    acknowledge_warning,
     confirm_order,
     customer_order,
     needs_warning,
     new_idempotency_key,
     pin_status_of,
     place_order,
-    acknowledge_warning,
     revoke_order,
 )
 

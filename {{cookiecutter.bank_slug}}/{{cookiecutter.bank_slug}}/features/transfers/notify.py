@@ -98,8 +98,9 @@ def outcome_text(outcome: Outcome, config) -> str:
         head, tail = _("【转账已受理】"), _("已扣款，将于 %(time)s 到账；到账前可在“转账汇款”页面撤销。",
                                         time=_release_text(outcome, config))
     elif outcome.status == UNDER_REVIEW:
-        head, tail = _("【转账待核实】"), _("已暂缓转出：为保护您的资金安全，本行将致电您核实，核实前资金不会转给收款人。"
-                                        "如对方自称公检法、客服或要求您转账到“安全账户”，均为诈骗，请立即撤销。")
+        head = _("【转账待核实】")
+        tail = _("已暂缓转出：为保护您的资金安全，本行将致电您核实，核实前资金不会转给收款人。"
+                 "如对方自称公检法、客服或要求您转账到“安全账户”，均为诈骗，请立即撤销。")
     elif outcome.status == REVOKED:
         head, tail = _("【转账已撤销】"), _("已按您的要求撤销，资金已退回您的银行卡。")
     elif outcome.status == REFUSED:

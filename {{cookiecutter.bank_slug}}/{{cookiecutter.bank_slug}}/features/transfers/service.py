@@ -456,6 +456,9 @@ def _send_to_core(order: TransferOrder, review: bool = False, rules: "safety.Saf
 
 # --- held transfers: released by the scheduler or staff, revoked by the customer, refused by staff -------------
 
+RELEASED_MESSAGE = _l("该笔转账已到账，无法撤销。如遭遇诈骗，请立即拨打 110 报警并致电本行客服热线")
+
+
 class RevokeRefused(TransferRefused):
     """The transfer cannot be revoked (any more); the message says why."""
 
@@ -504,11 +507,12 @@ def _explain_settled(order: TransferOrder) -> RevokeRefused:
     if order.status == REFUSED:
         return AlreadyRevoked(_("该笔转账未通过核实，已取消，资金已退回您的付款卡"))
     if order.status in (POSTED, PENDING_SETTLEMENT):
-        return AlreadyReleased(_("该笔转账已到账，无法撤销。如遭遇诈骗，请立即拨打 110 报警并致电本行客服热线"))
+        return AlreadyReleased(str(RELEASED_MESSAGE))
     return RevokeRefused(_("该笔转账不是待到账状态，不能撤销"))
 
 
-def release_order(order_id: int, *, staff: str | None = None, note: str = "") -> TransferOrder | None:
+def release_order(order_id: int, *, staff: str | None = None, note: str = "",
+                  before_commit=None) -> TransferOrder | None:
     """Move a held order on to its payee: the scheduler's when it comes due (not for reviews), staff's after a
     review (`staff` given). Returns the order; a revoked one is left as it is. A payee account that can no longer
     take it: the money goes back (failed, with the reason). CoreUnavailable: try again later."""
@@ -532,14 +536,16 @@ def release_order(order_id: int, *, staff: str | None = None, note: str = "") ->
         db.session.rollback()
         log.warning("transfer order %s: release refused (%s); revoking", order.id, exc.code)
         core.revoke_transfer(order.idempotency_key)
-        if _settled_status(order, FAILED, failure_code=exc.code,
-                           failure_message=str(_("收款账户无法入账，资金已退回：%(reason)s", reason=exc.message))[:200]):
+        reason = str(_("收款账户无法入账，资金已退回：%(reason)s", reason=exc.message))[:200]
+        if _settled_status(order, FAILED, failure_code=exc.code, failure_message=reason):
             _notify(order)
         db.session.commit()
         return order
     review = {"reviewed_by": staff, "reviewed_at": utcnow(), "review_note": note[:200]} if staff else {}
     if _settled_status(order, result.status, **review):
         _notify(order)
+        if before_commit is not None:  # the staff decision's audit row, in the same commit
+            before_commit(order)
     db.session.commit()
     log.info("transfer order %s released: %s", order.id, order.status)
     return order
@@ -555,7 +561,7 @@ def revoke_order(openid: str, order: TransferOrder) -> TransferOrder:
     return _give_back(order, REVOKED)
 
 
-def _give_back(order: TransferOrder, to: str, **review) -> TransferOrder:
+def _give_back(order: TransferOrder, to: str, before_commit=None, **review) -> TransferOrder:
     db.session.commit()
     try:
         get_core().revoke_transfer(order.idempotency_key)
@@ -563,7 +569,7 @@ def _give_back(order: TransferOrder, to: str, **review) -> TransferOrder:
         db.session.rollback()
         db.session.refresh(order)
         if order.status in HELD_STATUSES:  # the release won at the core a moment ago and is recording it
-            raise AlreadyReleased(_("该笔转账已到账，无法撤销。如遭遇诈骗，请立即拨打 110 报警并致电本行客服热线")) from None
+            raise AlreadyReleased(str(RELEASED_MESSAGE)) from None
         raise _explain_settled(order) from None
     except TransferNotHeld:
         db.session.rollback()
@@ -574,21 +580,35 @@ def _give_back(order: TransferOrder, to: str, **review) -> TransferOrder:
     if _settled_status(order, to, **review):
         _cancel_release(order)
         _notify(order)
+        if before_commit is not None:
+            before_commit(order)
     db.session.commit()
     log.info("transfer order %s: %s", order.id, order.status)
     return order
 
 
-def review_order(order_id: int, staff: str, decision: str, note: str) -> TransferOrder:
-    """Staff's decision on an order under review, after calling the customer: release or refuse (the money back)."""
-    order = db.session.get(TransferOrder, order_id)
-    if order is None or order.status != UNDER_REVIEW:
+REVIEW_DECISIONS = ("release", "refuse")
+MIN_NOTE_CHARS = 4
+
+
+def review_order(order: TransferOrder, staff: str, decision: str, note: str, before_commit=None) -> TransferOrder:
+    """Staff's decision on an order under review, after calling the customer: release or refuse (the money back).
+    `before_commit(order)` (the audit row) joins the commit that records the decision."""
+    note = _clean_text(note)
+    if decision not in REVIEW_DECISIONS:
+        raise ReviewRefused(_("请选择放行或拒绝"))
+    if len(note) < MIN_NOTE_CHARS:
+        raise ReviewRefused(_("请填写核实情况（至少 %(count)s 个字），例如致电客户的时间与结论", count=MIN_NOTE_CHARS))
+    if order.status != UNDER_REVIEW:
         raise ReviewRefused(_("该笔转账不在待核实状态（可能已由客户撤销或已处理）"))
     if decision == "release":
-        return release_order(order.id, staff=staff, note=note)
-    if decision == "refuse":
-        return _give_back(order, REFUSED, reviewed_by=staff, reviewed_at=utcnow(), review_note=note[:200])
-    raise ReviewRefused(_("请选择放行或拒绝"))
+        order = release_order(order.id, staff=staff, note=note, before_commit=before_commit)
+    else:
+        order = _give_back(order, REFUSED, before_commit, reviewed_by=staff, reviewed_at=utcnow(),
+                           review_note=note[:200])
+    if order.status == UNDER_REVIEW:  # the core refused to settle it (e.g. revoked meanwhile)
+        raise ReviewRefused(_("该笔转账不在待核实状态（可能已由客户撤销或已处理）"))
+    return order
 
 
 def run_release(row) -> None:
