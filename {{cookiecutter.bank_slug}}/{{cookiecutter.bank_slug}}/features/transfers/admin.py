@@ -78,16 +78,23 @@ class TransferView(StaffModelView):
                    "status")
     column_details_list = ("id", "created_at", "submitted_at", "finished_at", "openid", "from_card_masked",
                            "payee_number", "payee_name", "payee_bank", "amount_fen", "memo", "status", "failure_code",
-                           "failure_message", "transfer_id")
+                           "failure_message", "transfer_id", "arrival", "release_at", "new_payee", "review_rules",
+                           "reviewed_by", "reviewed_at", "review_note")
     column_labels = {"id": _l("编号"), "created_at": _l("创建时间"), "submitted_at": _l("提交核心时间"),
                      "finished_at": _l("完成时间"), "openid": _l("微信用户"), "from_card_masked": _l("付款卡"),
                      "payee_number": _l("收款账号"), "payee_name": _l("收款人"), "payee_bank": _l("收款银行"),
                      "amount_fen": _l("金额（元）"), "memo": _l("附言"), "status": _l("状态"),
-                     "failure_code": _l("失败代码"), "failure_message": _l("失败原因"), "transfer_id": _l("核心流水号")}
+                     "failure_code": _l("失败代码"), "failure_message": _l("失败原因"), "transfer_id": _l("核心流水号"),
+                     "arrival": _l("到账方式"), "release_at": _l("放行时间"), "new_payee": _l("新收款人"),
+                     "review_rules": _l("命中规则"), "reviewed_by": _l("核实人"), "reviewed_at": _l("核实时间"),
+                     "review_note": _l("核实情况")}
     column_formatters = {"created_at": local_datetime, "submitted_at": local_datetime, "finished_at": local_datetime,
                          "openid": masked_openid, "from_card_masked": masked_card, "payee_number": masked_card,
                          "payee_name": masked_name, "payee_bank": payee_bank, "amount_fen": yuan,
-                         "memo": scrubbed, "status": labelled(STATUS_LABELS), "failure_message": scrubbed}
+                         "memo": scrubbed, "status": labelled(STATUS_LABELS), "failure_message": scrubbed,
+                         "arrival": labelled(safety.ARRIVAL_LABELS), "release_at": local_datetime,
+                         "reviewed_at": local_datetime, "review_note": scrubbed,
+                         "review_rules": lambda view, context, model, name: safety.rule_labels(model.review_rules)}
     column_sortable_list = ("id", "created_at", "amount_fen")
     column_default_sort = ("id", True)
     column_filters = (FilterEqual(TransferOrder.status, _l("状态"), options=tuple(STATUS_LABELS.items())),)
