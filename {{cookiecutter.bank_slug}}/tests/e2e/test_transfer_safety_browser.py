@@ -47,6 +47,12 @@ def sandbox(make_app):
             thread.join(timeout=10)
 
 
+def tap_pin(frame, pin: str) -> None:
+    """The PIN on the on-screen keypad, digit by digit (there is no field to type into)."""
+    for digit in pin:
+        frame.locator(f"[data-testid=pin-pad] [data-digit='{digit}']").click()
+
+
 def _open_transfer(phone, sandbox):
     phone.goto(f"{sandbox.mock_url}/simulator/")
     expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")
@@ -75,10 +81,10 @@ def test_a_first_transfer_to_a_new_payee_shows_the_warning_first(phone, sandbox,
     phone.screenshot(path=artifacts / "transfer-safety-1-warning.png")
     frame.get_by_test_id("acknowledge").click()  # not ticked: the browser keeps the page
     expect(warning).to_be_visible()
-    expect(frame.get_by_label("交易密码")).to_have_count(0)
+    expect(frame.get_by_test_id("pin-pad")).to_have_count(0)
     frame.get_by_test_id("understood").check()
     frame.get_by_test_id("acknowledge").click()
-    frame.get_by_label("交易密码").fill(demo_data.DEMO_PIN)
+    tap_pin(frame, demo_data.DEMO_PIN)
     frame.get_by_role("button", name="确认转账").click()
     expect(frame.get_by_test_id("outcome")).to_have_text("转账成功")
     outcome = phone.get_by_test_id("card-template").filter(has_text="转账结果通知")
@@ -91,7 +97,7 @@ def test_a_normal_arrival_transfer_is_revoked_before_it_arrives(phone, sandbox, 
     frame.get_by_test_id("understood").check()
     frame.get_by_test_id("acknowledge").click()
     expect(frame.get_by_test_id("arrival")).to_have_text("普通到账")
-    frame.get_by_label("交易密码").fill(demo_data.DEMO_PIN)
+    tap_pin(frame, demo_data.DEMO_PIN)
     frame.get_by_role("button", name="确认转账").click()
     expect(frame.get_by_test_id("outcome")).to_have_text("转账已受理，待到账")
     phone.screenshot(path=artifacts / "transfer-safety-2-held.png")
@@ -107,3 +113,33 @@ def test_a_normal_arrival_transfer_is_revoked_before_it_arrives(phone, sandbox, 
         balance = db.session.scalar(select(LedgerAccount.balance_fen)
                                     .where(LedgerAccount.card_number == ZHANG.cards[0]))
     assert balance == opening_fen(ZHANG.cards[0])  # the money is back on the card
+
+
+def test_the_pin_is_tapped_on_a_shuffled_keypad_and_never_kept_in_the_page(phone, sandbox, artifacts):
+    frame = _open_transfer(phone, sandbox)
+    _fill(frame, "8", "realtime")
+    frame.get_by_test_id("understood").check()
+    frame.get_by_test_id("acknowledge").click()
+    pad = frame.get_by_test_id("pin-pad")
+    expect(pad).to_be_visible()
+    assert frame.locator("input[type=password], input[type=text][name=pin], input[type=tel]").count() == 0
+    first = pad.locator("[data-digit]").all_inner_texts()
+    assert sorted(first) == list("0123456789")
+    tap_pin(frame, "12")
+    expect(frame.locator("[data-testid=pin-dots] .pin-dot-on")).to_have_count(2)
+    assert frame.locator("input[name=pin]").input_value() == "12"
+    frame.locator("[data-testid=pin-pad] [data-action=back]").click()
+    assert frame.locator("input[name=pin]").input_value() == "1"
+    phone.screenshot(path=artifacts / "transfer-safety-4-keypad.png")
+    frame.locator("body").evaluate("() => window.location.reload()")
+    expect(pad).to_be_visible()
+    assert frame.locator("input[name=pin]").input_value() == ""  # nothing kept across a reload
+    orders = [frame.get_by_test_id("pin-pad").locator("[data-digit]").all_inner_texts()]
+    for _ in range(2):
+        frame.locator("body").evaluate("() => window.location.reload()")
+        expect(pad).to_be_visible()
+        orders.append(frame.get_by_test_id("pin-pad").locator("[data-digit]").all_inner_texts())
+    assert len({tuple(order) for order in [first, *orders]}) > 1  # a new order per page
+    tap_pin(frame, demo_data.DEMO_PIN)
+    frame.get_by_role("button", name="确认转账").click()
+    expect(frame.get_by_test_id("outcome")).to_have_text("转账成功")

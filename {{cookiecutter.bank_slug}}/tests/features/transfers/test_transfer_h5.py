@@ -192,7 +192,8 @@ def test_a_transfer_inside_the_bank_end_to_end(bank):
     page = service.get(f"/h5/transfer/confirm/{key}").get_data(as_text=True)
     assert mask_card(bank.cards[3]) in page and mask_name("李娜") in page and "123.45" in page
     assert bank.cards[3] not in page and "李娜" not in page
-    assert 'type="password"' in page and 'inputmode="numeric"' in page and 'name="captcha"' not in page
+    assert 'data-testid="pin-pad"' in page and 'type="password"' not in page and 'name="captcha"' not in page
+    assert '<input type="hidden" name="pin" value=""' in page  # the keypad fills it; never a text field
     assert balances(bank) == before  # nothing moves before the PIN
 
     done = confirm(service, key, csrf)

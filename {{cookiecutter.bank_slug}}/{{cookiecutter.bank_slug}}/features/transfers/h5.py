@@ -1,5 +1,8 @@
-"""/h5/transfer: the form, the confirmation with the transaction PIN (and the captcha after 3 wrong ones),
-the result. Every page is for the customer identified through OAuth2; every refusal is a Chinese page."""
+"""/h5/transfer: the form, the new-payee warning, the confirmation with the transaction PIN on a randomised keypad
+(and the captcha after 3 wrong ones), the result with 撤销 for a held transfer, the records. Every page is for the
+customer identified through OAuth2; every refusal is a Chinese page."""
+
+import secrets
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
@@ -128,7 +131,15 @@ def _confirm_page(order: TransferOrder, error: str | None = None, status: int = 
     return render_template(
         "h5/transfer/confirm.html", order=order, pin=pin, error=error,
         bank=_bank(order), lock_minutes=settings.of().transfers.lock_minutes, arrival=_arrival(order),
+        pin_keys=pin_keys(),
     ), status
+
+
+def pin_keys() -> list[str]:
+    """The keypad's ten digits in a new random order for every page (templates/h5/_pin_keypad.html)."""
+    digits = list("0123456789")
+    secrets.SystemRandom().shuffle(digits)
+    return digits
 
 
 def _arrival(order: TransferOrder) -> str:
