@@ -288,6 +288,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "PUBLIC_DOMAIN": _get(env, "PUBLIC_DOMAIN"),
         "PUBLIC_BASE_URL": public_base_url(env),
         "H5_SESSION_MINUTES": _int(env, "H5_SESSION_MINUTES", 30, minimum=1),
+        "H5_IDLE_MINUTES": _int(env, "H5_IDLE_MINUTES", 5, minimum=1),  # no page for this long: the session ends
         "ADMIN_SESSION_MINUTES": _int(env, "ADMIN_SESSION_MINUTES", 30, minimum=1),
         "WECHAT_MENU_FILE": _get(env, "WECHAT_MENU_FILE", ""),
         "TENCENT_MAP_REFERER": (_get(env, "TENCENT_MAP_REFERER", "") or "")[:64],  # the branch finder's map links
