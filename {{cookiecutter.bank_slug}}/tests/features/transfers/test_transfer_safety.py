@@ -398,3 +398,19 @@ def test_the_customer_may_revoke_a_transfer_under_review(rules):
     listing = staff.get("/admin/transfer_review/").get_data(as_text=True)
     assert "暂无待核实的转账" in listing
     ledger_ok(rules)
+
+
+def test_the_sweep_releases_what_is_due_and_leaves_the_rest(bank):
+    customer = browser(bank)
+    due, _ = pay(customer, bank, arrival="normal", amount="11")
+    later, _ = pay(customer, bank, arrival="next_day", amount="12")
+    with bank.app.app_context():
+        order = db.session.scalar(select(TransferOrder).where(TransferOrder.idempotency_key == due))
+        order.release_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    swept = bank.app.test_cli_runner().invoke(args=["transfers", "release-due"])
+    assert swept.exit_code == 0 and "released 1 due transfer(s)" in swept.output
+    assert (order_of(bank, due).status, order_of(bank, later).status) == ("posted", "held")
+    dispatch(bank, utcnow() + timedelta(hours=3))  # the due one's scheduled row finds it released: nothing twice
+    assert order_of(bank, due).status == "posted" and hold_balance(bank) == 1_200
+    ledger_ok(bank)
