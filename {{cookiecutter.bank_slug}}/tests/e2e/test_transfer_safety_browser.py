@@ -53,6 +53,13 @@ def tap_pin(frame, pin: str) -> None:
         frame.locator(f"[data-testid=pin-pad] [data-digit='{digit}']").click()
 
 
+def reload(frame) -> None:
+    """Reload the web view's page and wait for the new document (the old one is marked)."""
+    frame.locator("body").evaluate("() => { document.body.dataset.old = '1'; window.location.reload(); }")
+    expect(frame.locator("body[data-old]")).to_have_count(0)
+    expect(frame.get_by_test_id("pin-pad")).to_be_visible()
+
+
 def _open_transfer(phone, sandbox):
     phone.goto(f"{sandbox.mock_url}/simulator/")
     expect(phone.locator("#phone")).to_have_attribute("data-ready", "1")
@@ -131,14 +138,12 @@ def test_the_pin_is_tapped_on_a_shuffled_keypad_and_never_kept_in_the_page(phone
     frame.locator("[data-testid=pin-pad] [data-action=back]").click()
     assert frame.locator("input[name=pin]").input_value() == "1"
     phone.screenshot(path=artifacts / "transfer-safety-4-keypad.png")
-    frame.locator("body").evaluate("() => window.location.reload()")
-    expect(pad).to_be_visible()
-    assert frame.locator("input[name=pin]").input_value() == ""  # nothing kept across a reload
-    orders = [frame.get_by_test_id("pin-pad").locator("[data-digit]").all_inner_texts()]
+    reload(frame)
+    expect(frame.locator("input[name=pin]")).to_have_value("")  # nothing kept across a reload
+    orders = [pad.locator("[data-digit]").all_inner_texts()]
     for _ in range(2):
-        frame.locator("body").evaluate("() => window.location.reload()")
-        expect(pad).to_be_visible()
-        orders.append(frame.get_by_test_id("pin-pad").locator("[data-digit]").all_inner_texts())
+        reload(frame)
+        orders.append(pad.locator("[data-digit]").all_inner_texts())
     assert len({tuple(order) for order in [first, *orders]}) > 1  # a new order per page
     tap_pin(frame, demo_data.DEMO_PIN)
     frame.get_by_role("button", name="确认转账").click()
