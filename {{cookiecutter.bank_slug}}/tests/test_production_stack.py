@@ -203,6 +203,9 @@ def transfer(customer: Customer, binding_id: str, amount: str) -> str:
         "csrf_token": csrf, "idempotency_key": key, "binding_id": binding_id, "payee_number": LI.cards[0],
         "payee_name": LI.name, "payee_bank": "", "amount": amount, "memo": "stack"})
     assert placed.status_code == 303, placed.text
+    if placed.headers["Location"] == f"/h5/transfer/warning/{key}":  # the first transfer to 李娜: the warning
+        read = customer.post(f"/h5/transfer/warning/{key}", {"csrf_token": csrf, "understood": "1"})
+        assert read.status_code == 303 and read.headers["Location"] == f"/h5/transfer/confirm/{key}", read.text
     done = customer.post(f"/h5/transfer/confirm/{key}", {"csrf_token": csrf, "pin": demo_data.DEMO_PIN})
     assert done.status_code == 303 and done.headers["Location"] == f"/h5/transfer/result/{key}", done.text
     result = customer.get(done.headers["Location"])

@@ -10,7 +10,7 @@ SQLite changes a CHECK by copying the table (batch mode), which its foreign keys
 as in 0011, foreign keys are switched off around the copy and checked after it.
 
 Revision ID: 0032
-Revises: 0031
+Revises: 0036
 Create Date: 2026-12-04
 """
 from alembic import op

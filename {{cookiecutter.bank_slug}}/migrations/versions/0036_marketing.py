@@ -1,7 +1,7 @@
 """marketing: segments and their 群发, consent, follow-ups, product-page views, the article library and its figures; the alert channel chosen per card
 
 Revision ID: 0036
-Revises: 0031
+Revises: 0033
 Create Date: 2026-12-04 18:06:34.995840
 
 """

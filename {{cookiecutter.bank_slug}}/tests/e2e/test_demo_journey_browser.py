@@ -70,7 +70,11 @@ def test_bind_transfer_and_the_alert_card_arrives(phone, sandbox, artifacts):
     frame.get_by_label("¥").fill("123.45")
     frame.get_by_label("附言").fill("午饭钱")
     frame.get_by_role("button", name="下一步").click()
-    frame.get_by_label("交易密码").fill(demo_data.DEMO_PIN)
+    expect(frame.get_by_test_id("fraud-warning")).to_contain_text("首次向该收款人转账")  # 李娜 was never paid
+    frame.get_by_test_id("understood").check()
+    frame.get_by_test_id("acknowledge").click()
+    for digit in demo_data.DEMO_PIN:  # the on-screen keypad, its digits shuffled
+        frame.locator(f"[data-testid=pin-pad] [data-digit='{digit}']").click()
     phone.screenshot(path=artifacts / "journey-1-confirm.png")
     frame.get_by_role("button", name="确认转账").click()
     expect(frame.locator("body")).to_contain_text("123.45")

@@ -38,7 +38,8 @@ CALL_ERRORS = Counter("wechat_bank_core_call_errors_total",
                       "Core port calls that failed: unavailable (the core could not answer) or refused (a business "
                       "refusal, e.g. insufficient_funds), by operation and code.", ["operation", "kind", "code"])
 PORT_METHODS = ("find_account_by_card", "get_account", "verify_identity", "verify_pin", "balance",
-                "recent_transactions", "transfer", "credit_card", "credit_statements", "repay_credit_card", "ping")
+                "recent_transactions", "transfer", "release_transfer", "revoke_transfer", "credit_card",
+                "credit_statements", "repay_credit_card", "ping")
 
 
 class MeteredCore:

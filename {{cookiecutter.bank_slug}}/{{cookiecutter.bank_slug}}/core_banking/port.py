@@ -20,6 +20,16 @@ THIS_BANK = ""  # `to_bank` of a transfer inside this bank; otherwise the payee 
 CARD_DEBIT = "debit"  # Account.kind: a debit card (current account)
 CARD_CREDIT = "credit"  # Account.kind: a credit card; its limit and statements through credit_card()
 
+# When a transfer reaches the payee (PBOC 银发〔2016〕261号): at once, or held by the core (the payer debited, the
+# money on the core's hold account) until the service releases it (2 hours later, or the next day) or the
+# customer revokes it first (撤销: the money back to the payer). The service schedules the release, not the core.
+ARRIVAL_REALTIME = "realtime"  # 实时到账
+ARRIVAL_NORMAL = "normal"  # 普通到账 (about 2 hours)
+ARRIVAL_NEXT_DAY = "next_day"  # 次日到账
+ARRIVALS = (ARRIVAL_REALTIME, ARRIVAL_NORMAL, ARRIVAL_NEXT_DAY)
+HELD = "held"  # TransferResult.status of a transfer the core holds until release_transfer or revoke_transfer
+REVOKED = "revoked"  # TransferResult.status of revoke_transfer: the money is back on the payer's account
+
 
 @dataclass(frozen=True)
 class Account:
@@ -62,12 +72,19 @@ class TransferRequest:
     amount_fen: int
     to_bank: str = THIS_BANK
     memo: str = ""
+    arrival: str = ARRIVAL_REALTIME  # one of ARRIVALS
+    hold_for_review: bool = False  # held whatever the arrival: the service's fraud rules want a person to look
+
+    @property
+    def held(self) -> bool:
+        return self.arrival != ARRIVAL_REALTIME or self.hold_for_review
 
 
 @dataclass(frozen=True)
 class TransferResult:
     transfer_id: str
-    status: str  # posted (inside this bank) | pending_settlement (to another bank, via settlement account)
+    status: str  # posted (inside this bank) | pending_settlement (to another bank, via settlement account) | held
+    # (a delayed transfer, not yet released) | revoked (revoke_transfer's answer)
     amount_fen: int
     from_balance_after_fen: int
     posted_at: datetime  # naive UTC
@@ -197,10 +214,28 @@ class RepaymentExceedsOwed(CoreBankingError):
     code, message = "repayment_exceeds_owed", _l("还款金额超过信用卡欠款")
 
 
+class TransferNotHeld(CoreBankingError):
+    """release_transfer / revoke_transfer: no transfer is held under this key (never made, or made at once)."""
+
+    code, message = "transfer_not_held", _l("未找到待到账的转账")
+
+
+class TransferAlreadyReleased(CoreBankingError):
+    """revoke_transfer after the held transfer was released: the money has reached the payee (or settlement)."""
+
+    code, message = "transfer_already_released", _l("该笔转账已到账，无法撤销")
+
+
+class TransferAlreadyRevoked(CoreBankingError):
+    """release_transfer after the customer revoked the held transfer: the money is back with the payer."""
+
+    code, message = "transfer_already_revoked", _l("该笔转账已撤销，资金已退回付款账户")
+
+
 ERRORS_BY_CODE = {cls.code: cls for cls in (
     AccountNotFound, AccountNotActive, PayeeNotFound, PayeeNameMismatch, SameAccount, InvalidAmount,
-    InsufficientFunds, IdempotencyConflict, CoreUnavailable, CoreRejectedRequest,
-    NotCreditCard, NotOwnAccount, RepaymentExceedsOwed,
+    InsufficientFunds, IdempotencyConflict, CoreUnavailable, CoreRejectedRequest, TransferNotHeld,
+    TransferAlreadyReleased, TransferAlreadyRevoked, NotCreditCard, NotOwnAccount, RepaymentExceedsOwed,
 )}
 
 
@@ -229,7 +264,19 @@ class CoreBanking(Protocol):
         """Post a transfer exactly once per idempotency key. Inside this bank: debit the payer,
         credit the payee (name checked). To another bank: debit the payer, credit the settlement
         account, status pending_settlement. Raises a CoreBankingError subclass and posts nothing
-        on refusal."""
+        on refusal. A held request (`request.held`: arrival normal or next_day, or hold_for_review) is checked
+        the same way, then debits the payer onto the core's hold account: status held, until one of the two
+        calls below settles it."""
+
+    def release_transfer(self, idempotency_key: str) -> TransferResult:
+        """Move a held transfer on to the payee (posted) or the settlement account (pending_settlement), once.
+        Again after a release: the same result, replayed=True. Raises TransferNotHeld, TransferAlreadyRevoked,
+        or the refusal of the payee's account (AccountNotActive: the service then revokes)."""
+
+    def revoke_transfer(self, idempotency_key: str) -> TransferResult:
+        """Give a held transfer's money back to the payer (status revoked), once. Again after a revocation: the
+        same result, replayed=True. Raises TransferNotHeld or TransferAlreadyReleased. A release and a revocation
+        racing each other: exactly one happens, the other gets the error."""
 
     def credit_card(self, account_id: str) -> CreditCard:
         """The limit, what is owed and the cycle of a credit card. Raises AccountNotFound, NotCreditCard."""

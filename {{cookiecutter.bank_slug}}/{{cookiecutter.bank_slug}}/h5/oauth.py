@@ -23,7 +23,12 @@ from ..wechat.oauth import OPENID
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 
-SESSION_CUSTOMER = "h5_customer"  # {"openid": ..., "at": unix time}
+SESSION_CUSTOMER = "h5_customer"  # {"openid": ..., "at": unix time, "seen": unix time of the last page}
+# Set to "1" by static/h5/session.js when an H5 page is hidden (the WeChat web view closed, or WeChat sent to the
+# background) and cleared when a page shows again: a request that still carries it ends the customer's session.
+LEFT_COOKIE = "h5_left"
+LEFT_COOKIE_PATH = "/h5"
+SEEN_WRITE_SECONDS = 15  # "seen" is rewritten at most this often (the cookie session changes less)
 SESSION_PENDING = "h5_oauth"  # {"state": ..., "next": ...} while WeChat is asked
 DEFAULT_NEXT = "/h5/"
 
@@ -59,16 +64,26 @@ def safe_next(target: str | None) -> str:
 
 
 def current_openid() -> str | None:
-    """The identified customer's openid (None when absent or older than H5_SESSION_MINUTES)."""
+    """The identified customer's openid; None when absent, older than H5_SESSION_MINUTES, idle longer than
+    H5_IDLE_MINUTES, or when the last page was left with the web view closed (LEFT_COOKIE): the session ends."""
     customer = session.get(SESSION_CUSTOMER)
     if not isinstance(customer, dict):
         return None
+    now = int(time.time())
     max_age = current_app.config["H5_SESSION_MINUTES"] * 60
-    if not isinstance(customer.get("at"), int) or time.time() - customer["at"] > max_age:
+    idle = current_app.config.get("H5_IDLE_MINUTES", 5) * 60
+    at = customer.get("at")
+    seen = customer.get("seen", at)
+    if not isinstance(at, int) or not isinstance(seen, int) or now - at > max_age or now - seen > idle \
+            or request.cookies.get(LEFT_COOKIE) == "1":
         session.pop(SESSION_CUSTOMER, None)
         return None
     openid = customer.get("openid")
-    return openid if isinstance(openid, str) and OPENID.fullmatch(openid) else None
+    if not (isinstance(openid, str) and OPENID.fullmatch(openid)):
+        return None
+    if now - seen >= SEEN_WRITE_SECONDS:
+        session[SESSION_CUSTOMER] = {**customer, "seen": now}
+    return openid
 
 
 def start_oauth(next_path: str | None):
@@ -84,7 +99,10 @@ def customer_required(view):
     def wrapper(*args, **kwargs):
         openid = current_openid()
         if openid is None:
-            return start_oauth(request.full_path if request.query_string else request.path)
+            response = start_oauth(request.full_path if request.query_string else request.path)
+            if LEFT_COOKIE in request.cookies:  # a new session starts without it
+                response.delete_cookie(LEFT_COOKIE, path=LEFT_COOKIE_PATH)
+            return response
         g.openid = openid
         return view(*args, **kwargs)
 
@@ -129,5 +147,6 @@ def callback():
         openid = exchange_code(current_app.config, code)
     except OAuthError as exc:
         return error_page(exc.reason, exc.status, retry)
-    session[SESSION_CUSTOMER] = {"openid": openid, "at": int(time.time())}
+    now = int(time.time())
+    session[SESSION_CUSTOMER] = {"openid": openid, "at": now, "seen": now}
     return redirect(retry)

@@ -176,7 +176,8 @@ class Dispatcher:
             if self.in_flight:
                 self._wait_some(timeout=0.05)
             return 0
-        decided = []
+        decided = self._run_tasks([row for row in rows if self._task_of(row) is not None])
+        rows = [row for row in rows if self._task_of(row) is None]
         targets, windows = self._targets(rows, now)
         for row in rows:
             job_or_update = self._decide(row, targets.get(row.id), windows, now)
@@ -187,6 +188,29 @@ class Dispatcher:
                 decided.append(job_or_update)
         self._record(decided)
         return len(rows)
+
+    @staticmethod
+    def _task_of(row: Row):
+        topic = topic_named(row.topic)
+        return topic.run if topic is not None else None
+
+    def _run_tasks(self, rows: list[Row]) -> list[claims.Update]:
+        """Scheduled tasks (topics with `run`): done -> delivered; raised -> again later, with backoff."""
+        updates = []
+        for row in rows:
+            try:
+                with self.app.app_context():
+                    self._task_of(row)(row)
+            except Exception as exc:  # noqa: BLE001 - a task that fails is tried again, the others go on
+                log.warning("scheduled task %s (%s) failed: %s; retrying later", row.id, row.topic[:32],
+                            type(exc).__name__)
+                updates.append(claims.Update(row.id, PENDING, self.clock() + timedelta(
+                    seconds=self.backoff(row.attempts + 1)), tries=1, openid=row.openid,
+                    last_error=type(exc).__name__))
+            else:
+                now = self.clock()
+                updates.append(claims.Update(row.id, DELIVERED, now, openid=row.openid, finished_at=now))
+        return updates
 
     def _on_done(self, task: asyncio.Task) -> None:
         """On the send loop: hand the outcome to the main thread (_deliver returns one, never raises)."""

@@ -5,6 +5,11 @@ A topic resolves the recipients of a batch of claimed rows in one go (so the hot
 queries per batch, never a query per row), and renders a row as a template message and as plain text
 (the SMS, and the customer-service message when no template is configured). A row whose topic nobody
 registered ends undeliverable (`unknown_topic`), it never stops the dispatcher.
+
+A topic with `run` is a scheduled task, not a message: the dispatcher calls `run(row)` (in an app context) when
+the row comes due, records it delivered when it returns and retries it later when it raises; it never expires
+and never goes to WeChat (the transfers feature's releases of 普通/次日到账 transfers are such rows, written due at
+the release time).
 """
 
 import json
@@ -46,6 +51,7 @@ class Topic:
     # True: a customer-service message while the customer's window has room, the template only outside it
     # (a staff member's reply in a conversation: the text itself when WeChat allows, else "a reply is waiting")
     prefer_window: bool = False
+    run: Callable[[Row], None] | None = None  # a scheduled task instead of a message (see above)
 
 
 _TOPICS: dict[str, Topic] = {}

@@ -314,6 +314,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "PUBLIC_DOMAIN": _get(env, "PUBLIC_DOMAIN"),
         "PUBLIC_BASE_URL": public_base_url(env),
         "H5_SESSION_MINUTES": _int(env, "H5_SESSION_MINUTES", 30, minimum=1),
+        "H5_IDLE_MINUTES": _int(env, "H5_IDLE_MINUTES", 5, minimum=1),  # no page for this long: the session ends
         "ADMIN_SESSION_MINUTES": _int(env, "ADMIN_SESSION_MINUTES", 30, minimum=1),
         "WECHAT_MENU_FILE": _get(env, "WECHAT_MENU_FILE", ""),
         "TENCENT_MAP_REFERER": (_get(env, "TENCENT_MAP_REFERER", "") or "")[:64],  # the branch finder's map links
@@ -410,6 +411,32 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "BIND_SMS_INTERVAL_SECONDS": _int(env, "BIND_SMS_INTERVAL_SECONDS", 60, minimum=1),
         "BIND_CODE_FAILURES_PER_PHONE": _int(env, "BIND_CODE_FAILURES_PER_PHONE", 10, minimum=1),
         "PAYEE_CHECK_FAILURES_PER_DAY": _int(env, "PAYEE_CHECK_FAILURES_PER_DAY", 5, minimum=1),
+        **transfer_safety_config(env, single),
+    }
+
+
+def transfer_safety_config(env: Mapping[str, str], single_yuan: int) -> dict:
+    """Transfer safety (features/transfers/safety.py, docs/compliance.md): arrival delays, the new-payee limit and
+    the fraud rules' thresholds; amounts in yuan become fen."""
+    night_start = _int(env, "FRAUD_NIGHT_START_HOUR", 23)
+    night_end = _int(env, "FRAUD_NIGHT_END_HOUR", 6)
+    if night_start > 23 or night_end > 23:
+        raise ConfigError("FRAUD_NIGHT_START_HOUR and FRAUD_NIGHT_END_HOUR must be hours 0-23")
+    next_day_hour = _int(env, "TRANSFER_NEXT_DAY_RELEASE_HOUR", 9)
+    if next_day_hour > 23:
+        raise ConfigError("TRANSFER_NEXT_DAY_RELEASE_HOUR must be an hour 0-23")
+    return {
+        "TRANSFER_NORMAL_ARRIVAL_MINUTES": _int(env, "TRANSFER_NORMAL_ARRIVAL_MINUTES", 120, minimum=1),
+        "TRANSFER_NEXT_DAY_RELEASE_HOUR": next_day_hour,
+        "NEW_PAYEE_LIMIT_FEN": _int(env, "NEW_PAYEE_LIMIT_YUAN", min(single_yuan, 2000), minimum=1) * 100,
+        "NEW_PAYEE_HOURS": _int(env, "NEW_PAYEE_HOURS", 24, minimum=1),
+        "FRAUD_NEW_PAYEES_COUNT": _int(env, "FRAUD_NEW_PAYEES_COUNT", 3, minimum=2),
+        "FRAUD_NEW_PAYEES_MINUTES": _int(env, "FRAUD_NEW_PAYEES_MINUTES", 60, minimum=1),
+        "FRAUD_NIGHT_START_HOUR": night_start,
+        "FRAUD_NIGHT_END_HOUR": night_end,
+        "FRAUD_NIGHT_AMOUNT_FEN": _int(env, "FRAUD_NIGHT_AMOUNT_YUAN", 1000, minimum=1) * 100,
+        "FRAUD_NEW_BINDING_HOURS": _int(env, "FRAUD_NEW_BINDING_HOURS", 24, minimum=1),
+        "FRAUD_NEW_BINDING_AMOUNT_FEN": _int(env, "FRAUD_NEW_BINDING_AMOUNT_YUAN", 500, minimum=1) * 100,
     }
 
 

@@ -20,6 +20,9 @@ from {{ cookiecutter.bank_slug }}.core_banking.port import (
     RepaymentRequest,
     RepaymentResult,
     Transaction,
+    TransferAlreadyReleased,
+    TransferAlreadyRevoked,
+    TransferNotHeld,
     TransferRequest,
     TransferResult,
 )
@@ -110,8 +113,8 @@ class FakeCore:
             if self.balances[request.from_account_id] < request.amount_fen:
                 raise InsufficientFunds()
             self.balances[request.from_account_id] -= request.amount_fen
-            result = TransferResult(f"TR{len(self.transfers) + 1}", "posted", request.amount_fen,
-                                    self.balances[request.from_account_id], AS_OF)
+            result = TransferResult(f"TR{len(self.transfers) + 1}", "held" if request.held else "posted",
+                                    request.amount_fen, self.balances[request.from_account_id], AS_OF)
             self.transfers[request.idempotency_key] = (request, result)
         if self.hold is not None:
             self.hold.wait(timeout=30)
@@ -158,3 +161,25 @@ class FakeCore:
                                      self.balances[request.from_account_id], owed, self.credit_limit_fen - owed, AS_OF)
             self.repayments[request.idempotency_key] = (request, result)
         return result
+
+    def _settle(self, name: str, key: str, ends: str) -> TransferResult:
+        self._enter(name)
+        with self._lock:
+            if key not in self.transfers or not self.transfers[key][0].held:
+                raise TransferNotHeld()
+            request, result = self.transfers[key]
+            if result.status == ends:
+                return replace(result, replayed=True)
+            if result.status != "held":
+                raise TransferAlreadyRevoked() if result.status == "revoked" else TransferAlreadyReleased()
+            if ends == "revoked":
+                self.balances[request.from_account_id] += request.amount_fen
+            settled = replace(result, status=ends, from_balance_after_fen=self.balances[request.from_account_id])
+            self.transfers[key] = (request, settled)
+            return settled
+
+    def release_transfer(self, idempotency_key: str) -> TransferResult:
+        return self._settle("release_transfer", idempotency_key, "posted")
+
+    def revoke_transfer(self, idempotency_key: str) -> TransferResult:
+        return self._settle("revoke_transfer", idempotency_key, "revoked")

@@ -406,3 +406,20 @@ def test_ping_is_one_signed_call_and_a_failing_core_is_unavailable(adapter, fake
 def test_ping_with_the_wrong_secret_is_unavailable(base_url):
     with pytest.raises(CoreUnavailable):
         make_adapter(base_url, secret="another-secret-0123456789").ping()
+
+
+def test_held_transfers_carry_the_arrival_and_settle_over_http(adapter, fake):
+    held = adapter.transfer(transfer_request("key-held-1", arrival="normal"))
+    assert held.status == "held" and fake.transfers["key-held-1"][0].arrival == "normal"
+    review = adapter.transfer(transfer_request("key-held-2", hold_for_review=True))
+    assert review.status == "held" and fake.transfers["key-held-2"][0].hold_for_review is True
+    assert adapter.release_transfer("key-held-1").status == "posted"
+    assert adapter.release_transfer("key-held-1").replayed
+    with pytest.raises(ERRORS_BY_CODE["transfer_already_released"]):
+        adapter.revoke_transfer("key-held-1")
+    assert adapter.revoke_transfer("key-held-2").status == "revoked"
+    with pytest.raises(ERRORS_BY_CODE["transfer_already_revoked"]):
+        adapter.release_transfer("key-held-2")
+    with pytest.raises(ERRORS_BY_CODE["transfer_not_held"]):
+        adapter.revoke_transfer("key-never-made")
+    assert fake.calls.count("release_transfer") == 3 and fake.calls.count("revoke_transfer") == 3

@@ -147,6 +147,19 @@ class HttpCoreBanking:
         data = self._call("repay_credit_card", body=to_json(request), headers={IDEMPOTENCY_HEADER: key}, retry=True)
         return self._decode(RepaymentResult, data, "repay_credit_card")
 
+    def release_transfer(self, idempotency_key: str) -> TransferResult:
+        return self._settle("release_transfer", idempotency_key)
+
+    def revoke_transfer(self, idempotency_key: str) -> TransferResult:
+        return self._settle("revoke_transfer", idempotency_key)
+
+    def _settle(self, operation: str, key: str) -> TransferResult:
+        """Release or revoke a held transfer: retried once like a transfer (the core settles a hold once)."""
+        if not isinstance(key, str) or not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+            raise CoreBankingError("交易流水号无效，请重新发起")
+        data = self._call(operation, body={"idempotency_key": key}, headers={IDEMPOTENCY_HEADER: key}, retry=True)
+        return self._decode(TransferResult, data, operation)
+
     def ping(self) -> None:
         data = self._call("ping")  # not retried: readiness wants the truth of one call
         if not isinstance(data, dict) or data.get("status") != "ok":

@@ -178,6 +178,16 @@ def _transfer_request() -> TransferRequest:
     return _keyed_request(TransferRequest)
 
 
+def _settle_key() -> str:
+    """The held transfer's key: in the Idempotency-Key header and (signed) the body, equal."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise InvalidRequest(f"{IDEMPOTENCY_HEADER} must be 1-128 printable ASCII characters")
+    if _strings("idempotency_key")["idempotency_key"] != key:
+        raise InvalidRequest(f"idempotency_key in the body must equal the {IDEMPOTENCY_HEADER} header")
+    return key
+
+
 # --- operations -------------------------------------------------------------------------------
 
 @bp.get("/openapi.yaml")
@@ -242,6 +252,18 @@ def credit_statements(account_id: str) -> Response:
 def repay_credit_card() -> tuple[Response, int]:
     result = _core().repay_credit_card(_keyed_request(RepaymentRequest))
     return jsonify(to_json(result)), 200 if result.replayed else 201
+
+
+@bp.post("/transfers/release")
+def release_transfer() -> tuple[Response, int]:
+    result = _core().release_transfer(_settle_key())
+    return jsonify(to_json(result)), 200
+
+
+@bp.post("/transfers/revoke")
+def revoke_transfer() -> tuple[Response, int]:
+    result = _core().revoke_transfer(_settle_key())
+    return jsonify(to_json(result)), 200
 
 
 @bp.get("/health")

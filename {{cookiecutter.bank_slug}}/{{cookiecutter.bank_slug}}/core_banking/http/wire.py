@@ -49,6 +49,9 @@ STATUS_BY_CODE = {
     "not_credit_card": 422,
     "not_own_account": 422,
     "repayment_exceeds_owed": 422,
+    "transfer_not_held": 404,
+    "transfer_already_released": 409,
+    "transfer_already_revoked": 409,
     "core_error": 422,  # any other refusal (the port's base CoreBankingError): the message says why
     "core_unavailable": 503,
     INVALID_REQUEST: 400,
@@ -72,6 +75,8 @@ OPERATIONS = {
     "credit_card": Operation("GET", "/accounts/{account_id}/credit-card"),
     "credit_statements": Operation("GET", "/accounts/{account_id}/credit-statements"),
     "repay_credit_card": Operation("POST", "/credit-card-repayments"),
+    "release_transfer": Operation("POST", "/transfers/release"),
+    "revoke_transfer": Operation("POST", "/transfers/revoke"),
     "ping": Operation("GET", "/health"),
 }
 

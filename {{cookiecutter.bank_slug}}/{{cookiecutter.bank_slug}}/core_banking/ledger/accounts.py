@@ -15,6 +15,7 @@ from .models import (
     KIND_CAPITAL,
     KIND_CUSTOMER,
     KIND_SETTLEMENT,
+    KIND_SUSPENSE,
     STATUS_ACTIVE,
     LedgerAccount,
 )
@@ -22,9 +23,11 @@ from .posting import Leg, append_entry, find_entry, lock_accounts
 
 CAPITAL_ACCOUNT_ID = "C0000001"
 SETTLEMENT_ACCOUNT_ID = "S0000001"
+HOLD_ACCOUNT_ID = "H0000001"
 INTERNAL_ACCOUNTS = (
     (CAPITAL_ACCOUNT_ID, KIND_CAPITAL, "本行资本金户"),
     (SETTLEMENT_ACCOUNT_ID, KIND_SETTLEMENT, "跨行清算往来户"),
+    (HOLD_ACCOUNT_ID, KIND_SUSPENSE, "延时到账暂挂户"),
 )
 CUSTOMER_ACCOUNT_PREFIX = "A"
 

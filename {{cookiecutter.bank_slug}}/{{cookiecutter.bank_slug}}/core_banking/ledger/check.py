@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, inspect, select, text
 
-from .models import KIND_CREDIT, KIND_CUSTOMER, CreditCardTerms, JournalEntry, LedgerAccount, Posting
+from .accounts import HOLD_ACCOUNT_ID
+from .holds import held_total
+from .models import (
+    ENTRY_RELEASE,
+    ENTRY_REVOCATION,
+    HOLD_HELD,
+    KIND_CREDIT,
+    KIND_CUSTOMER,
+    CreditCardTerms,
+    Hold,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+)
 
 MAX_LISTED = 20  # breaches named per invariant; the count says how many there were
 
@@ -115,6 +128,8 @@ def check_ledger(connection: Connection) -> LedgerReport:
             .where(LedgerAccount.kind == KIND_CUSTOMER, Posting.balance_after_fen < 0))
     ])
 
+    if inspect(connection).has_table(Hold.__tablename__):  # (a database not upgraded to the holds yet: none)
+        _check_holds(connection, report)
     if not inspect(connection).has_table(CreditCardTerms.__tablename__):  # a database below migration 0032
         return report
     _name_breaches(report, "信用卡超出额度或溢缴 credit card beyond its limit, in credit, or without terms", [
@@ -125,6 +140,26 @@ def check_ledger(connection: Connection) -> LedgerReport:
         if row.credit_limit_fen is None or row.balance_fen > 0 or -row.balance_fen > row.credit_limit_fen
     ])
     return report
+
+
+def _check_holds(connection: Connection, report: LedgerReport) -> None:
+    """The hold account holds exactly what is held; no hold is both released and revoked."""
+    hold_balance = connection.scalar(select(LedgerAccount.balance_fen)
+                                     .where(LedgerAccount.account_id == HOLD_ACCOUNT_ID))
+    held = held_total(connection)
+    if (hold_balance or 0) != held:
+        report.breaches.append(f"暂挂户余额与未到账转账不符 hold account balance {hold_balance or 0} != "
+                               f"sum of held transfers {held}")
+    settled: dict[str, set[str]] = {"release": set(), "revoke": set()}
+    for (key,) in connection.execute(select(JournalEntry.idempotency_key).where(
+            JournalEntry.kind.in_((ENTRY_RELEASE, ENTRY_REVOCATION)))):
+        what, _, hold_id = key.partition(":")
+        settled.setdefault(what, set()).add(hold_id)
+    _name_breaches(report, "延时转账既到账又撤销 a held transfer both released and revoked, or settled without its "
+                   "entry", [f"hold {hold_id}" for hold_id in sorted(settled["release"] & settled["revoke"])] + [
+        f"hold {row.id}" for row in connection.execute(
+            select(Hold.id).where(Hold.status != HOLD_HELD, Hold.final_entry_id.is_(None)))
+    ])
 
 
 def summary_lines(report: LedgerReport) -> list[str]:

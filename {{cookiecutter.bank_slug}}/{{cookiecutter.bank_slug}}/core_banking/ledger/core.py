@@ -26,6 +26,7 @@ from ...shared.cards import normalise_card
 from ...shared.timeutil import utcnow
 from ..models import Branch, Customer
 from ..port import (
+    ARRIVALS,
     CARD_CREDIT,
     CARD_DEBIT,
     THIS_BANK,
@@ -34,6 +35,7 @@ from ..port import (
     AccountNotFound,
     Balance,
     CoreBankingError,
+    CoreRejectedRequest,
     CoreUnavailable,
     CreditCard,
     CreditStatement,
@@ -50,9 +52,11 @@ from ..port import (
     TransferResult,
 )
 from . import credit
-from .accounts import SETTLEMENT_ACCOUNT_ID
+from .accounts import HOLD_ACCOUNT_ID, SETTLEMENT_ACCOUNT_ID
+from .holds import hold_transfer, settle_hold
 from .models import (
     CUSTOMER_KINDS,
+    ENTRY_HELD,
     ENTRY_INTERBANK,
     ENTRY_PENDING_SETTLEMENT,
     ENTRY_POSTED,
@@ -88,6 +92,8 @@ def request_fingerprint(request: TransferRequest) -> str:
     """sha256 of what the customer asked for: the same key with another payload is a conflict."""
     payload = [request.from_account_id, normalise_card(request.to_account_number) or request.to_account_number,
                (request.to_name or "").strip(), request.amount_fen, (request.to_bank or "").strip(), request.memo]
+    if request.held:  # a held request is another intent than the same one at once (old hashes stay the same)
+        payload += [request.arrival, bool(request.hold_for_review)]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -188,8 +194,18 @@ class LedgerCore:
     def transfer(self, request: TransferRequest) -> TransferResult:
         amount_fen = _checked_amount(request.amount_fen)
         key = _checked_key(request.idempotency_key)
+        if request.arrival not in ARRIVALS or not isinstance(request.hold_for_review, bool):
+            raise CoreRejectedRequest()
         fingerprint = request_fingerprint(request)
         return self._write(lambda c: self._transfer(c, request, key, amount_fen, fingerprint))
+
+    def release_transfer(self, idempotency_key: str) -> TransferResult:
+        key = _checked_key(idempotency_key)
+        return self._write(lambda c: settle_hold(c, key, release=True))
+
+    def revoke_transfer(self, idempotency_key: str) -> TransferResult:
+        key = _checked_key(idempotency_key)
+        return self._write(lambda c: settle_hold(c, key, release=False))
 
     def _transfer(self, connection: Connection, request: TransferRequest, key: str, amount_fen: int,
                   fingerprint: str) -> TransferResult:
@@ -201,7 +217,7 @@ class LedgerCore:
             connection, payer_id=payer_id,
             payee_card=number if number and not interbank else None,
             payee_account_id=typed if ACCOUNT_ID_PATTERN.fullmatch(typed) and not interbank else None,
-            internal_id=SETTLEMENT_ACCOUNT_ID if interbank else None)
+            internal_id=HOLD_ACCOUNT_ID if request.held else SETTLEMENT_ACCOUNT_ID if interbank else None)
         # PostgreSQL looks the key up only when needed: the entry's INSERT ... ON CONFLICT tells whether the key
         # was applied, and a refusal below checks it first (a resent request replays, even if it would fail now).
         # SQLite, whose writers run one at a time, looks it up here, under its write lock.
@@ -228,8 +244,14 @@ class LedgerCore:
         if payer is None or payer.kind != KIND_CUSTOMER:
             raise AccountNotFound()
         memo = (request.memo or "")[:MAX_MEMO_LENGTH]
+        held = request.held
+        hold_account = next((row for row in rows if row.account_id == HOLD_ACCOUNT_ID), None) if held else None
+        if held and hold_account is None:
+            raise CoreUnavailable("延时到账暂挂户未开设，请联系银行")
         if interbank:
-            payee = next((row for row in rows if row.account_id == SETTLEMENT_ACCOUNT_ID), None)
+            # a held transfer to another bank locks the hold account now, the settlement account at its release
+            payee = next((row for row in rows if row.account_id == SETTLEMENT_ACCOUNT_ID), None) if not held \
+                else self._settlement_row(connection)
             if not OTHER_BANK_ACCOUNT_PATTERN.fullmatch(number) or not (request.to_name or "").strip():
                 raise PayeeNotFound()
             if payee is None:
@@ -253,6 +275,12 @@ class LedgerCore:
             raise AccountNotActive("收款账户状态异常，无法入账")
         if payer.balance_fen < amount_fen:
             raise InsufficientFunds()
+        if held:
+            result = hold_transfer(
+                connection, key=key, fingerprint=fingerprint, payer=payer, hold_account=hold_account,
+                payee_account_id=payee.account_id, payee_name=payee_name, payee_number=payee_number, memo=memo,
+                amount_fen=amount_fen, unless_applied=lazy)
+            return result if result is not None else self._replayed(find_entry(connection, key), fingerprint)
         created_at = utcnow()
         locked = {row.account_id: LockedAccount(row.account_id, row.kind, row.status, row.balance_fen)
                   for row in (payer, payee)}
@@ -270,7 +298,7 @@ class LedgerCore:
 
     @staticmethod
     def _replayed(applied: Row, fingerprint: str) -> TransferResult:
-        if applied.request_hash != fingerprint or applied.kind not in (ENTRY_TRANSFER, ENTRY_INTERBANK):
+        if applied.request_hash != fingerprint or applied.kind not in (ENTRY_TRANSFER, ENTRY_INTERBANK, ENTRY_HELD):
             raise IdempotencyConflict()
         return TransferResult(transfer_id=transfer_id(applied.id), status=applied.status,
                               amount_fen=applied.amount_fen, from_balance_after_fen=applied.payer_balance_after_fen,
@@ -308,6 +336,12 @@ class LedgerCore:
             .outerjoin(Customer, Customer.id == LedgerAccount.customer_id)
             .outerjoin(Branch, Branch.id == Customer.branch_id)
         )
+
+    @staticmethod
+    def _settlement_row(connection: Connection) -> Row | None:
+        return connection.execute(select(LedgerAccount.account_id, LedgerAccount.kind, LedgerAccount.status,
+                                         LedgerAccount.balance_fen)
+                                  .where(LedgerAccount.account_id == SETTLEMENT_ACCOUNT_ID)).first()
 
     def _account_row(self, connection: Connection, account_id: str) -> Row:
         row = connection.execute(self._account_query().where(LedgerAccount.account_id == account_id)).first()

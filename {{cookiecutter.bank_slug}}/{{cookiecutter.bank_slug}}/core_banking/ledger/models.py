@@ -24,7 +24,8 @@ KIND_CUSTOMER = "customer"
 KIND_SETTLEMENT = "settlement"  # owed to other banks: credited by transfers out of this bank
 KIND_CAPITAL = "capital"  # the bank's own funds: the source of opening deposits
 KIND_CREDIT = "credit"  # a customer's credit card: a liability account, balance 0 or below (minus what is owed)
-ACCOUNT_KINDS = (KIND_CUSTOMER, KIND_SETTLEMENT, KIND_CAPITAL, KIND_CREDIT)
+KIND_SUSPENSE = "suspense"  # delayed transfers (普通/次日到账) held between the payer's debit and the release
+ACCOUNT_KINDS = (KIND_CUSTOMER, KIND_SETTLEMENT, KIND_CAPITAL, KIND_CREDIT, KIND_SUSPENSE)
 CUSTOMER_KINDS = (KIND_CUSTOMER, KIND_CREDIT)  # the accounts of customers (cards they can bind)
 
 STATUS_ACTIVE = "active"
@@ -37,11 +38,21 @@ ENTRY_INTERBANK = "interbank_transfer"  # to another bank, through the settlemen
 ENTRY_OPENING = "opening_deposit"  # from the capital account when an account is opened
 ENTRY_CARD_PURCHASE = "card_purchase"  # spent on a credit card: card -> settlement account (the acquirer)
 ENTRY_REPAYMENT = "credit_repayment"  # a customer's debit card -> their own credit card
-ENTRY_KINDS = (ENTRY_TRANSFER, ENTRY_INTERBANK, ENTRY_OPENING, ENTRY_CARD_PURCHASE, ENTRY_REPAYMENT)
+ENTRY_HELD = "held_transfer"  # payer -> the hold account (a delayed transfer)
+ENTRY_RELEASE = "hold_release"  # the hold account -> payee or settlement
+ENTRY_REVOCATION = "hold_revocation"  # the hold account -> back to the payer (撤销)
+ENTRY_KINDS = (ENTRY_TRANSFER, ENTRY_INTERBANK, ENTRY_OPENING, ENTRY_CARD_PURCHASE, ENTRY_REPAYMENT, ENTRY_HELD,
+               ENTRY_RELEASE, ENTRY_REVOCATION)
 
 ENTRY_POSTED = "posted"
 ENTRY_PENDING_SETTLEMENT = "pending_settlement"
-ENTRY_STATUSES = (ENTRY_POSTED, ENTRY_PENDING_SETTLEMENT)
+ENTRY_HELD_STATUS = "held"
+ENTRY_STATUSES = (ENTRY_POSTED, ENTRY_PENDING_SETTLEMENT, ENTRY_HELD_STATUS)
+
+HOLD_HELD = "held"
+HOLD_RELEASED = "released"
+HOLD_REVOKED = "revoked"
+HOLD_STATUSES = (HOLD_HELD, HOLD_RELEASED, HOLD_REVOKED)
 
 # A posting's kind is a port.Transaction.kind; the ledger writes transfer_in, transfer_out, deposit, purchase
 # (card spending) and repayment (both legs of a credit-card repayment).
@@ -141,3 +152,33 @@ class CreditCardTerms(db.Model):
     credit_limit_fen: Mapped[int] = mapped_column(BigInteger)
     statement_day: Mapped[int] = mapped_column(Integer)
     due_day: Mapped[int] = mapped_column(Integer)
+
+
+class Hold(db.Model):
+    """A delayed transfer the ledger holds: its entry moved the money from the payer to the hold account; it ends
+    released (a second entry to the payee or the settlement account) or revoked (a second entry back to the
+    payer), never both: both lock this row and move it from held (`flask ledger check`: the hold account's
+    balance is the sum of what is held)."""
+
+    __tablename__ = "ledger_hold"
+    __table_args__ = (CheckConstraint(_in("status", HOLD_STATUSES), name="status"),
+                      CheckConstraint("amount_fen > 0", name="amount_positive"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)  # the transfer's
+    entry_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                          ForeignKey("ledger_journal_entry.id"))
+    payer_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_account.account_id"))
+    payee_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_account.account_id"))  # or the settlement's
+    payee_name: Mapped[str] = mapped_column(String(64), default="")
+    payee_number: Mapped[str] = mapped_column(String(34), default="")  # full: mask before showing
+    memo: Mapped[str] = mapped_column(String(140), default="")
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=HOLD_HELD)
+    final_entry_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                                       ForeignKey("ledger_journal_entry.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    def __repr__(self) -> str:  # never the payee's number
+        return f"<Hold {self.id} {self.status} {self.amount_fen} fen>"

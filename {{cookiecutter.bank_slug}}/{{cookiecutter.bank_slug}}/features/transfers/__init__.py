@@ -13,5 +13,6 @@ feature = Feature(
     hall=(HallTile("transfer", _l("转账汇款"), _l("向本行及他行账户转账"), _l("转")),),
     admin=(".admin",),
     dashboard=(".dashboard",),
-    setup=(".notify:install",),  # the outbox topic `transfer_outcome`
+    cli=(".cli:transfers",),
+    setup=(".notify:install", ".safety:check_config"),  # the outbox topics `transfer_outcome`, `transfer_release`
 )

@@ -1,5 +1,8 @@
-"""/h5/transfer: the form, the confirmation with the transaction PIN (and the captcha after 3 wrong ones),
-the result. Every page is for the customer identified through OAuth2; every refusal is a Chinese page."""
+"""/h5/transfer: the form, the new-payee warning, the confirmation with the transaction PIN on a randomised keypad
+(and the captcha after 3 wrong ones), the result with 撤销 for a held transfer, the records. Every page is for the
+customer identified through OAuth2; every refusal is a Chinese page."""
+
+import secrets
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
@@ -13,25 +16,32 @@ from ...shared.masking import mask_openid
 from ...shared.money import AmountError, parse_yuan
 from ...web.language import bank_name as language_bank_name
 from ..binding.service import active_bindings
+from . import safety
+from .admin import STATUS_LABELS
 from .banks import OTHER_BANKS, bank_name
 from .captcha import check_answer, issue_png
 from .limits import LimitExceeded, TransferLimits, lower_limits
-from .models import AWAITING_PIN, TransferOrder
+from .models import AWAITING_PIN, HELD, TransferOrder
 from .service import (
     IDEMPOTENCY_KEY,
     OrderConflict,
     PinRejected,
+    RevokeRefused,
     TransferInput,
+    acknowledge_warning,
     confirm_order,
     customer_order,
+    needs_warning,
     new_idempotency_key,
     pin_status_of,
     place_order,
+    revoke_order,
 )
 
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 
-FORM_FIELDS = ("binding_id", "payee_number", "payee_name", "payee_bank", "amount", "memo")
+FORM_FIELDS = ("binding_id", "payee_number", "payee_name", "payee_bank", "amount", "memo", "arrival", "recent_payee")
+RECORDS_SHOWN = 20
 
 
 def _error(title: str, reason: str, status: int, retry: str | None = None):
@@ -42,11 +52,18 @@ def _form_page(values: dict, key: str, error: str | None = None, status: int = 2
     bindings = active_bindings(g.openid)
     if not bindings:
         return render_template("h5/transfer/no_card.html", customer=mask_openid(g.openid)), status
+    rules = safety.current()
     return render_template(
         "h5/transfer/form.html", bindings=bindings, values=values, key=key, error=error,
         other_banks=OTHER_BANKS, limits=TransferLimits.for_customer(settings.of().transfers, g.openid),
-        customer=mask_openid(g.openid),
+        customer=mask_openid(g.openid), recent=safety.recent_payees(g.openid), arrivals=safety.ARRIVAL_LABELS,
+        default_arrival=safety.default_arrival(g.openid), normal_hours=_hours(rules.normal_minutes),
+        next_day_hour=rules.next_day_hour,
     ), status
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes // 60}" if minutes % 60 == 0 else f"{minutes / 60:.1f}"
 
 
 @bp.get("")
@@ -66,7 +83,39 @@ def submit():
         keep = not isinstance(exc, OrderConflict) and IDEMPOTENCY_KEY.fullmatch(data.idempotency_key)
         key = data.idempotency_key if keep else new_idempotency_key()
         return _form_page(values, key, exc.message, status_of(exc))
+    if needs_warning(order):
+        return redirect(url_for("h5.transfer.warning", key=order.idempotency_key), 303)
     return redirect(url_for("h5.transfer.confirm", key=order.idempotency_key), 303)
+
+
+def _warning_page(order: TransferOrder, error: str | None = None, status: int = 200):
+    rules = safety.current()
+    return render_template("h5/transfer/warning.html", order=order, error=error,
+                           new_payee_hours=rules.new_payee_hours, new_payee_limit=rules.new_payee_limit_fen), status
+
+
+@bp.get("/warning/<key>")
+@customer_required
+def warning(key: str):
+    order = _own_order(key)
+    if order is None:
+        return _not_found()
+    if not needs_warning(order):
+        return redirect(url_for("h5.transfer.confirm", key=key), 303)
+    return _warning_page(order)
+
+
+@bp.post("/warning/<key>")
+@customer_required
+def acknowledge(key: str):
+    order = _own_order(key)
+    if order is None:
+        return _not_found()
+    if needs_warning(order):
+        if request.form.get("understood") != "1":
+            return _warning_page(order, _("请勾选“我已阅读以上提示”后再继续"), 400)
+        acknowledge_warning(order)
+    return redirect(url_for("h5.transfer.confirm", key=key), 303)
 
 
 def _own_order(key: str) -> TransferOrder | None:
@@ -81,8 +130,20 @@ def _confirm_page(order: TransferOrder, error: str | None = None, status: int = 
     pin = pin_status_of(order)
     return render_template(
         "h5/transfer/confirm.html", order=order, pin=pin, error=error,
-        bank=_bank(order), lock_minutes=settings.of().transfers.lock_minutes,
+        bank=_bank(order), lock_minutes=settings.of().transfers.lock_minutes, arrival=_arrival(order),
+        pin_keys=pin_keys(),
     ), status
+
+
+def pin_keys() -> list[str]:
+    """The keypad's ten digits in a new random order for every page (templates/h5/_pin_keypad.html)."""
+    digits = list("0123456789")
+    secrets.SystemRandom().shuffle(digits)
+    return digits
+
+
+def _arrival(order: TransferOrder) -> str:
+    return str(safety.ARRIVAL_LABELS.get(order.arrival, order.arrival))
 
 
 def _bank(order: TransferOrder) -> str:
@@ -97,6 +158,8 @@ def confirm(key: str):
         return _not_found()
     if order.status != AWAITING_PIN:
         return redirect(url_for("h5.transfer.result", key=key), 303)
+    if needs_warning(order):
+        return redirect(url_for("h5.transfer.warning", key=key), 303)
     return _confirm_page(order)
 
 
@@ -108,6 +171,8 @@ def confirm_submit(key: str):
         return _not_found()
     if order.status != AWAITING_PIN:  # a double tap or a retried request: already posted (or refused) once
         return redirect(url_for("h5.transfer.result", key=key), 303)
+    if needs_warning(order):
+        return redirect(url_for("h5.transfer.warning", key=key), 303)
     pin = pin_status_of(order)
     if pin.captcha_required and not pin.locked and not check_answer(request.form.get("captcha", "")):
         return _confirm_page(order, _("图形验证码错误，请重新输入"), 400)
@@ -129,7 +194,44 @@ def result(key: str):
         return _not_found()
     if order.status == AWAITING_PIN:
         return redirect(url_for("h5.transfer.confirm", key=key), 303)
-    return render_template("h5/transfer/result.html", order=order, bank=_bank(order))
+    return _result_page(order)
+
+
+def _result_page(order: TransferOrder, notice: str | None = None, status: int = 200):
+    when = safety.local_time_text(order.release_at, settings.of().transfers.timezone) if order.release_at else ""
+    return render_template("h5/transfer/result.html", order=order, bank=_bank(order), arrival=_arrival(order),
+                           release_time=when, notice=notice), status
+
+
+@bp.post("/revoke/<key>")
+@customer_required
+def revoke(key: str):
+    """撤销: a second tap, a revocation after the release, or one racing it gets the reason on the result page."""
+    order = _own_order(key)
+    if order is None:
+        return _not_found()
+    try:
+        order = revoke_order(g.openid, order)
+    except RevokeRefused as exc:
+        db.session.rollback()
+        db.session.refresh(order)
+        return _result_page(order, exc.message, 409)
+    except DomainError as exc:  # CoreUnavailable: nothing changed, try again
+        return refusal_page(_("暂时无法撤销"), exc, url_for("h5.transfer.result", key=key))
+    return redirect(url_for("h5.transfer.result", key=key), 303)
+
+
+@bp.get("/records")
+@customer_required
+def records():
+    timezone = settings.of().transfers.timezone
+    orders = db.session.scalars(db.select(TransferOrder).where(
+        TransferOrder.openid == g.openid, TransferOrder.status != AWAITING_PIN)
+        .order_by(TransferOrder.id.desc()).limit(RECORDS_SHOWN)).all()
+    rows = [(order, STATUS_LABELS.get(order.status, order.status),
+             safety.local_time_text(order.release_at, timezone) if order.status == HELD and order.release_at else "")
+            for order in orders]
+    return render_template("h5/transfer/records.html", orders=rows, customer=mask_openid(g.openid))
 
 
 @bp.get("/captcha.png")
@@ -144,7 +246,20 @@ def _limits_page(values: dict | None = None, error: str | None = None, status: i
     transfers = settings.of().transfers
     return render_template("h5/transfer/limits.html", limits=TransferLimits.for_customer(transfers, g.openid),
                            bank_limits=TransferLimits.of(transfers), values=values or {}, error=error, saved=saved,
-                           customer=mask_openid(g.openid)), status
+                           customer=mask_openid(g.openid), arrivals=safety.ARRIVAL_LABELS,
+                           default_arrival=safety.default_arrival(g.openid)), status
+
+
+@bp.post("/arrival")
+@customer_required
+def default_arrival():
+    """The customer's default arrival: the form starts with it."""
+    arrival = request.form.get("arrival", "")
+    if arrival not in safety.ARRIVALS:
+        return _limits_page(error=_("请选择默认到账方式（实时到账、普通到账或次日到账）"), status=400)
+    safety.set_default_arrival(g.openid, arrival)
+    db.session.commit()
+    return redirect(url_for("h5.transfer.limits", saved=1), 303)
 
 
 @bp.get("/limits")

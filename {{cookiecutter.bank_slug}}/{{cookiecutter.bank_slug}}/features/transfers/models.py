@@ -7,7 +7,7 @@ The PIN itself is never stored: only how many times in a row it was wrong for a 
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
@@ -20,15 +20,25 @@ POSTED = "posted"
 PENDING_SETTLEMENT = "pending_settlement"
 FAILED = "failed"
 UNCONFIRMED = "unconfirmed"  # the core could not be reached while posting: the outcome is not known yet
+HELD = "held"  # 普通/次日到账: debited, held by the core until release_at (the customer may revoke until then)
+UNDER_REVIEW = "under_review"  # a fraud rule hit: debited and held until staff release or refuse it
+REVOKED = "revoked"  # the customer revoked it before release: the money is back
+REFUSED = "refused"  # staff refused it after review: the money is back
 # Orders that use up the day's limits (a failed one posted nothing, an awaiting one has not been sent).
-COUNTED_STATUSES = (PROCESSING, POSTED, PENDING_SETTLEMENT, UNCONFIRMED)
-FINAL_STATUSES = (POSTED, PENDING_SETTLEMENT, FAILED)
+COUNTED_STATUSES = (PROCESSING, POSTED, PENDING_SETTLEMENT, UNCONFIRMED, HELD, UNDER_REVIEW)
+FINAL_STATUSES = (POSTED, PENDING_SETTLEMENT, FAILED, REVOKED, REFUSED)
+HELD_STATUSES = (HELD, UNDER_REVIEW)  # the money is on the core's hold account
+
+# When the money reaches the payee (core_banking.port.ARRIVALS)
+ARRIVAL_REALTIME, ARRIVAL_NORMAL, ARRIVAL_NEXT_DAY = "realtime", "normal", "next_day"
 
 
 class TransferOrder(db.Model):
     __tablename__ = "transfer_order"
     __table_args__ = (Index("ix_transfer_order_account_submitted", "from_account_id", "submitted_at"),
-                      Index("ix_transfer_order_openid_submitted", "openid", "submitted_at"))  # per-customer limit
+                      Index("ix_transfer_order_openid_submitted", "openid", "submitted_at"),  # per-customer limit
+                      Index("ix_transfer_order_status_release", "status", "release_at"),  # the due releases
+                      Index("ix_transfer_order_openid_payee", "openid", "payee_number"))  # paid this payee before?
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -49,6 +59,14 @@ class TransferOrder(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  # PIN right, sent to the core
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    arrival: Mapped[str] = mapped_column(String(16), default=ARRIVAL_REALTIME, server_default=ARRIVAL_REALTIME)
+    release_at: Mapped[datetime | None] = mapped_column(DateTime)  # held: when the scheduler releases it
+    new_payee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # never paid before
+    warning_acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)  # the anti-fraud warning read
+    review_rules: Mapped[str | None] = mapped_column(String(200))  # the fraud rules hit, comma-separated codes
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))  # the staff username who released or refused
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    review_note: Mapped[str | None] = mapped_column(String(200))  # what the call with the customer said
 
     @property
     def payee_masked(self) -> str:
@@ -89,3 +107,14 @@ class CustomerLimit(db.Model):
 
     def __repr__(self) -> str:
         return f"<CustomerLimit {self.single_fen}/{self.daily_fen} fen by {self.updated_by}>"
+
+
+class TransferPreference(db.Model):
+    """A customer's default arrival (实时/普通/次日到账), chosen in H5; the form starts with it."""
+
+    __tablename__ = "transfer_preference"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    default_arrival: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
