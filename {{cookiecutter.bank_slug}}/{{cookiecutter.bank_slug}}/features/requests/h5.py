@@ -83,6 +83,12 @@ def _card_page(values: dict, error: RequestError | None = None, status: int = 20
     today = service.bank_today()
     slots, closed = [], False
     values["branch"] = service.branch_code_of(values.get("branch"))
+    branches = open_branches()
+    if not values["branch"] and branches:  # the form as the customer first sees it: the first branch listed
+        values["branch"] = branches[0].code
+    if values.get("branch") and not values.get("day"):
+        free = service.first_free_day(values["branch"], today)
+        values["day"] = free.isoformat() if free else ""
     if values.get("branch") and values.get("day"):
         try:
             day = service.parse_day(values["day"], today)
@@ -90,7 +96,7 @@ def _card_page(values: dict, error: RequestError | None = None, status: int = 20
             slots = service.slots_on(values["branch"], day)
         except RequestError as exc:
             error, status = error or exc, status if error else 400
-    return render_template("h5/requests/card.html", values=values, error=error, branches=open_branches(),
+    return render_template("h5/requests/card.html", values=values, error=error, branches=branches,
                            days=service.bookable_days(today), slots=slots, closed=closed, bring=what_to_bring(),
                            current=current), status
 

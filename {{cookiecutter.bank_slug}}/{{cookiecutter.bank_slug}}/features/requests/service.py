@@ -249,6 +249,15 @@ def bookable_days(today: date, days: int = 14) -> list[date]:
     return [today + timedelta(days=n) for n in range(1, days + 1)]
 
 
+def first_free_day(branch_code: str, today: date) -> date | None:
+    """The first bookable day on which the branch has a slot with a place left (the form's default day, so a
+    customer opening the form on a Saturday is not shown a closed Sunday first)."""
+    for day in bookable_days(today):
+        if any(choice.remaining > 0 for choice in slots_on(branch_code, day)):
+            return day
+    return None
+
+
 def _slot_for(branch_code: str, day: date, raw) -> AppointmentSlot:
     raw = str(raw or "")
     if is_closed(branch_code, day):
