@@ -476,7 +476,7 @@ class AlreadyRevoked(RevokeRefused):
 class ReviewRefused(TransferRefused):
     """A staff decision on an order that is not (any more) under review."""
 
-    code = "review_refused"
+    code = "transfer_review_refused"
 
 
 def _settled_status(order: TransferOrder, to: str, *, now=None, **values) -> bool:
