@@ -13,6 +13,13 @@ Payee look-ups: the core refuses a payee inside this bank as "no such account" o
 the customer gets one generic refusal for both (PAYEE_REFUSAL), so the confirm step cannot be used to find a
 stranger's name from an account number. Each such refused order counts: after PAYEE_CHECK_FAILURES_PER_DAY
 of them in the bank's day, the customer's new orders are refused until the next day (PayeeChecksExhausted).
+
+Transfer safety (safety.py, docs/compliance.md): the order carries its arrival (实时/普通/次日到账) and whether the
+payee is new (the warning must be acknowledged before the PIN; the new-payee limit); after the PIN the fraud rules run.
+A delayed order is sent held (status held, released at release_at by the dispatcher's `transfer_release` row or
+`flask transfers release-due`); a rule hit is sent held for review (under_review, released or refused by staff). The
+customer revokes a held order (revoke_order). Release and revocation are decided by the core (one per hold); the side
+that won records its status with a conditional UPDATE (held -> final) and the notice in one commit.
 """
 
 import logging
@@ -483,7 +490,7 @@ class AlreadyRevoked(RevokeRefused):
 class ReviewRefused(TransferRefused):
     """A staff decision on an order that is not (any more) under review."""
 
-    code = "review_refused"
+    code = "transfer_review_refused"
 
 
 def _settled_status(order: TransferOrder, to: str, *, now=None, **values) -> bool:
