@@ -21,6 +21,7 @@ from .features import (
     info,
     knowledge,
     menu,
+    privacy,
     products,
     pushes,
     qrcodes,
@@ -39,6 +40,7 @@ from .web import errors, health, language, security
 FEATURES = [
     info.feature,
     binding.feature,
+    privacy.feature,
     balance.feature,
     transfers.feature,
     alerts.feature,

@@ -1,0 +1,14 @@
+"""Personal information (个人信息保护): the privacy notice and the separate consent that card binding needs (PIPL
+arts. 28-29), 我的信息 (see and download what the service keeps) and 注销微信银行服务 (unbind and erase, keeping what
+the audit and the law require; arts. 44-47), retention periods enforced by `flask privacy prune`, and the keys of
+the encryption at rest (`flask privacy rotate-keys`, `key-status`)."""
+
+from ...feature import Feature
+
+feature = Feature(
+    name="privacy",
+    package=__name__,
+    models=(".models",),
+    h5=(".h5",),
+    setup=(".consent:install",),
+)
