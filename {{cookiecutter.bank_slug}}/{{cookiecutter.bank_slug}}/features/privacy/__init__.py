@@ -3,12 +3,14 @@ arts. 28-29), 我的信息 (see and download what the service keeps) and 注销�
 the audit and the law require; arts. 44-47), retention periods enforced by `flask privacy prune`, and the keys of
 the encryption at rest (`flask privacy rotate-keys`, `key-status`)."""
 
-from ...feature import Feature
+from ...feature import Feature, HallTile
+from ...shared.i18n import _l
 
 feature = Feature(
     name="privacy",
     package=__name__,
     models=(".models",),
     h5=(".h5",),
+    hall=(HallTile("privacy/mine", _l("我的信息"), _l("查看、下载本服务保存的您的信息，撤回同意或注销"), _l("私")),),
     setup=(".consent:install",),
 )
