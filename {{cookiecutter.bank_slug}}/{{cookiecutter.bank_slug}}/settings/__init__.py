@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from ..bank_profile import BAKED_DEFAULTS
+from ..shared import fieldcrypt
 
 ENCRYPT_MODES = ("plain", "compat", "safe")
 CORE_BANKING_ADAPTERS = ("ledger", "http")  # built-in double-entry ledger | the bank's core over HTTP
@@ -378,7 +379,14 @@ def privacy_settings(env: Mapping) -> dict:
         raise ConfigError("PRIVACY_NOTICE_VERSION must be 1-32 letters, digits, dots, dashes or underscores / "
                           "隐私政策版本号格式有误")
     values = {"PRIVACY_NOTICE_VERSION": version,
-              "PRIVACY_NOTICE_FILE": str(_get(env, "PRIVACY_NOTICE_FILE", "") or "").strip()}
+              "PRIVACY_NOTICE_FILE": str(_get(env, "PRIVACY_NOTICE_FILE", "") or "").strip(),
+              # encryption at rest (shared/fieldcrypt.py): key-encryption keys, current first, and the lookup key
+              "DATA_KEYS": str(_get(env, "DATA_KEYS", "") or "").strip(),
+              "DATA_LOOKUP_KEY": str(_get(env, "DATA_LOOKUP_KEY", "") or "").strip()}
+    try:
+        fieldcrypt.Keyring.from_config(values["DATA_KEYS"], values["DATA_LOOKUP_KEY"])
+    except fieldcrypt.KeyConfigError as exc:
+        raise ConfigError(str(exc)) from None
     for key, default in RETENTION_DEFAULTS.items():
         values[key] = _int(env, key, default, minimum=1)
     return values
@@ -405,6 +413,11 @@ def install(app: Flask):
     from .sections import build
 
     app.extensions[EXTENSION_KEY] = build(app.config)
+    try:  # the keys of the encryption at rest, checked at start-up like the rest
+        keyring = fieldcrypt.Keyring.from_config(app.config.get("DATA_KEYS", ""), app.config.get("DATA_LOOKUP_KEY", ""))
+    except fieldcrypt.KeyConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    fieldcrypt.install(app.extensions, keyring)
     return app.extensions[EXTENSION_KEY]
 
 

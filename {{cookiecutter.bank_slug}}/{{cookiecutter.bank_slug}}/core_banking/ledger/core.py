@@ -54,6 +54,7 @@ from .models import (
     JournalEntry,
     LedgerAccount,
     Posting,
+    card_key,
 )
 from .pins import pin_matches
 from .posting import Leg, LockedAccount, append_entry, find_entry, lock_parties, skips_applied_keys
@@ -114,7 +115,7 @@ class LedgerCore:
         if not card:
             return None
         row = self._read(lambda c: c.execute(self._account_query().where(
-            LedgerAccount.card_number == card, LedgerAccount.kind == KIND_CUSTOMER)).first())
+            LedgerAccount.card_number_hash == card_key(card), LedgerAccount.kind == KIND_CUSTOMER)).first())
         return self._account(row) if row else None
 
     def get_account(self, account_id: str) -> Account:

@@ -12,5 +12,6 @@ feature = Feature(
     models=(".models",),
     h5=(".h5",),
     hall=(HallTile("privacy/mine", _l("我的信息"), _l("查看、下载本服务保存的您的信息，撤回同意或注销"), _l("私")),),
+    cli=(".cli:privacy_group",),
     setup=(".consent:install",),
 )

@@ -8,9 +8,10 @@ The PIN itself is never stored: only how many times in a row it was wrong for a 
 from datetime import datetime
 
 from sqlalchemy import BigInteger, DateTime, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ...extensions import db
+from ...shared.fieldcrypt import EncryptedText
 from ...shared.masking import mask_card, mask_name
 from ...shared.timeutil import utcnow
 
@@ -36,8 +37,9 @@ class TransferOrder(db.Model):
     binding_id: Mapped[int] = mapped_column(Integer)
     from_account_id: Mapped[str] = mapped_column(String(64))
     from_card_masked: Mapped[str] = mapped_column(String(32))
-    payee_number: Mapped[str] = mapped_column(String(32))  # full: mask before showing or logging
-    payee_name: Mapped[str] = mapped_column(String(64))
+    payee_number: Mapped[str] = mapped_column(EncryptedText())  # full: mask before showing; encrypted at rest
+    payee_name: Mapped[str] = mapped_column(EncryptedText())  # encrypted at rest
+    payee_tail: Mapped[str] = mapped_column(String(4), default="", server_default="")  # staff search by it
     payee_bank: Mapped[str] = mapped_column(String(16))  # "" = this bank, else a code of banks.OTHER_BANKS
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     memo: Mapped[str] = mapped_column(String(40), default="")
@@ -49,6 +51,11 @@ class TransferOrder(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  # PIN right, sent to the core
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @validates("payee_number")
+    def _keep_tail(self, _key, value: str) -> str:
+        self.payee_tail = "".join(ch for ch in (value or "") if ch.isdigit())[-4:]
+        return value
 
     @property
     def payee_masked(self) -> str:
