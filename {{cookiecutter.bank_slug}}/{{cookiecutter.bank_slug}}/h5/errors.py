@@ -34,6 +34,7 @@ STATUS_BY_CODE = {
     "consent_missing": 400,
     "notice_changed": 409,
     "erasure_blocked": 409,
+    "erasure_failed": 503,
 }
 
 

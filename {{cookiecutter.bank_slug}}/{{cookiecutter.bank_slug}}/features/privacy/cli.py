@@ -52,3 +52,14 @@ def key_status() -> None:
         click.echo(f"keys {sorted(old)} are no longer used by any value 已不再使用，可从 DATA_KEYS 中删除"
                    if not any(key in old for counts in status().values() for key in counts) else
                    f"keys {sorted(old)} still wrap values: run `flask privacy rotate-keys` 仍在使用")
+
+
+@privacy_group.command("prune")
+@click.option("--dry-run", is_flag=True, help="count what would be deleted, delete nothing")
+def prune(dry_run: bool) -> None:
+    """Delete the records past their retention period (RETENTION_* settings, docs/compliance.md)."""
+    from .retention import prune as run
+
+    for rule, days, rows in run(dry_run=dry_run):
+        verb, zh = ("would delete", "将删除") if dry_run else ("deleted", "已删除")
+        click.echo(f"{rule.table}: {verb} {rows} {zh} ({rule.what}, > {days} days)")

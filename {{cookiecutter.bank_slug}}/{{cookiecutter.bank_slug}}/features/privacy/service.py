@@ -64,7 +64,7 @@ class ErasureBlocked(DomainError):
 
 
 class ErasureFailed(DomainError):
-    code, message = "core_unavailable", _l("注销未能完成，您的信息未做任何更改，请稍后再试或到网点办理。")
+    code, message = "erasure_failed", _l("注销未能完成，您的信息未做任何更改，请稍后再试或到网点办理。")
 
 
 @dataclass
