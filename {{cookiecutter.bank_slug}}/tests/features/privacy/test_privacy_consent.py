@@ -3,6 +3,8 @@ to the current version, a consent page posted without the tick or against an old
 and withdrawal unbinding every card."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from {{ cookiecutter.bank_slug }}.extensions import db
@@ -160,3 +162,42 @@ def test_the_consent_pages_need_a_signed_in_customer_and_a_csrf_token(app):
     client = signed_in(app)
     refused = client.post("/h5/privacy/consent", data={"version": "2026.2", "agree": "y"})
     assert refused.status_code == 400 and consents_of(app) == []
+
+
+@given(agree=st.one_of(st.none(), st.sampled_from(["y", "on", "1", "", "n", "false"]), st.text(max_size=20)),
+       version=st.one_of(st.just("2026.2"), st.text(max_size=40)),
+       next_path=st.one_of(st.just("/h5/bind"), st.text(max_size=60),
+                           st.sampled_from(["//evil.example", "https://evil.example/x", "/\\evil", "javascript:x"])))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_fuzzed_consent_posts_are_answered_and_stored_only_when_given(make_app, agree, version, next_path):
+    app = fuzz_app(make_app)
+    client = signed_in(app, FUZZ)
+    token = csrf(client, "/h5/privacy/consent")
+    data = {"csrf_token": token, "version": version, "next": next_path}
+    if agree is not None:
+        data["agree"] = agree
+    response = client.post("/h5/privacy/consent", data=data)
+    assert response.status_code in (302, 400, 409), response.get_data(as_text=True)[:300]
+    with app.app_context():
+        stored = db.session.scalar(select(func.count(PrivacyConsent.id)).where(
+            PrivacyConsent.openid == FUZZ, PrivacyConsent.withdrawn_at.is_(None)))
+        given_now = (agree or "").strip().lower() in ("y", "yes", "on", "1", "true") and version == "2026.2"
+        assert (response.status_code == 302) == given_now
+        if response.status_code == 302:
+            location = response.headers["Location"]
+            assert location.startswith("/") and not location.startswith("//") and "\\" not in location
+            assert stored == 1
+            consents.withdraw_consent(FUZZ)  # the next example starts without one
+        else:
+            assert not consents.has_current_consent(FUZZ)
+
+
+FUZZ = "oFuzzConsent0000000000000001"
+_FUZZ_APPS: list = []
+
+
+def fuzz_app(make_app):
+    """One app for every example (make_app empties the tables only at the end of the test)."""
+    if not _FUZZ_APPS or _FUZZ_APPS[0][0] is not make_app:
+        _FUZZ_APPS[:] = [(make_app, make_app(PRIVACY_NOTICE_VERSION="2026.2"))]
+    return _FUZZ_APPS[0][1]

@@ -5,7 +5,7 @@ from wtforms import BooleanField, HiddenField
 
 
 class ConsentForm(FlaskForm):
-    agree = BooleanField()  # unticked is refused by the service with a reason, not by a validator
+    agree = BooleanField()  # read strictly by the view (h5._ticked); unticked is refused by the service
     version = HiddenField()
     next = HiddenField()
 

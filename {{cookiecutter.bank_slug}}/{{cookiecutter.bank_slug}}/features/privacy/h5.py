@@ -48,6 +48,11 @@ def consent_form():
     return _consent_page(form)
 
 
+def _ticked() -> bool:
+    """The checkbox's own values only: a crafted "agree=no" is not a consent."""
+    return (request.form.get("agree") or "").strip().lower() in ("y", "yes", "on", "1", "true")
+
+
 @bp.post("/consent")
 @customer_required
 def consent_submit():
@@ -56,7 +61,7 @@ def consent_submit():
         return _consent_page(ConsentForm(version=consents.notice_version(), next=safe_next(form.next.data)),
                              _("页面已过期，请刷新后重试。"), 400)
     try:
-        consents.give_consent(g.openid, form.version.data, bool(form.agree.data))
+        consents.give_consent(g.openid, form.version.data, _ticked())
     except consents.NoticeChanged as exc:
         fresh = ConsentForm(version=consents.notice_version(), next=safe_next(form.next.data))
         return _consent_page(fresh, exc.message, status_of(exc))
