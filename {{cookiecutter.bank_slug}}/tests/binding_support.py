@@ -63,6 +63,7 @@ def age_attempts(**delta) -> None:
 def fill_binding_form(frame, customer: DemoCustomer) -> None:
     """The H5 binding form in the simulator's in-app browser (a playwright frame), up to asking for the code;
     the separate consent first when the page asks for it."""
+    frame.locator("[data-testid=consent-form], form[action='/h5/bind']").first.wait_for()  # either page
     if frame.get_by_test_id("consent-form").count():
         frame.get_by_test_id("agree").check()
         frame.get_by_role("button", name="同意并继续").click()
