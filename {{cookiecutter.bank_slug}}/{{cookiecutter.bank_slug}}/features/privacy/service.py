@@ -112,9 +112,11 @@ def _why(kind: Kind) -> str:
     return str(kind.why) % {"days": retention_days(kind.table) or "-"}
 
 
-def _display(column: str, value, masker: str | None) -> str:
+def _display(column: str, value, masker: str | None, labels: dict | None = None) -> str:
     if value is None or value == "":
         return "-"
+    if labels and value in labels:
+        return str(labels[value])
     if masker:
         return MASKERS[masker](str(value))
     if isinstance(value, bool):
@@ -148,7 +150,8 @@ def records(openid: str, limit: int | None = MAX_ROWS_SHOWN) -> list[Section]:
             query = query.order_by(table.c[kind.order_by].desc())
         if limit:
             query = query.limit(limit)
-        rows = [{name: _display(name, row[index], kind.mask.get(name)) for index, name in enumerate(columns)}
+        rows = [{name: _display(name, row[index], kind.mask.get(name), kind.values.get(name))
+                 for index, name in enumerate(columns)}
                 for row in db.session.execute(query)]
         sections.append(Section(table.name, str(kind.title), [(name, str(LABELS.get(name, name))) for name in columns],
                                 rows, int(count), kind.action, _why(kind)))
