@@ -4,6 +4,8 @@ and print the next steps in Chinese and English.
 Secrets are never cookiecutter prompts, because cookiecutter keeps a replay file of every answer.
 """
 
+import base64
+import datetime
 import json
 import os
 import secrets
@@ -51,6 +53,10 @@ def generated_env():
         # signed gateway contract by default; its URL is the bank's to fill in (docs/sms.md).
         "SMS_SENDER": "sandbox" if sandbox else "gateway",
         "SMS_GATEWAY_SECRET": secrets.token_hex(32),
+        # Encryption at rest of card, phone and ID numbers and names (docs/compliance.md): the key-encryption key
+        # (id:base64 of 32 bytes; a new one goes in front at rotation) and the separate key of the lookup hashes.
+        "DATA_KEYS": f"k{datetime.date.today():%Y%m}:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+        "DATA_LOOKUP_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     return values, db_password
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 SECRET_NAMES = ["SECRET_KEY", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY", "CORE_API_SECRET", "WECHAT_APP_SECRET",
-                "SMS_GATEWAY_SECRET"]
+                "SMS_GATEWAY_SECRET", "DATA_KEYS", "DATA_LOOKUP_KEY"]
 
 INVALID = [  # answer, value, part of the message that says what is accepted
     ("bank_name", "", "must not be empty"),
@@ -102,6 +102,10 @@ def test_post_gen_hook_writes_valid_secrets(cookies):
     import base64
 
     assert len(base64.b64decode(env["WECHAT_ENCODING_AES_KEY"] + "=")) == 32
+    # the keys of the encryption at rest: one key-encryption key "id:base64 of 32 bytes", and the lookup key
+    key_id, _, key = env["DATA_KEYS"].partition(":")
+    assert re.fullmatch(r"k\d{6}", key_id) and len(base64.b64decode(key)) == 32 and "," not in key
+    assert len(base64.b64decode(env["DATA_LOOKUP_KEY"])) == 32
 
 
 def test_env_example_documents_every_variable(cookies):
@@ -115,7 +119,7 @@ def test_two_bakes_get_different_secrets(cookies):
     first, second = cookies.bake(), cookies.bake()
     a, b = _env(first.project_path), _env(second.project_path)
     for name in ("SECRET_KEY", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY", "CORE_API_SECRET", "WECHAT_APP_SECRET",
-                 "SMS_GATEWAY_SECRET"):
+                 "SMS_GATEWAY_SECRET", "DATA_KEYS", "DATA_LOOKUP_KEY"):
         assert a[name] != b[name], name
 
 

@@ -61,9 +61,23 @@ def age_attempts(**delta) -> None:
 
 
 def fill_binding_form(frame, customer: DemoCustomer) -> None:
-    """The H5 binding form in the simulator's in-app browser (a playwright frame), up to asking for the code."""
+    """The H5 binding form in the simulator's in-app browser (a playwright frame), up to asking for the code;
+    the separate consent first when the page asks for it."""
+    frame.locator("[data-testid=consent-form], form[action='/h5/bind']").first.wait_for()  # either page
+    if frame.get_by_test_id("consent-form").count():
+        frame.get_by_test_id("agree").check()
+        frame.get_by_role("button", name="同意并继续").click()
     frame.get_by_label("银行卡号").fill(customer.cards[0])
     frame.get_by_label("姓名").fill(customer.name)
     frame.get_by_label("身份证号").fill(customer.id_number)
     frame.get_by_label("手机号").fill(customer.phone)
     frame.get_by_role("button", name="获取短信验证码").click()
+
+
+def give_consent(app, *openids: str) -> None:
+    """Record these WeChat users' separate consent to the current privacy notice (what binding needs first)."""
+    from {{ cookiecutter.bank_slug }}.features.privacy import consent
+
+    with app.app_context():
+        for openid in openids:
+            consent.give_consent(openid, consent.notice_version(), True)

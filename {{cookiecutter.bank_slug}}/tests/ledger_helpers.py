@@ -3,7 +3,7 @@
 from sqlalchemy import Engine, func, select
 
 from {{ cookiecutter.bank_slug }}.core_banking.ledger.check import LedgerReport, begin_snapshot, check_ledger
-from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting, card_key
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.shared import demo_data
 
@@ -16,7 +16,7 @@ def seed(app) -> list[LedgerAccount]:
         accounts = []
         for serial in range(1, len(demo_data.ACCOUNTS) + 1):
             account = db.session.scalar(
-                select(LedgerAccount).where(LedgerAccount.card_number == demo_data.card_number(serial)))
+                select(LedgerAccount).where(LedgerAccount.card_number_hash == card_key(demo_data.card_number(serial))))
             _ = account.customer.name  # loaded before the session closes
             accounts.append(account)
         db.session.expunge_all()

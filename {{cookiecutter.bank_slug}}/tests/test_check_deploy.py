@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 
 from {{ cookiecutter.bank_slug }}.core_banking.models import Customer
 from {{ cookiecutter.bank_slug }}.extensions import db
+from {{ cookiecutter.bank_slug }}.shared.fieldcrypt import new_key
 
 PRODUCTION = {"WECHAT_SANDBOX": "0", "PUBLIC_DOMAIN": "wx.real-bank.com.cn", "SMS_SENDER": "smsplatform.client:Sender",
-              "METRICS_TOKEN": "m" * 32}
+              "METRICS_TOKEN": "m" * 32, "DATA_KEYS": "k1:" + new_key(), "DATA_LOOKUP_KEY": new_key()}
 
 
 def run(app, *args):
@@ -35,6 +36,8 @@ def test_a_production_configuration_passes_with_advice_only(make_app):
     ({"SECRET_KEY": "short"}, "SECRET_KEY"),
     ({"PUBLIC_DOMAIN": "wx.qingshan-bank.example.cn"}, "PUBLIC_DOMAIN"),
     ({"WECHAT_APP_SECRET": ""}, "WECHAT_APP_SECRET"),
+    ({"DATA_KEYS": ""}, "DATA_KEYS"),  # the public demo key of the encryption at rest
+    ({"DATA_LOOKUP_KEY": ""}, "DATA_LOOKUP_KEY"),
 ])
 def test_each_demo_value_alone_blocks(make_app, override, setting):
     result = run(make_app(**{**PRODUCTION, **override}))

@@ -20,7 +20,7 @@ from {{ cookiecutter.bank_slug }}.shared import demo_data
 from {{ cookiecutter.bank_slug }}.shared.masking import mask_card
 
 from .admin.conftest import CSRF
-from .binding_support import LI, ZHANG, seed_demo
+from .binding_support import LI, ZHANG, give_consent, seed_demo
 from .helpers import free_port
 
 FUZZ = settings(max_examples=60, deadline=None, database=None,
@@ -56,6 +56,7 @@ def bank(make_app):
     """Demo customers; every SMS lands in the sandbox outbox (no mock running)."""
     app = make_app(ADMIN_PANEL_ENABLED="1", WECHAT_SANDBOX_API_URL=f"http://127.0.0.1:{free_port()}")
     seed_demo(app)
+    give_consent(app, ALICE)
     return app
 
 

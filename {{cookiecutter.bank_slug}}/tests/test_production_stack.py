@@ -323,6 +323,11 @@ def test_the_production_stack_serves_a_customer_and_survives_a_dead_instance(sta
         customer = Customer(base, mock, config, ca)
         assert customer.follow()  # the welcome reply, through nginx
         customer.log_in("/h5/bind")
+        csrf, page = customer.csrf("/h5/privacy/consent?next=/h5/bind")  # the separate consent first
+        version = re.search(r'name="version"[^>]*value="([^"]*)"', page).group(1)
+        agreed = customer.post("/h5/privacy/consent", {"csrf_token": csrf, "version": version, "agree": "y",
+                                                       "next": "/h5/bind"})
+        assert agreed.status_code == 302 and agreed.headers["Location"] == "/h5/bind", agreed.text
         csrf, _ = customer.csrf("/h5/bind")
         sent = customer.post("/h5/bind", {"csrf_token": csrf, "card_number": ZHANG.cards[0],
                                           "holder_name": ZHANG.name, "id_number": ZHANG.id_number,

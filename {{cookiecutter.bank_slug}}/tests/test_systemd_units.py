@@ -32,7 +32,8 @@ def _unit(name: str) -> configparser.ConfigParser:
 def test_every_service_is_hardened_and_runs_as_the_service_user():
     services = sorted(path.name for path in UNITS.glob("*.service"))
     assert {f"{SLUG}-web@.service", f"{SLUG}-alerts.service", f"{SLUG}-alerts-prune.service",
-            f"{SLUG}-messages-prune.service", f"{SLUG}-backup.service"} <= set(services)
+            f"{SLUG}-messages-prune.service", f"{SLUG}-privacy-prune.service",
+            f"{SLUG}-backup.service"} <= set(services)
     for name in services:
         text = (UNITS / name).read_text(encoding="utf-8")
         for option in HARDENING:

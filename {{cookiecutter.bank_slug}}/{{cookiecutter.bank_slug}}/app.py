@@ -24,6 +24,7 @@ from .features import (
     knowledge,
     marketing,
     menu,
+    privacy,
     products,
     pushes,
     qrcodes,
@@ -42,6 +43,7 @@ from .web import errors, health, language, security
 FEATURES = [
     info.feature,
     binding.feature,
+    privacy.feature,
     balance.feature,
     transfers.feature,
     credit_cards.feature,

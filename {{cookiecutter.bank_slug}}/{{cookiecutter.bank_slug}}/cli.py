@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .core_banking.ledger.cli import ledger_group
 from .core_banking.ledger.demo import seed_demo_ledger
-from .core_banking.models import Branch, Customer
+from .core_banking.models import Branch, Customer, id_number_key
 from .deploy_check import check_deploy
 from .extensions import db
 from .feature import demo_seeders
@@ -54,7 +54,7 @@ def seed_demo() -> None:
     added = 0
     for name, birth, sequence, phone, branch_code in demo_data.CUSTOMERS:
         number = demo_data.id_number(birth, sequence)
-        exists = db.session.execute(select(Customer.id).where(Customer.id_number == number)).first()
+        exists = db.session.execute(select(Customer.id).where(Customer.id_number_hash == id_number_key(number))).first()
         if exists:
             continue
         db.session.add(Customer(name=name, id_number=number, phone=phone, branch=branches[branch_code]))

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import settings
-from .core_banking.models import Customer
+from .core_banking.models import Customer, id_number_key
 from .extensions import db
-from .shared import demo_data
+from .shared import demo_data, fieldcrypt
 
 BLOCKER, ADVICE = "blocker", "advice"
 DEMO_DOMAINS = (".example", ".example.cn", ".example.com", ".test", ".invalid", ".localhost")
@@ -73,6 +73,23 @@ def _config_findings(config) -> list[Finding]:
                              "设置 METRICS_TOKEN，或只在内网开放 /metrics"))
     if current_app.debug:
         found.append(Finding(BLOCKER, "FLASK_DEBUG", "调试模式已开启 debug mode is on", "FLASK_DEBUG=0"))
+    found += _data_key_findings()
+    return found
+
+
+def _data_key_findings() -> list[Finding]:
+    """The keys of the encryption at rest (shared/fieldcrypt.py): missing means the public demo key."""
+    keyring = fieldcrypt.current()
+    found = []
+    make = "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
+    if keyring.demo_keks:
+        found.append(Finding(BLOCKER, "DATA_KEYS", "未配置：卡号、手机号、证件号用公开的演示密钥加密 "
+                             "missing: personal data is encrypted with the public demo key",
+                             f"DATA_KEYS=k1:<{make}>，再运行 flask privacy rotate-keys（docs/compliance.md）"))
+    if keyring.demo_lookup:
+        found.append(Finding(BLOCKER, "DATA_LOOKUP_KEY", "未配置：查找用的密钥是公开的演示密钥 "
+                             "missing: the lookup hashes use the public demo key",
+                             f"DATA_LOOKUP_KEY=<{make}>（须在存入客户数据之前设定 set it before any customer data）"))
     return found
 
 
@@ -80,8 +97,11 @@ def _data_findings() -> list[Finding]:
     """Demo rows (seed-demo's customers and their published PIN) in the database."""
     numbers = [demo_data.id_number(birth, sequence) for _, birth, sequence, *_ in demo_data.CUSTOMERS]
     try:
-        demo_customers = db.session.execute(
-            select(func.count(Customer.id)).where(Customer.id_number.in_(numbers))).scalar_one()
+        # seeded under this installation's lookup key, or under the demo key before DATA_LOOKUP_KEY was set
+        demo_ring = fieldcrypt.Keyring.demo()
+        hashes = [id_number_key(n) for n in numbers] + [demo_ring.lookup_hash("id_number", n) for n in numbers]
+        demo_customers = db.session.execute(select(func.count(Customer.id)).where(
+            Customer.id_number_hash.in_(hashes))).scalar_one()
     except SQLAlchemyError as exc:
         db.session.rollback()
         return [Finding(BLOCKER, "DATABASE_URL", f"数据库无法读取 the database cannot be read: {type(exc).__name__}",

@@ -11,7 +11,7 @@ from {{ cookiecutter.bank_slug }}.features.binding import service as bindings
 from {{ cookiecutter.bank_slug }}.shared import demo_data
 from {{ cookiecutter.bank_slug }}.sms import OUTBOX
 
-from ..binding_support import ZHANG, code_in, seed_demo
+from ..binding_support import ZHANG, code_in, give_consent, seed_demo
 from ..helpers import free_port
 
 OPENID = "oAdminBranch0000000000000001"
@@ -23,6 +23,7 @@ def zhang_branch() -> str:
 
 def bind_zhang(app):
     seed_demo(app)
+    give_consent(app, OPENID)
     OUTBOX.clear()
     challenge = bindings.start_binding(OPENID, ZHANG.cards[0], ZHANG.name, ZHANG.id_number, ZHANG.phone)
     assert challenge.branch_code == zhang_branch()

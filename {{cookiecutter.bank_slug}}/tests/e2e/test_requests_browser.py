@@ -15,7 +15,7 @@ except ImportError:  # the `browser` fixture skips these tests (or fails them un
 from sqlalchemy import select
 
 from {{ cookiecutter.bank_slug }}.admin.models import ROLE_HEAD_OFFICE, StaffUser
-from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount, card_key
 from {{ cookiecutter.bank_slug }}.core_banking.models import Customer
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
@@ -40,7 +40,8 @@ def sandbox(make_app):
     with app.app_context():
         staff = StaffUser(username=USERNAME, display_name="总行测试员", role=ROLE_HEAD_OFFICE)
         staff.set_password(PASSWORD)
-        account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.card_number == ZHANG.cards[0]))
+        account = db.session.scalar(select(LedgerAccount).where(
+            LedgerAccount.card_number_hash == card_key(ZHANG.cards[0])))
         branch = db.session.get(Customer, account.customer_id).branch
         db.session.add_all([staff, CardBinding(openid=FOLLOWER, account_id=account.account_id,
                                                card_mask=mask_card(ZHANG.cards[0]), branch_code=branch.code,

@@ -13,7 +13,7 @@ from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.features.transfers.models import POSTED, TransferOrder
 from {{ cookiecutter.bank_slug }}.h5.oauth import SESSION_CUSTOMER
 
-from ..binding_support import ZHANG, seed_demo
+from ..binding_support import ZHANG, give_consent, seed_demo
 
 OPENID = "oFuzzH5Forms0000000000000001"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -39,6 +39,7 @@ def h5(tmp_path_factory):
     with app.app_context():
         upgrade()
     seed_demo(app)
+    give_consent(app, OPENID)
     with app.app_context():  # a bound card, so the transfer and card pages have something to act on
         from {{ cookiecutter.bank_slug }}.core_banking.current import get_core
 

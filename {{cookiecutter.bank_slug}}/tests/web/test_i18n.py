@@ -22,6 +22,7 @@ from {{ cookiecutter.bank_slug }}.web.i18n_catalogs import (
     read_compiled,
 )
 
+from ..binding_support import give_consent
 from ..helpers import next_msg_id, push, reply_field
 
 pytestmark = pytest.mark.smoke
@@ -31,6 +32,7 @@ CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def signed_in(app, **headers):
+    give_consent(app, ALICE)  # the binding form is shown after the separate consent (features/privacy)
     client = app.test_client()
     for name, value in headers.items():
         client.environ_base[f"HTTP_{name.upper()}"] = value

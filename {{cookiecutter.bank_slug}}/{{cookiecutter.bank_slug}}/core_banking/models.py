@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..shared.fieldcrypt import EncryptedText, lookup_hash
 from ..shared.masking import mask_id_number, mask_name, mask_phone
 from ..shared.timeutil import utcnow
 
@@ -45,19 +46,31 @@ class Branch(db.Model):
 
 
 class Customer(db.Model):
-    """A customer of the bank as the core knows them (name, ID number, phone)."""
+    """A customer of the bank as the core knows them (name, ID number, phone), all three encrypted at rest
+    (shared/fieldcrypt.py); a customer is found by ID number through `id_number_hash` (`id_number_key`)."""
 
     __tablename__ = "bank_customer"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64))
-    id_number: Mapped[str] = mapped_column(String(32), unique=True)
-    phone: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(EncryptedText())
+    id_number: Mapped[str] = mapped_column(EncryptedText())
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)  # set with id_number
+    phone: Mapped[str] = mapped_column(EncryptedText())
     branch_id: Mapped[int] = mapped_column(ForeignKey("bank_branch.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     branch: Mapped[Branch] = relationship(back_populates="customers")
 
+    @validates("id_number")
+    def _hash_id_number(self, _key, value: str) -> str:
+        self.id_number_hash = id_number_key(value)
+        return value
+
     def __repr__(self) -> str:  # never leaks PII into logs or tracebacks
         return (f"<Customer {self.id} {mask_name(self.name)} {mask_id_number(self.id_number)} "
                 f"{mask_phone(self.phone)}>")
+
+
+def id_number_key(id_number: str) -> str:
+    """The lookup hash of a resident ID number (upper-case, no spaces)."""
+    return lookup_hash("id_number", "".join((id_number or "").split()).upper())

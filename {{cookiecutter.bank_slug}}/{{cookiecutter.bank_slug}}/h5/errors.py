@@ -32,6 +32,11 @@ STATUS_BY_CODE = {
     "bind_throttled": 429,
     "payee_checks_exhausted": 429,
     "pin_locked": 423,
+    "binding_precondition": 403,  # e.g. the separate consent to the sensitive information not given
+    "consent_missing": 400,
+    "notice_changed": 409,
+    "erasure_blocked": 409,
+    "erasure_failed": 503,
 }
 
 

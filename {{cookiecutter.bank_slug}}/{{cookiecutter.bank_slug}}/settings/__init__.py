@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from ..bank_profile import BAKED_DEFAULTS
+from ..shared import fieldcrypt
 
 ENCRYPT_MODES = ("plain", "compat", "safe")
 CORE_BANKING_ADAPTERS = ("ledger", "http")  # built-in double-entry ledger | the bank's core over HTTP
@@ -412,6 +413,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "BIND_CODE_FAILURES_PER_PHONE": _int(env, "BIND_CODE_FAILURES_PER_PHONE", 10, minimum=1),
         "PAYEE_CHECK_FAILURES_PER_DAY": _int(env, "PAYEE_CHECK_FAILURES_PER_DAY", 5, minimum=1),
         **transfer_safety_config(env, single),
+        # Personal information (features/privacy, docs/compliance.md)
+        **privacy_settings(env),
     }
 
 
@@ -440,6 +443,39 @@ def transfer_safety_config(env: Mapping[str, str], single_yuan: int) -> dict:
     }
 
 
+def privacy_settings(env: Mapping) -> dict:
+    """The privacy notice's version and text file, and the retention periods (days) of the prune job."""
+    version = str(_get(env, "PRIVACY_NOTICE_VERSION", "2026.1") or "2026.1").strip()
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,32}", version):
+        raise ConfigError("PRIVACY_NOTICE_VERSION must be 1-32 letters, digits, dots, dashes or underscores / "
+                          "隐私政策版本号格式有误")
+    values = {"PRIVACY_NOTICE_VERSION": version,
+              "PRIVACY_NOTICE_FILE": str(_get(env, "PRIVACY_NOTICE_FILE", "") or "").strip(),
+              # encryption at rest (shared/fieldcrypt.py): key-encryption keys, current first, and the lookup key
+              "DATA_KEYS": str(_get(env, "DATA_KEYS", "") or "").strip(),
+              "DATA_LOOKUP_KEY": str(_get(env, "DATA_LOOKUP_KEY", "") or "").strip()}
+    try:
+        fieldcrypt.Keyring.from_config(values["DATA_KEYS"], values["DATA_LOOKUP_KEY"])
+    except fieldcrypt.KeyConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    for key, default in RETENTION_DEFAULTS.items():
+        values[key] = _int(env, key, default, minimum=1)
+    return values
+
+
+# Days each kind of record is kept after it ended (features/privacy/retention.py; docs/compliance.md).
+RETENTION_DEFAULTS = {
+    "RETENTION_BINDING_CHALLENGE_DAYS": 7,  # a binding attempt (the code's hash, the masked card) after it ended
+    "RETENTION_UNBOUND_BINDING_DAYS": 1825,  # an unbound card's binding record: 5 years (AML record keeping)
+    "RETENTION_TRANSFER_DAYS": 1825,  # transfer orders: 5 years (Anti-Money Laundering Law)
+    "RETENTION_COMPLAINT_DAYS": 1095,  # closed complaints: 3 years
+    "RETENTION_REQUEST_DAYS": 365,  # finished loan applications and card appointments
+    "RETENTION_FOLLOWER_DAYS": 180,  # a WeChat user who unfollowed and has no binding
+    "RETENTION_CONSENT_DAYS": 1825,  # an ended consent: the proof it was given
+    "RETENTION_ERASURE_DAYS": 1825,  # the record of a cancellation (no personal data in it)
+}
+
+
 EXTENSION_KEY = "settings"
 
 
@@ -448,6 +484,11 @@ def install(app: Flask):
     from .sections import build
 
     app.extensions[EXTENSION_KEY] = build(app.config)
+    try:  # the keys of the encryption at rest, checked at start-up like the rest
+        keyring = fieldcrypt.Keyring.from_config(app.config.get("DATA_KEYS", ""), app.config.get("DATA_LOOKUP_KEY", ""))
+    except fieldcrypt.KeyConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    fieldcrypt.install(app.extensions, keyring)
     return app.extensions[EXTENSION_KEY]
 
 

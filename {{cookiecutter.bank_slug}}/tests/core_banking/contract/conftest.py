@@ -14,7 +14,7 @@ from sqlalchemy import select
 from {{ cookiecutter.bank_slug }}.core_banking.http.client import HttpCoreBanking
 from {{ cookiecutter.bank_slug }}.core_banking.http.server import create_core_server
 from {{ cookiecutter.bank_slug }}.core_banking.ledger.core import LedgerCore
-from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount, card_key
 from {{ cookiecutter.bank_slug }}.core_banking.models import Customer
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.shared import demo_data
@@ -77,7 +77,7 @@ def demo(seeded_app) -> DemoBook:
     with seeded_app.app_context():
         for serial, opening_fen in enumerate(openings, start=1):
             account = db.session.scalar(
-                select(LedgerAccount).where(LedgerAccount.card_number == demo_data.card_number(serial)))
+                select(LedgerAccount).where(LedgerAccount.card_number_hash == card_key(demo_data.card_number(serial))))
             customer: Customer = account.customer
             holders.append(DemoHolder(account.account_id, account.card_number, customer.name, customer.id_number,
                                       customer.phone, customer.branch.code, opening_fen))

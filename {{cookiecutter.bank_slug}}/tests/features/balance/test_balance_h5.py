@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from {{ cookiecutter.bank_slug }}.core_banking.current import get_core
-from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount, card_key
 from {{ cookiecutter.bank_slug }}.core_banking.port import (
     AccountNotActive,
     AccountNotFound,
@@ -45,12 +45,14 @@ def app(make_app):
 
 def account_id(app, card: str) -> str:
     with app.app_context():
-        return db.session.scalar(select(LedgerAccount.account_id).where(LedgerAccount.card_number == card))
+        return db.session.scalar(select(LedgerAccount.account_id).where(
+            LedgerAccount.card_number_hash == card_key(card)))
 
 
 def ledger_fen(app, card: str) -> int:
     with app.app_context():
-        return db.session.scalar(select(LedgerAccount.balance_fen).where(LedgerAccount.card_number == card))
+        return db.session.scalar(select(LedgerAccount.balance_fen).where(
+            LedgerAccount.card_number_hash == card_key(card)))
 
 
 def bind(app, openid: str, card: str | None = None, *, account: str | None = None, card_mask: str | None = None,

@@ -13,7 +13,7 @@ from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_
 from {{ cookiecutter.bank_slug }}.shared.masking import mask_card
 from {{ cookiecutter.bank_slug }}.sms import OUTBOX
 
-from ...binding_support import LI, ZHANG, age_attempts, code_in, seed_demo
+from ...binding_support import LI, ZHANG, age_attempts, code_in, give_consent, seed_demo
 from ...h5.test_h5_oauth import authorize, callback_path, log_in
 from ...helpers import mock_control_client, next_msg_id, push, reply_field
 from ...live_sandbox import live_sandbox
@@ -33,6 +33,7 @@ def sandbox(make_app):
     with live_sandbox(app) as live:
         for openid, nickname in ((ALICE, "爱丽丝"), (BOB, "鲍勃")):
             live.state.add_user(openid, nickname)
+        give_consent(app, ALICE, BOB)  # the separate consent (features/privacy), tested there
         yield live
 
 

@@ -35,7 +35,7 @@ from {{ cookiecutter.bank_slug }}.shared.identity import (
 )
 from {{ cookiecutter.bank_slug }}.sms import OUTBOX, SandboxSmsSender, SmsError, get_sms_sender
 
-from ...binding_support import LI, ZHANG, age_attempts, code_in, seed_demo
+from ...binding_support import LI, ZHANG, age_attempts, code_in, give_consent, seed_demo
 from ...conftest import make_config
 from ...helpers import free_port, push
 
@@ -49,6 +49,7 @@ def app(make_app):
     """Seeded demo data; the mock WeChat server is not running, so every SMS lands in the outbox."""
     app = make_app(WECHAT_SANDBOX_API_URL=f"http://127.0.0.1:{free_port()}", SERVICE_HOTLINE="96000")
     seed_demo(app)
+    give_consent(app, ALICE, BOB)  # the separate consent (features/privacy) comes before any binding
     OUTBOX.clear()
     with app.app_context():
         yield app

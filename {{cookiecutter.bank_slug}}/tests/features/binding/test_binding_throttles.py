@@ -20,7 +20,7 @@ from {{ cookiecutter.bank_slug }}.shared.cards import with_check_digit
 from {{ cookiecutter.bank_slug }}.sms import OUTBOX
 from {{ cookiecutter.bank_slug }}.web.attempts import Attempt
 
-from ...binding_support import LI, ZHANG, age_attempts
+from ...binding_support import LI, ZHANG, age_attempts, give_consent
 from .test_binding_rules import ALICE, BOB, app, last_code, start  # noqa: F401  (app: the fixture)
 
 
@@ -137,6 +137,7 @@ def test_the_limits_come_from_the_settings(make_app):
 
     app = make_app(BIND_IDENTITY_FAILURES_PER_CARD="2", WECHAT_SANDBOX_API_URL="http://127.0.0.1:1")
     seed_demo(app)
+    give_consent(app, BOB)
     with app.app_context():
         for _ in range(2):
             with pytest.raises(IdentityMismatch):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from {{ cookiecutter.bank_slug }} import settings
 from {{ cookiecutter.bank_slug }}.core_banking.current import get_core
 from {{ cookiecutter.bank_slug }}.core_banking.ledger.accounts import SETTLEMENT_ACCOUNT_ID
-from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, LedgerAccount, Posting, card_key
 from {{ cookiecutter.bank_slug }}.core_banking.port import CoreUnavailable
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
@@ -80,7 +80,7 @@ def open_bank(make_app, **config):
         cards = {serial: demo_data.card_number(serial) for serial in (1, 2, 3)}
         with app.app_context():
             accounts = {serial: db.session.scalar(select(LedgerAccount.account_id)
-                                                   .where(LedgerAccount.card_number == card))
+                                                   .where(LedgerAccount.card_number_hash == card_key(card)))
                         for serial, card in cards.items()}
             bindings = {}
             for serial, openid in ((1, ALICE), (2, ALICE), (3, BOB)):

@@ -68,6 +68,7 @@ from .models import (
     JournalEntry,
     LedgerAccount,
     Posting,
+    card_key,
 )
 from .pins import pin_matches
 from .posting import Leg, LockedAccount, append_entry, find_entry, lock_parties, skips_applied_keys
@@ -130,7 +131,7 @@ class LedgerCore:
         if not card:
             return None
         row = self._read(lambda c: c.execute(self._account_query().where(
-            LedgerAccount.card_number == card, LedgerAccount.kind.in_(CUSTOMER_KINDS))).first())
+            LedgerAccount.card_number_hash == card_key(card), LedgerAccount.kind.in_(CUSTOMER_KINDS))).first())
         return self._account(row) if row else None
 
     def get_account(self, account_id: str) -> Account:

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from ...shared import demo_data
 from ...shared.timeutil import utcnow
-from ..models import Customer
+from ..models import Customer, id_number_key
 from .accounts import ensure_internal_accounts, open_customer_account, post_opening_deposit
 from .credit import bank_date, open_credit_card, post_card_purchase
-from .models import LedgerAccount
+from .models import LedgerAccount, card_key
 from .pins import hash_pin
 
 
@@ -35,10 +35,11 @@ def seed_demo_ledger(session: Session, engine: Engine) -> list[DemoAccount]:
     seeded = []
     for serial, (name, opening_fen) in enumerate(demo_data.ACCOUNTS, start=1):
         card = demo_data.card_number(serial)
-        account = session.scalar(select(LedgerAccount).where(LedgerAccount.card_number == card))
+        account = session.scalar(select(LedgerAccount).where(LedgerAccount.card_number_hash == card_key(card)))
         added = account is None
         if added:
-            customer = session.scalar(select(Customer).where(Customer.id_number == id_numbers[name]))
+            customer = session.scalar(select(Customer).where(
+                Customer.id_number_hash == id_number_key(id_numbers[name])))
             if customer is None:
                 continue
             # One hash of the one published demo PIN serves every demo account (hashing is slow on purpose).
@@ -80,7 +81,7 @@ def seed_demo_credit_cards(session: Session, engine: Engine) -> list[DemoCreditC
     seeded = []
     for serial, (name, limit_fen) in enumerate(demo_data.CREDIT_CARDS, start=1):
         card = demo_data.credit_card_number(serial)
-        account = session.scalar(select(LedgerAccount).where(LedgerAccount.card_number == card))
+        account = session.scalar(select(LedgerAccount).where(LedgerAccount.card_number_hash == card_key(card)))
         added = account is None
         if added:
             customer = session.scalar(select(Customer).where(Customer.id_number == id_numbers[name]))

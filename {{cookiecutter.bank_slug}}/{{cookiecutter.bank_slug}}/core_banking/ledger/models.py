@@ -13,9 +13,11 @@ of what spans rows and tables.
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ...extensions import db
+from ...shared.cards import normalise_card
+from ...shared.fieldcrypt import EncryptedText, lookup_hash
 from ...shared.masking import mask_card
 from ...shared.timeutil import utcnow
 from ..models import Customer
@@ -76,7 +78,9 @@ class LedgerAccount(db.Model):
     )
 
     account_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # A0000001; never shown to customers
-    card_number: Mapped[str | None] = mapped_column(String(19), unique=True)  # customer accounts only
+    card_number: Mapped[str | None] = mapped_column(EncryptedText())  # customer accounts only; encrypted at rest
+    card_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # card_key(card_number)
+    card_tail: Mapped[str | None] = mapped_column(String(4))  # last four digits: staff search by them
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("bank_customer.id"), index=True)
     label: Mapped[str | None] = mapped_column(String(64))  # holder name shown for internal accounts
     kind: Mapped[str] = mapped_column(String(16), default=KIND_CUSTOMER)
@@ -87,6 +91,12 @@ class LedgerAccount(db.Model):
     opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     customer: Mapped[Customer | None] = relationship()
+
+    @validates("card_number")
+    def _hash_card(self, _key, value: str | None) -> str | None:
+        self.card_number_hash = card_key(value) if value else None
+        self.card_tail = normalise_card(value)[-4:] if value else None
+        return value
 
     def __repr__(self) -> str:  # never leaks the card number into logs or tracebacks
         card = mask_card(self.card_number) if self.card_number else "-"
@@ -130,8 +140,8 @@ class Posting(db.Model):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     balance_after_fen: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))  # port.Transaction.kind: transfer_in, transfer_out, deposit
-    counterparty_name: Mapped[str] = mapped_column(String(64), default="")
-    counterparty_account: Mapped[str] = mapped_column(String(34), default="")
+    counterparty_name: Mapped[str] = mapped_column(EncryptedText(), default="")  # encrypted at rest
+    counterparty_account: Mapped[str] = mapped_column(EncryptedText(), default="")
     memo: Mapped[str] = mapped_column(String(140), default="")
 
     entry: Mapped[JournalEntry] = relationship(back_populates="postings")
@@ -170,8 +180,8 @@ class Hold(db.Model):
                                           ForeignKey("ledger_journal_entry.id"))
     payer_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_account.account_id"))
     payee_account_id: Mapped[str] = mapped_column(ForeignKey("ledger_account.account_id"))  # or the settlement's
-    payee_name: Mapped[str] = mapped_column(String(64), default="")
-    payee_number: Mapped[str] = mapped_column(String(34), default="")  # full: mask before showing
+    payee_name: Mapped[str] = mapped_column(EncryptedText(), default="")  # encrypted at rest (C2)
+    payee_number: Mapped[str] = mapped_column(EncryptedText(), default="")  # full, encrypted: mask before showing
     memo: Mapped[str] = mapped_column(String(140), default="")
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default=HOLD_HELD)
@@ -182,3 +192,8 @@ class Hold(db.Model):
 
     def __repr__(self) -> str:  # never the payee's number
         return f"<Hold {self.id} {self.status} {self.amount_fen} fen>"
+
+
+def card_key(card_number: str) -> str:
+    """The lookup hash of a card number (digits only)."""
+    return lookup_hash("card", normalise_card(card_number) or (card_number or "").strip())

@@ -12,9 +12,10 @@ from functools import cache
 
 from sqlalchemy import Connection, Row, TextClause, and_, bindparam, insert, or_, select, text, update
 
+from ...shared import fieldcrypt
 from .. import outbox
 from ..models import Customer
-from .models import CUSTOMER_KINDS, KIND_CUSTOMER, JournalEntry, LedgerAccount, Posting
+from .models import CUSTOMER_KINDS, KIND_CUSTOMER, JournalEntry, LedgerAccount, Posting, card_key
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ _LOCK_PARTIES = (
     .outerjoin(Customer, Customer.id == LedgerAccount.customer_id)
     .where(or_(
         LedgerAccount.account_id == bindparam("payer_id"),
-        and_(LedgerAccount.kind == KIND_CUSTOMER, or_(LedgerAccount.card_number == bindparam("payee_card"),
+        and_(LedgerAccount.kind == KIND_CUSTOMER, or_(LedgerAccount.card_number_hash == bindparam("payee_card"),
                                                       LedgerAccount.account_id == bindparam("payee_account_id"))),
         LedgerAccount.account_id == bindparam("internal_id"),
     ))
@@ -97,9 +98,11 @@ def lock_accounts(connection: Connection, account_ids: list[str]) -> dict[str, L
 def lock_parties(connection: Connection, *, payer_id: str, payee_card: str | None = None,
                  payee_account_id: str | None = None, internal_id: str | None = None) -> list[Row]:
     """Lock the payer and the payee in one statement, in account-id order; rows have the locked
-    columns plus card_number and holder_name. Which row is which is the caller's to sort out."""
+    columns plus card_number and holder_name. Which row is which is the caller's to sort out. The payee's card
+    is matched by its lookup hash (card numbers are encrypted at rest)."""
     return list(connection.execute(_for_update(connection, _LOCK_PARTIES, _LOCK_PARTIES_FOR_UPDATE), {
-        "payer_id": payer_id, "payee_card": payee_card, "payee_account_id": payee_account_id,
+        "payer_id": payer_id, "payee_card": card_key(payee_card) if payee_card else None,
+        "payee_account_id": payee_account_id,
         "internal_id": internal_id,
     }))
 
@@ -157,6 +160,17 @@ _POSTING_FIELDS = ("account_id", "amount_fen", "balance_after_fen", "kind", "cou
 _POSTING_TYPES = ("varchar", "bigint", "bigint", "varchar", "varchar", "varchar", "varchar")
 
 
+_ENCRYPTED_POSTING_FIELDS = ("counterparty_name", "counterparty_account")  # EncryptedText in the model
+
+
+def _stored(field: str, value):
+    """A posting's value as the table keeps it: the textual statement below bypasses the column types, so the
+    encrypted columns are encrypted here (the postings handed to the outbox stay in clear, in memory)."""
+    if field in _ENCRYPTED_POSTING_FIELDS and value:
+        return fieldcrypt.current().encrypt(value)
+    return value
+
+
 @cache
 def _one_statement_write(postings: int, accounts: int, unless_applied: bool) -> TextClause:
     """PostgreSQL: the entry, its postings (numbered in leg order) and the new balances in one statement
@@ -195,7 +209,7 @@ def _write_in_one_statement(connection: Connection, entry: dict, postings: list[
                             unless_applied: bool = False) -> int | None:
     params = dict(entry)
     for n, posting in enumerate(postings):
-        params.update({f"p{n}_{field}": posting[field] for field in _POSTING_FIELDS})
+        params.update({f"p{n}_{field}": _stored(field, posting[field]) for field in _POSTING_FIELDS})
     for n, (account_id, balance) in enumerate(moved.items()):
         params.update({f"b{n}_account": account_id, f"b{n}_balance": balance})
     return connection.execute(_one_statement_write(len(postings), len(moved), unless_applied), params).scalar()

@@ -49,7 +49,7 @@ class CustomerView(StaffModelView):
                 conditions.append(Customer.id == int(term))
             if len(term) == 4:
                 conditions.append(Customer.id.in_(select(LedgerAccount.customer_id).where(
-                    LedgerAccount.card_number.endswith(term, autoescape=True))))
+                    LedgerAccount.card_tail == term)))  # card_number is encrypted at rest
         return or_(*conditions)
 
 

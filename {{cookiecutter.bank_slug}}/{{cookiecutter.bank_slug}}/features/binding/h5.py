@@ -33,6 +33,10 @@ def _form_page(form: BindForm, error: str | None = None, status: int = 200):
 @bp.get("/bind")
 @customer_required
 def form():
+    try:
+        bindings.check_preconditions(g.openid)  # the separate consent (features/privacy), before any input
+    except bindings.PreconditionUnmet as exc:
+        return redirect(exc.resolve_url)
     return _form_page(BindForm())
 
 
@@ -40,6 +44,10 @@ def form():
 @customer_required
 def submit():
     form = BindForm()
+    try:
+        bindings.check_preconditions(g.openid)
+    except bindings.PreconditionUnmet as exc:  # nothing typed is looked at, nothing is stored
+        return refusal_page(_("绑定未开始"), exc, exc.resolve_url)
     if not form.validate():
         return _form_page(form, status=400)
     try:

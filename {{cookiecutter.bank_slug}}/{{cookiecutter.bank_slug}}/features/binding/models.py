@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, DateTime, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
+from ...shared.fieldcrypt import EncryptedText
 from ...shared.timeutil import utcnow
 
 
@@ -29,7 +30,7 @@ class CardBinding(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | unbound
     alerts_suspended: Mapped[bool] = mapped_column(Boolean, default=False)  # the follower unsubscribed
     # The mobile number verified by SMS when the card was bound: where SMS alerts go if the customer opts in.
-    sms_phone: Mapped[str | None] = mapped_column(String(20))
+    sms_phone: Mapped[str | None] = mapped_column(EncryptedText())  # encrypted at rest
     bound_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     unbound_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The account's branch as the core reported it when the card was bound: the admin panel's branch scope.
@@ -51,7 +52,7 @@ class BindingChallenge(db.Model):
     account_id: Mapped[str] = mapped_column(String(64))
     card_mask: Mapped[str] = mapped_column(String(32))
     branch_code: Mapped[str | None] = mapped_column(String(16))  # the account's branch, copied to the binding
-    phone: Mapped[str] = mapped_column(String(20))  # for a resend; blanked when the challenge ends
+    phone: Mapped[str] = mapped_column(EncryptedText())  # for a resend; blanked when it ends; encrypted at rest
     code_salt: Mapped[str] = mapped_column(String(32))
     code_hash: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # wrong codes entered for the current code

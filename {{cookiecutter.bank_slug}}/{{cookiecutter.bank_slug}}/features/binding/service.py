@@ -140,6 +140,31 @@ class SmsNotSent(BindingError):
     code, message = "sms_not_sent", _l("短信发送失败，请稍后再试。")
 
 
+class PreconditionUnmet(BindingError):
+    """Something must happen before a binding may start (e.g. the separate consent of the privacy feature);
+    `resolve_url` is the page where the customer does it."""
+
+    code = "binding_precondition"
+
+    def __init__(self, message: str, resolve_url: str) -> None:
+        super().__init__(message)
+        self.resolve_url = resolve_url
+
+
+# -- preconditions: other features (privacy's consent) register checks that run before a binding starts -----
+PRECONDITIONS = "binding_preconditions"
+
+
+def add_precondition(app, check) -> None:
+    """`check(openid)` raises PreconditionUnmet when this openid may not start a binding yet."""
+    app.extensions.setdefault(PRECONDITIONS, []).append(check)
+
+
+def check_preconditions(openid: str) -> None:
+    for check in current_app.extensions.get(PRECONDITIONS, ()):
+        check(openid)
+
+
 # -- what transfers, balances and alerts build on ------------------------------------------------
 def active_bindings(openid: str) -> list[CardBinding]:
     """The cards this openid has bound, oldest first."""
@@ -255,6 +280,7 @@ def start_binding(openid: str, card_number: str, name: str, id_number: str, phon
                   brand: Brand | None = None, security: Security | None = None) -> BindingChallenge:
     """Check the card and the holder through the core, then send a code. Raises BindingError, or the
     core's CoreBankingError (e.g. CoreUnavailable); nothing but the counted attempt is stored on a refusal."""
+    check_preconditions(openid)
     security = _security(security)
     card = normalise_card(card_number) or card_number
     if attempts.count(IDENTITY_BY_CARD, card, DAY) >= security.bind_identity_failures_per_card or \
@@ -327,6 +353,7 @@ def confirm_binding(openid: str, challenge_id: int | None, code: str,
     """The right code binds the card. Each try counts before the code is compared (atomically, so
     parallel guesses cannot exceed MAX_ATTEMPTS); wrong ones also count for the phone, across bindings."""
     challenge = _pending_challenge(openid, challenge_id)
+    check_preconditions(openid)  # e.g. the consent withdrawn while the code was on its way
     if utcnow() >= challenge.expires_at:
         raise CodeExpired()
     if attempts.count(CODE_BY_PHONE, challenge.phone, DAY) >= _security(security).bind_code_failures_per_phone:
@@ -388,6 +415,19 @@ def unbind(openid: str, binding_id: int | str | None) -> CardBinding | None:
     db.session.commit()
     log.info("card %s unbound", binding.card_mask)
     return binding
+
+
+def unbind_all(openid: str, reason: str) -> list[CardBinding]:
+    """Unbind every active card of this openid and end its pending bindings (consent withdrawn, service
+    cancelled). Part of the caller's transaction: the caller commits."""
+    now = utcnow()
+    unbound = active_bindings(openid)
+    for binding in unbound:
+        binding.status, binding.unbound_at, binding.unbind_reason = STATUS_UNBOUND, now, reason[:200]
+    db.session.execute(update(BindingChallenge)
+                       .where(BindingChallenge.openid == openid, BindingChallenge.status == CHALLENGE_PENDING)
+                       .values(status=CHALLENGE_FAILED, phone=""))
+    return unbound
 
 
 # -- follow state ------------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ class TransferView(StaffModelView):
                 conditions.append(TransferOrder.id == int(term))
             if len(term) == 4:
                 conditions.append(TransferOrder.from_card_masked.endswith(term, autoescape=True))
-                conditions.append(TransferOrder.payee_number.endswith(term, autoescape=True))
+                conditions.append(TransferOrder.payee_tail == term)  # payee_number is encrypted at rest
         return or_(*conditions)
 
 

@@ -8,9 +8,11 @@ The PIN itself is never stored: only how many times in a row it was wrong for a 
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ...extensions import db
+from ...shared.cards import normalise_card
+from ...shared.fieldcrypt import EncryptedText, lookup_hash
 from ...shared.masking import mask_card, mask_name
 from ...shared.timeutil import utcnow
 
@@ -29,6 +31,14 @@ COUNTED_STATUSES = (PROCESSING, POSTED, PENDING_SETTLEMENT, UNCONFIRMED, HELD, U
 FINAL_STATUSES = (POSTED, PENDING_SETTLEMENT, FAILED, REVOKED, REFUSED)
 HELD_STATUSES = (HELD, UNDER_REVIEW)  # the money is on the core's hold account
 
+
+def payee_key(payee_number: str | None) -> str | None:
+    """The keyed hash of a payee's account number (payee_number is encrypted at rest, a fresh ciphertext each
+    time): how "paid this payee before?" and 常用收款人 find the same payee."""
+    if not payee_number:
+        return None
+    return lookup_hash("card", normalise_card(payee_number) or payee_number.strip())
+
 # When the money reaches the payee (core_banking.port.ARRIVALS)
 ARRIVAL_REALTIME, ARRIVAL_NORMAL, ARRIVAL_NEXT_DAY = "realtime", "normal", "next_day"
 
@@ -38,7 +48,7 @@ class TransferOrder(db.Model):
     __table_args__ = (Index("ix_transfer_order_account_submitted", "from_account_id", "submitted_at"),
                       Index("ix_transfer_order_openid_submitted", "openid", "submitted_at"),  # per-customer limit
                       Index("ix_transfer_order_status_release", "status", "release_at"),  # the due releases
-                      Index("ix_transfer_order_openid_payee", "openid", "payee_number"))  # paid this payee before?
+                      Index("ix_transfer_order_openid_payee_hash", "openid", "payee_hash"))  # paid this payee before?
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
@@ -46,8 +56,10 @@ class TransferOrder(db.Model):
     binding_id: Mapped[int] = mapped_column(Integer)
     from_account_id: Mapped[str] = mapped_column(String(64))
     from_card_masked: Mapped[str] = mapped_column(String(32))
-    payee_number: Mapped[str] = mapped_column(String(32))  # full: mask before showing or logging
-    payee_name: Mapped[str] = mapped_column(String(64))
+    payee_number: Mapped[str] = mapped_column(EncryptedText())  # full: mask before showing; encrypted at rest
+    payee_name: Mapped[str] = mapped_column(EncryptedText())  # encrypted at rest
+    payee_tail: Mapped[str] = mapped_column(String(4), default="", server_default="")  # staff search by it
+    payee_hash: Mapped[str | None] = mapped_column(String(64))  # payee_key(payee_number): "paid this payee before?"
     payee_bank: Mapped[str] = mapped_column(String(16))  # "" = this bank, else a code of banks.OTHER_BANKS
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     memo: Mapped[str] = mapped_column(String(40), default="")
@@ -67,6 +79,12 @@ class TransferOrder(db.Model):
     reviewed_by: Mapped[str | None] = mapped_column(String(64))  # the staff username who released or refused
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     review_note: Mapped[str | None] = mapped_column(String(200))  # what the call with the customer said
+
+    @validates("payee_number")
+    def _keep_tail(self, _key, value: str) -> str:
+        self.payee_tail = "".join(ch for ch in (value or "") if ch.isdigit())[-4:]
+        self.payee_hash = payee_key(value)
+        return value
 
     @property
     def payee_masked(self) -> str:

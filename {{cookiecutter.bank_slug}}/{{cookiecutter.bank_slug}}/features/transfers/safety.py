@@ -30,6 +30,7 @@ from .models import (
     POSTED,
     TransferOrder,
     TransferPreference,
+    payee_key,
 )
 
 ARRIVALS = (ARRIVAL_REALTIME, ARRIVAL_NORMAL, ARRIVAL_NEXT_DAY)
@@ -119,7 +120,7 @@ def set_default_arrival(openid: str, arrival: str) -> TransferPreference:
 # --- payees --------------------------------------------------------------------------------------
 
 def _to_payee(openid: str, payee_number: str, exclude_order_id: int | None):
-    where = [TransferOrder.openid == openid, TransferOrder.payee_number == payee_number,
+    where = [TransferOrder.openid == openid, TransferOrder.payee_hash == payee_key(payee_number),
              TransferOrder.status.in_(COUNTED_STATUSES)]
     if exclude_order_id is not None:
         where.append(TransferOrder.id != exclude_order_id)
@@ -163,7 +164,7 @@ def recent_payees(openid: str, limit: int = RECENT_PAYEES) -> list[RecentPayee]:
     """常用收款人: the payees this customer's transfers reached, the latest first."""
     latest = (select(func.max(TransferOrder.id).label("id"))
               .where(TransferOrder.openid == openid, TransferOrder.status.in_((POSTED, PENDING_SETTLEMENT)))
-              .group_by(TransferOrder.payee_number, TransferOrder.payee_bank).subquery())
+              .group_by(TransferOrder.payee_hash, TransferOrder.payee_bank).subquery())
     orders = db.session.execute(select(TransferOrder).join(latest, latest.c.id == TransferOrder.id)
                                 .order_by(TransferOrder.id.desc()).limit(limit)).scalars()
     return [RecentPayee(order.id, mask_name(order.payee_name), mask_card(order.payee_number), order.payee_bank)
@@ -193,9 +194,9 @@ def fraud_hits(order: TransferOrder, bound_at: datetime | None, now: datetime, s
     hits = []
     if order.new_payee:
         since = now - timedelta(minutes=safety.new_payees_minutes)
-        others = db.session.scalar(select(func.count(func.distinct(TransferOrder.payee_number))).where(
+        others = db.session.scalar(select(func.count(func.distinct(TransferOrder.payee_hash))).where(
             TransferOrder.openid == order.openid, TransferOrder.id != order.id, TransferOrder.new_payee.is_(True),
-            TransferOrder.submitted_at >= since, TransferOrder.payee_number != order.payee_number))
+            TransferOrder.submitted_at >= since, TransferOrder.payee_hash != order.payee_hash))
         if others + 1 >= safety.new_payees_count:
             hits.append(RULE_NEW_PAYEES)
     if order.amount_fen >= safety.night_amount_fen and _is_night(now, safety):
