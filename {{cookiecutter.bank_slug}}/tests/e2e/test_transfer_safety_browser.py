@@ -10,7 +10,7 @@ try:
 except ImportError:  # the `browser` fixture skips these tests (or fails them under CI=true)
     expect = None
 
-from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount
+from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import LedgerAccount, card_key
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.features.binding.models import CardBinding
 from {{ cookiecutter.bank_slug }}.sandbox.run import DEMO_FOLLOWERS, push_menu, seed_followers, start_dispatcher
@@ -32,7 +32,8 @@ def sandbox(make_app):
                    ALERT_POLL_SECONDS="0.2", FRAUD_NIGHT_AMOUNT_YUAN="100000", FRAUD_NEW_BINDING_AMOUNT_YUAN="100000")
     seed_demo(app)
     with app.app_context():
-        account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.card_number == ZHANG.cards[0]))
+        account = db.session.scalar(select(LedgerAccount).where(
+            LedgerAccount.card_number_hash == card_key(ZHANG.cards[0])))
         db.session.add(CardBinding(openid=FOLLOWER, account_id=account.account_id, card_mask=mask_card(ZHANG.cards[0]),
                                    status="active", alerts_suspended=False))
         db.session.commit()
@@ -118,7 +119,7 @@ def test_a_normal_arrival_transfer_is_revoked_before_it_arrives(phone, sandbox, 
     phone.screenshot(path=artifacts / "transfer-safety-3-revoked.png")
     with sandbox.service.app_context():
         balance = db.session.scalar(select(LedgerAccount.balance_fen)
-                                    .where(LedgerAccount.card_number == ZHANG.cards[0]))
+                                    .where(LedgerAccount.card_number_hash == card_key(ZHANG.cards[0])))
     assert balance == opening_fen(ZHANG.cards[0])  # the money is back on the card
 
 

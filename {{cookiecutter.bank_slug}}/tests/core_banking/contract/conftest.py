@@ -84,7 +84,7 @@ def demo(seeded_app) -> DemoBook:
         credit = []
         for serial, (_name, limit_fen) in enumerate(demo_data.CREDIT_CARDS, start=1):
             account = db.session.scalar(select(LedgerAccount).where(
-                LedgerAccount.card_number == demo_data.credit_card_number(serial)))
+                LedgerAccount.card_number_hash == card_key(demo_data.credit_card_number(serial))))
             credit.append(DemoCredit(account.account_id, account.card_number, account.customer.name, limit_fen))
     return DemoBook(holders, tuple(credit))
 

@@ -154,6 +154,8 @@ def test_after_a_whole_journey_nothing_personal_is_in_clear(make_app):
             "csrf_token": csrf, "idempotency_key": key, "binding_id": binding_id, "payee_number": LI.cards[0],
             "payee_name": LI.name, "payee_bank": "", "amount": "123.45", "memo": "午饭"})
         assert placed.status_code == 303, placed.get_data(as_text=True)
+        if placed.headers["Location"].endswith(f"/h5/transfer/warning/{key}"):  # a first transfer to this payee
+            browser.post(f"/h5/transfer/warning/{key}", data={"csrf_token": csrf, "understood": "1"})
         done = browser.post(f"/h5/transfer/confirm/{key}", data={"csrf_token": csrf, "pin": demo_data.DEMO_PIN})
         assert done.status_code == 303 and "转账成功" in browser.get(done.headers["Location"]).get_data(as_text=True)
         drained = app.test_cli_runner().invoke(args=["alerts", "drain"])  # transaction alerts and the outcome

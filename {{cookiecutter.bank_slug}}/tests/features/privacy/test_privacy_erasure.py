@@ -14,6 +14,7 @@ from {{ cookiecutter.bank_slug }}.features.binding import service as bindings
 from {{ cookiecutter.bank_slug }}.features.binding.models import BindingChallenge, CardBinding
 from {{ cookiecutter.bank_slug }}.features.complaints import models as complaint_models
 from {{ cookiecutter.bank_slug }}.features.complaints.models import Complaint
+from {{ cookiecutter.bank_slug }}.features.credit_cards import models as credit_models
 from {{ cookiecutter.bank_slug }}.features.privacy import consent as consents
 from {{ cookiecutter.bank_slug }}.features.privacy import inventory
 from {{ cookiecutter.bank_slug }}.features.privacy import service as privacy
@@ -191,7 +192,10 @@ def test_a_failure_part_way_rolls_the_whole_cancellation_back(app, customer, mon
 
 def test_the_inventory_statuses_are_the_features_own():
     assert set(inventory.OPEN_TRANSFERS) == {transfer_models.AWAITING_PIN, transfer_models.PROCESSING,
-                                             transfer_models.UNCONFIRMED, transfer_models.PENDING_SETTLEMENT}
+                                             transfer_models.UNCONFIRMED, transfer_models.PENDING_SETTLEMENT,
+                                             transfer_models.HELD, transfer_models.UNDER_REVIEW}
+    assert set(inventory.OPEN_REPAYMENTS) == {credit_models.AWAITING_PIN, credit_models.PROCESSING,
+                                              credit_models.UNCONFIRMED}
     assert set(inventory.OPEN_COMPLAINTS) == set(complaint_models.OPEN_STATUSES)
     assert {request_models.RECEIVED, request_models.CONTACTED, request_models.IN_REVIEW,
             request_models.BOOKED} == set(inventory.OPEN_REQUESTS)

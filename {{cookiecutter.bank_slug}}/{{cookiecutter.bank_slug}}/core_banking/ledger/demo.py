@@ -84,7 +84,8 @@ def seed_demo_credit_cards(session: Session, engine: Engine) -> list[DemoCreditC
         account = session.scalar(select(LedgerAccount).where(LedgerAccount.card_number_hash == card_key(card)))
         added = account is None
         if added:
-            customer = session.scalar(select(Customer).where(Customer.id_number == id_numbers[name]))
+            customer = session.scalar(select(Customer).where(
+                Customer.id_number_hash == id_number_key(id_numbers[name])))
             if customer is None:
                 continue
             pin_hash = pin_hash or hash_pin(demo_data.DEMO_PIN)

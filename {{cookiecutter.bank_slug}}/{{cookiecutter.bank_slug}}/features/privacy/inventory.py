@@ -31,18 +31,22 @@ class Kind:
 
 
 # Status values are the features' own (tests/features/privacy checks they stay the same).
-OPEN_TRANSFERS = ("awaiting_pin", "processing", "unconfirmed", "pending_settlement")
+OPEN_TRANSFERS = ("awaiting_pin", "processing", "unconfirmed", "pending_settlement", "held", "under_review")
 OPEN_COMPLAINTS = ("received", "assigned", "reopened")
 OPEN_REQUESTS = ("received", "contacted", "in_review", "booked")
+OPEN_REPAYMENTS = ("awaiting_pin", "processing", "unconfirmed")
 
 BINDING_STATUS = {"active": _l("已绑定"), "unbound": _l("已解绑")}
 CHALLENGE_STATUS = {"pending": _l("待验证"), "verified": _l("已验证"), "failed": _l("未完成"),
                     "replaced": _l("已被新申请取代")}
 CONSENT_VALUES = {"scope": {"binding": _l("绑卡所需敏感个人信息")},
                   "ended_reason": {"withdrawn": _l("您撤回"), "superseded": _l("同意了新版本"), "erased": _l("注销")}}
+REPAYMENT_STATUS = {"awaiting_pin": _l("待输入密码"), "processing": _l("处理中"), "posted": _l("已成功"),
+                    "failed": _l("失败"), "unconfirmed": _l("结果待确认")}
 TRANSFER_STATUS = {"awaiting_pin": _l("待输入密码"), "processing": _l("处理中"), "posted": _l("已成功"),
                    "pending_settlement": _l("已受理（跨行清算中）"), "failed": _l("失败"),
-                   "unconfirmed": _l("结果待确认")}
+                   "unconfirmed": _l("结果待确认"), "held": _l("待到账"), "under_review": _l("待核实"),
+                   "revoked": _l("已撤销"), "refused": _l("已拒绝")}
 
 KINDS = (
     Kind("card_binding", _l("绑定的银行卡"), KEEP,
@@ -61,9 +65,24 @@ KINDS = (
     Kind("transfer_order", _l("转账记录"), KEEP,
          _l("转账交易记录：《反洗钱法》要求交易记录自交易结束起至少保存五年（本行设置 %(days)s 天）。"),
          show=("created_at", "from_card_masked", "payee_number", "payee_name", "amount_fen", "status"),
-         blocking=("status", OPEN_TRANSFERS, _l("有尚未完成的转账（待输入密码、处理中、结果待确认或待清算）")),
+         blocking=("status", OPEN_TRANSFERS, _l("有尚未完成的转账（待输入密码、处理中、结果待确认、待清算、待到账或待核实）")),
          order_by="created_at", mask={"payee_number": "card", "payee_name": "name"},
          values={"status": TRANSFER_STATUS}),
+    Kind("credit_repayment", _l("信用卡还款记录"), KEEP,
+         _l("信用卡还款交易记录：与转账记录一样，《反洗钱法》要求交易记录自交易结束起至少保存五年（本行设置 %(days)s 天）。"),
+         show=("created_at", "card_mask", "from_card_mask", "amount_fen", "status"),
+         blocking=("status", OPEN_REPAYMENTS, _l("有尚未完成的信用卡还款（待输入密码、处理中或结果待确认）")),
+         order_by="created_at", values={"status": REPAYMENT_STATUS}),
+    Kind("transfer_preference", _l("默认到账方式"), show=("default_arrival", "updated_at")),
+    Kind("alert_channel_choice", _l("动账提醒渠道（按卡）"), show=("channel", "updated_at")),
+    Kind("conversation", _l("与本行员工的会话（消息已脱敏）"),
+         show=("status", "opened_at", "closed_at", "rating"), order_by="opened_at"),
+    Kind("conversation_customer_manager", _l("您的客户经理与联系授权"),
+         show=("assigned_at", "contact_consent", "consent_at")),
+    Kind("marketing_consent", _l("营销联系授权"), show=("granted", "granted_at", "revoked_at")),
+    Kind("marketing_follow_up", _l("理财产品意向跟进"), show=("contacted_at",)),
+    Kind("wealth_product_view", _l("浏览过的理财产品"), show=("product_id", "viewed_at"), order_by="viewed_at"),
+    Kind("marketing_push_audience", _l("收到的群发消息")),
     Kind("complaint", _l("投诉"), KEEP,
          _l("投诉及处理记录：金融消费者投诉处理的监管要求，办结后保存 %(days)s 天。"),
          show=("ticket_no", "category", "status", "created_at", "description"),

@@ -14,12 +14,13 @@ from sqlalchemy import Table, and_, exists, func, select
 
 from ...extensions import db
 from ...shared.timeutil import utcnow
-from .inventory import OPEN_COMPLAINTS, OPEN_REQUESTS, OPEN_TRANSFERS
+from .inventory import OPEN_COMPLAINTS, OPEN_REPAYMENTS, OPEN_REQUESTS, OPEN_TRANSFERS
 
 RETENTION_KEYS = {
     "card_binding_challenge": "RETENTION_BINDING_CHALLENGE_DAYS",
     "card_binding": "RETENTION_UNBOUND_BINDING_DAYS",
     "transfer_order": "RETENTION_TRANSFER_DAYS",
+    "credit_repayment": "RETENTION_TRANSFER_DAYS",  # a transaction record as a transfer is
     "complaint": "RETENTION_COMPLAINT_DAYS",
     "branch_request": "RETENTION_REQUEST_DAYS",
     "wechat_follower": "RETENTION_FOLLOWER_DAYS",
@@ -49,6 +50,9 @@ RULES = (
     Rule("transfer_order", lambda t, cutoff: and_(t.c.status.not_in(OPEN_TRANSFERS),
                                                   func.coalesce(t.c.finished_at, t.c.created_at) < cutoff),
          "finished transfer orders 已完成的转账"),
+    Rule("credit_repayment", lambda t, cutoff: and_(t.c.status.not_in(OPEN_REPAYMENTS),
+                                                    func.coalesce(t.c.finished_at, t.c.created_at) < cutoff),
+         "finished credit-card repayments 已完成的信用卡还款"),
     Rule("complaint", lambda t, cutoff: and_(t.c.status.not_in(OPEN_COMPLAINTS), t.c.updated_at < cutoff),
          "closed complaints 已办结的投诉"),
     Rule("branch_request", lambda t, cutoff: and_(t.c.status.not_in(OPEN_REQUESTS), t.c.updated_at < cutoff),
