@@ -26,7 +26,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ... import settings
 from ...core_banking.current import get_core
-from ...core_banking.port import CoreBankingError, CoreUnavailable, IdempotencyConflict, SameAccount, TransferRequest
+from ...core_banking.port import (
+    CARD_CREDIT,
+    CoreBankingError,
+    CoreUnavailable,
+    IdempotencyConflict,
+    SameAccount,
+    TransferRequest,
+)
 from ...extensions import db
 from ...outbox.writer import add_notice
 from ...settings.sections import Security, Transfers
@@ -225,6 +232,8 @@ def place_order(openid: str, data: TransferInput, transfers: Transfers,
         raise
     except CoreBankingError as exc:
         raise TransferRefused(exc.message) from None
+    if account.kind == CARD_CREDIT:  # a credit card repays (features/credit_cards), it never pays a transfer
+        raise TransferRefused(_("信用卡不能用于转账，请选择借记卡"))
     if payee in (normalise_card(account.card_number), account.account_id):
         raise TransferRefused(SameAccount.message)
     now = utcnow()
