@@ -2,12 +2,14 @@
 repaying full / minimum / an amount with the transaction PIN (the transfers' PIN guard), the result; every bad
 input is a 4xx naming the field with nothing stored; a double submission makes one record and one posting."""
 
+import re
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from {{ cookiecutter.bank_slug }}.core_banking.ledger.models import JournalEntry, Posting
 from {{ cookiecutter.bank_slug }}.extensions import db
-from {{ cookiecutter.bank_slug }}.features.transfers.models import PinGuard
+from {{ cookiecutter.bank_slug }}.features.transfers.models import PinGuard, TransferOrder
 from {{ cookiecutter.bank_slug }}.shared import demo_data
 from {{ cookiecutter.bank_slug }}.shared.masking import mask_card
 
@@ -206,3 +208,18 @@ def test_without_a_bound_credit_card_the_page_offers_binding(bank, make_app):
     page = client.get("/h5/credit")
     assert page.status_code == 200 and 'data-testid="no-credit-cards"' in page.get_data(as_text=True)
     assert ALICE  # the demo customer stays bound
+
+
+def test_a_credit_card_never_pays_a_transfer(bank):
+    client = customer(bank)
+    page = client.get("/h5/transfer").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    before = balances(bank), entries(bank)
+    refused = client.post("/h5/transfer", data={
+        "csrf_token": csrf, "idempotency_key": key, "binding_id": str(bank.bindings["c1"]),
+        "payee_number": bank.cards["d3"], "payee_name": "李娜", "payee_bank": "", "amount": "10.00", "memo": ""})
+    assert refused.status_code == 400 and "信用卡不能用于转账" in refused.get_data(as_text=True)
+    with bank.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TransferOrder)) == 0
+    assert (balances(bank), entries(bank)) == before

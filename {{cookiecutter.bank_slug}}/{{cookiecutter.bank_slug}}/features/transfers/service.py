@@ -37,6 +37,7 @@ from ...core_banking.port import (
     HELD as CORE_HELD,
 )
 from ...core_banking.port import (
+    CARD_CREDIT,
     CoreBankingError,
     CoreUnavailable,
     IdempotencyConflict,
@@ -278,6 +279,8 @@ def place_order(openid: str, data: TransferInput, transfers: Transfers,
         raise
     except CoreBankingError as exc:
         raise TransferRefused(exc.message) from None
+    if account.kind == CARD_CREDIT:  # a credit card repays (features/credit_cards), it never pays a transfer
+        raise TransferRefused(_("信用卡不能用于转账，请选择借记卡"))
     if payee in (normalise_card(account.card_number), account.account_id):
         raise TransferRefused(SameAccount.message)
     now = utcnow()
