@@ -42,7 +42,8 @@ def open_bank(make_app, **config) -> Bank:
              "c1": demo_data.credit_card_number(1), "c2": demo_data.credit_card_number(2)}
     owners = {"d1": ALICE, "d2": ALICE, "c1": ALICE, "d3": BOB, "c2": BOB}
     with app.app_context():
-        accounts = {name: db.session.scalar(select(LedgerAccount.account_id).where(LedgerAccount.card_number_hash == card_key(card)))
+        accounts = {name: db.session.scalar(select(LedgerAccount.account_id).where(
+                        LedgerAccount.card_number_hash == card_key(card)))
                     for name, card in cards.items()}
         bindings = {}
         for name, openid in owners.items():

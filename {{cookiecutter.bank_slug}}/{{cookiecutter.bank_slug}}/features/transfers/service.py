@@ -34,9 +34,6 @@ from sqlalchemy.exc import IntegrityError
 from ... import settings
 from ...core_banking.current import get_core
 from ...core_banking.port import (
-    HELD as CORE_HELD,
-)
-from ...core_banking.port import (
     CARD_CREDIT,
     CoreBankingError,
     CoreUnavailable,
@@ -46,6 +43,9 @@ from ...core_banking.port import (
     TransferAlreadyRevoked,
     TransferNotHeld,
     TransferRequest,
+)
+from ...core_banking.port import (
+    HELD as CORE_HELD,
 )
 from ...extensions import db
 from ...outbox.models import PENDING, Notice
