@@ -10,6 +10,7 @@ from the dispatcher). Then one gunicorn instance is killed and the customer carr
 
 Fails, not skips, under CI=true when nginx, PostgreSQL or Redis is missing."""
 
+import base64
 import json
 import os
 import re
@@ -264,7 +265,11 @@ def test_the_production_stack_serves_a_customer_and_survives_a_dead_instance(sta
         database_url, PUBLIC_BASE_URL=base, PUBLIC_DOMAIN="127.0.0.1", TRUSTED_PROXIES="1", REDIS_URL=redis_url,
         WECHAT_SANDBOX_API_URL=mock, CORE_BANKING_ADAPTER="http", CORE_BANKING_URL=core_url,
         CORE_API_SECRET=core_secret, SMS_SENDER="gateway", SMS_GATEWAY_URL=sms_url, SMS_GATEWAY_SECRET=sms_secret,
-        ALERT_POLL_SECONDS="0.2", LOG_LEVEL="INFO")
+        ALERT_POLL_SECONDS="0.2", LOG_LEVEL="INFO",
+        # the encryption keys at rest, as the hook writes them into .env: every process gets the same ones (the
+        # reference core reads them from the environment like the service)
+        DATA_KEYS=f"stack:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+        DATA_LOOKUP_KEY=base64.b64encode(secrets.token_bytes(32)).decode())
     config.pop("TESTING")
     app = create_app(config)
     with app.app_context():

@@ -59,8 +59,10 @@ def seed_activity() -> None:
 
 @pytest.fixture
 def sandbox(make_app):
+    # CONVERSATION_HANDOFF=wechat: 人工 hands over to WeChat's 客服 system (the built-in conversations have their
+    # own browser test, tests/e2e/test_conversations_browser.py)
     app = make_app(BANK_SHORT_NAME="测试农商银行", SERVICE_HOTLINE="96000", WECHAT_ENCRYPT_MODE="safe",
-                   ADMIN_PANEL_ENABLED="1")
+                   ADMIN_PANEL_ENABLED="1", CONVERSATION_HANDOFF="wechat")
     with app.app_context():
         staff = StaffUser(username=USERNAME, display_name="总行测试员", role=ROLE_HEAD_OFFICE)
         staff.set_password(PASSWORD)

@@ -102,6 +102,9 @@ def test_menu_links_and_user_switch_reidentify_in_h5(phone, sandbox, artifacts):
 
     phone.get_by_test_id("menubar").get_by_role("button", name="账户").click()
     phone.get_by_test_id("submenu").get_by_role("button", name="绑定").click()
+    expect(frame.get_by_test_id("consent-form")).to_be_visible()  # a new user consents before binding (PIPL art. 29)
+    frame.get_by_test_id("agree").check()
+    frame.get_by_role("button", name="同意并继续").click()
     expect(frame.get_by_role("button", name="获取短信验证码")).to_be_visible()
     expect(frame.locator(".openid")).to_have_text(mask_openid(new_openid))  # not the previous user
     phone.screenshot(path=artifacts / "simulator-safe-6-bind-new-user.png")

@@ -275,13 +275,16 @@ def ping() -> Response:
 def main(argv: list[str] | None = None) -> None:
     """`python -m <package>.core_banking.http.server --database-url URL`: the reference server around the
     built-in ledger of that database (a stand-in core for demos and the production-stack test). The secret is
-    read from CORE_API_SECRET, never from the command line."""
+    read from CORE_API_SECRET, never from the command line; the ledger's card, phone and ID numbers are encrypted
+    at rest with DATA_KEYS and looked up with DATA_LOOKUP_KEY, from the environment as the service reads them
+    (the same values as the service's .env when both use one database)."""
     import argparse
     import os
 
     from sqlalchemy import create_engine
     from werkzeug.serving import run_simple
 
+    from ...shared import fieldcrypt
     from ..ledger.core import LedgerCore
 
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
@@ -292,6 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     secret = os.environ.get("CORE_API_SECRET", "")
     if len(secret) < 16:
         parser.error("set CORE_API_SECRET (16+ characters, the same as the service's)")
+    try:
+        keyring = fieldcrypt.Keyring.from_config(os.environ.get("DATA_KEYS", ""), os.environ.get("DATA_LOOKUP_KEY", ""))
+    except fieldcrypt.KeyConfigError as exc:
+        parser.error(str(exc))
+    fieldcrypt.install({}, keyring)
     core = LedgerCore(create_engine(args.database_url, pool_pre_ping=True))
     run_simple(args.host, args.port, create_core_server(core, secret), threaded=True)
 
