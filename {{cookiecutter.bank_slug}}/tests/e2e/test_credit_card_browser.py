@@ -103,7 +103,10 @@ def test_see_the_statement_and_repay_it(phone, sandbox, artifacts):
     expect(frame.get_by_test_id("mode-full")).to_be_checked()
     frame.get_by_role("button", name="下一步").click()
     expect(frame.get_by_test_id("amount")).to_have_text(f"¥ {yuan(BILLED)}")
-    frame.get_by_label("交易密码").fill(demo_data.DEMO_PIN)
+    expect(frame.get_by_test_id("pin-pad")).to_be_visible()  # the same shuffled keypad as transfers: no text field
+    assert frame.locator("input[name=pin][type=password], input[name=pin][type=text]").count() == 0
+    for digit in demo_data.DEMO_PIN:
+        frame.locator(f"[data-testid=pin-pad] [data-digit='{digit}']").click()
     phone.screenshot(path=artifacts / "credit-2-confirm.png")
     frame.get_by_role("button", name="确认还款").click()
     expect(frame.get_by_test_id("outcome")).to_have_text("还款成功")

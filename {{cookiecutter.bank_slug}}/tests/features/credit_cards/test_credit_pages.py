@@ -77,7 +77,7 @@ def test_repaying_the_statement_in_full_end_to_end(bank):
     assert placed.status_code == 303 and placed.headers["Location"] == f"/h5/credit/repay/confirm/{key}"
     assert balances(bank) == before  # nothing moves before the PIN
     page = client.get(placed.headers["Location"]).get_data(as_text=True)
-    assert yuan(BILLED) in page and 'type="password"' in page
+    assert yuan(BILLED) in page and 'data-testid="pin-pad"' in page and 'type="password"' not in page
 
     done = confirm(client, key, csrf)
     assert done.status_code == 303 and done.headers["Location"] == f"/h5/credit/repay/result/{key}"

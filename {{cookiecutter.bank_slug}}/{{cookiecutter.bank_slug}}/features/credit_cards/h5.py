@@ -15,7 +15,7 @@ from ...shared.masking import mask_card, mask_openid
 from ...shared.timeutil import local_time
 from ...web import captcha as captcha_guard
 from ...web.captcha import new_answer
-from ..transfers.service import PinRejected, pin_status_of
+from ..transfers.service import PinRejected, pin_keys, pin_status_of
 from . import service
 from .models import AWAITING_PIN, MODE_AMOUNT, MODE_FULL, MODE_MINIMUM
 from .service import RepaymentInput, RepaymentRefused
@@ -130,7 +130,7 @@ def _order_not_found():
 
 def _confirm_page(order, error: str | None = None, status: int = 200):
     return render_template("h5/credit/confirm.html", order=order, pin=pin_status_of(order), error=error,
-                           lock_minutes=settings.of().transfers.lock_minutes), status
+                           lock_minutes=settings.of().transfers.lock_minutes, pin_keys=pin_keys()), status
 
 
 @bp.get("/repay/confirm/<key>")

@@ -2,7 +2,6 @@
 (and the captcha after 3 wrong ones), the result with 撤销 for a held transfer, the records. Every page is for the
 customer identified through OAuth2; every refusal is a Chinese page."""
 
-import secrets
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
@@ -33,6 +32,7 @@ from .service import (
     customer_order,
     needs_warning,
     new_idempotency_key,
+    pin_keys,
     pin_status_of,
     place_order,
     revoke_order,
@@ -133,13 +133,6 @@ def _confirm_page(order: TransferOrder, error: str | None = None, status: int = 
         bank=_bank(order), lock_minutes=settings.of().transfers.lock_minutes, arrival=_arrival(order),
         pin_keys=pin_keys(),
     ), status
-
-
-def pin_keys() -> list[str]:
-    """The keypad's ten digits in a new random order for every page (templates/h5/_pin_keypad.html)."""
-    digits = list("0123456789")
-    secrets.SystemRandom().shuffle(digits)
-    return digits
 
 
 def _arrival(order: TransferOrder) -> str:

@@ -357,6 +357,14 @@ def confirm_order(openid: str, order: TransferOrder, pin: str, transfers: Transf
     return _post(order, transfers, binding.bound_at)
 
 
+def pin_keys() -> list[str]:
+    """The PIN keypad's ten digits in a new random order for every page (templates/h5/_pin_keypad.html), for
+    every page that asks for the transaction PIN (transfers, credit-card repayments)."""
+    digits = list("0123456789")
+    secrets.SystemRandom().shuffle(digits)
+    return digits
+
+
 def check_transaction_pin(account_id: str, pin: str, transfers: Transfers) -> None:
     """The card's transaction PIN, through the PIN guard (pin_guard.py: wrong ones count per card, for transfers
     and credit-card repayments alike). Returns when it is right; raises PinRejected (PinLocked), TransferRefused
