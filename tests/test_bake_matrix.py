@@ -34,17 +34,27 @@ OTHER_BANK = {
 # transfers, the SIGKILL test, the browser): between them they cover both databases, sandbox and a real AppID,
 # and both banks. The generated code is the same in every bake except bank_profile.py and .env, which the smoke
 # tests exercise in each combination; running everything twelve times would not fit CI's 25 minutes.
-# Each whole suite runs as two items, its `heavy` tests and the rest, and those four long items come first,
-# so the two xdist workers share them instead of one worker running both whole suites after its smoke bakes.
+# Each whole suite runs as two items, its `heavy` tests and the rest. The four long items are paired into two
+# xdist groups of about equal length (`--dist loadgroup` in pytest.ini: a group stays on one worker, the biggest
+# units go out first), one per worker, so neither worker runs the long items one after the other while the
+# other sits idle; the smoke bakes and the hook tests fill in around them.
 FULL_SUITE = {("safe", "sqlite", ""), ("safe", "postgresql", "wx1234567890abcdef")}
 SHARDS = {"all-but-heavy": "not heavy", "heavy": "heavy", "smoke": "smoke and not heavy"}
 
 ALL_COMBINATIONS = list(itertools.product(MODES, DATABASES, APP_IDS))
 
 
+# The PostgreSQL whole suite's non-heavy part is the longest item; it shares a worker with SQLite's heavy part,
+# and SQLite's non-heavy part with PostgreSQL's heavy part.
+GROUPS = {("postgresql", "all-but-heavy"): "full-a", ("sqlite", "heavy"): "full-a",
+          ("sqlite", "all-but-heavy"): "full-b", ("postgresql", "heavy"): "full-b"}
+
+
 def _param(mode, database, app_id, shard):
+    group = GROUPS.get((database, shard)) if shard != "smoke" else None
     return pytest.param(mode, database, app_id, shard,
-                        id=f"{mode}-{database}-{'appid' if app_id else 'sandbox'}-{shard}")
+                        id=f"{mode}-{database}-{'appid' if app_id else 'sandbox'}-{shard}",
+                        marks=[pytest.mark.xdist_group(group)] if group else [])
 
 
 COMBINATIONS = (
