@@ -16,6 +16,10 @@ ratio, the load average (`uptime`) before each run, the slowest answer (WeChat g
 RSS after the run, and checks that every push was processed exactly once. The burst goal (20,000 pushes
 from 256 connections as fast as wrk sends them): `--pushes 20000 --connections 256 --service-only`.
 The timestamp window (WECHAT_TIMESTAMP_WINDOW_SECONDS, 300 s by default) must cover the whole run.
+"worker CPU" is the CPU time (user + system) the gunicorn workers spent per push during the measured run: unlike
+the rates, it hardly depends on what else the machine is doing. With BENCH_SPY=<path prefix> (and py-spy on
+PATH: `pip install py-spy`, not a dependency) each service worker is sampled for BENCH_SPY_SECONDS (6) of the
+run into <prefix>.<pid>, py-spy's raw format: where a worker's time goes under load.
 """
 
 import argparse
@@ -80,6 +84,15 @@ def worker_rss(master: int) -> list[float]:
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]) / 1024)
     return sizes
+
+
+def cpu_seconds(master: int) -> float:
+    """The CPU time (user + system, seconds) the gunicorn workers of `master` have used so far."""
+    total = 0.0
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return total
 
 
 def write_pushes(pusher: WeChatPusher, path: Path, count: int, first_id: int, openids: int = 500) -> None:
@@ -151,7 +164,7 @@ def show(label: str, load_before: str, r: dict) -> None:
     print(f"  {label:<10} {r['rate']:8.0f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  p99 {r['p99_us'] / 1000:7.1f} ms"
           f"  max {r['max_us'] / 1000:7.0f} ms  errors {r['errors']} / {r['pushes']}"
           f" (bad answer {r['bad']}, timeout {r['timeout_err']}, read {r['read_err']}, connect {r['connect_err']})"
-          f"  load {load_before}")
+          f"  worker CPU {r['cpu_ms']:.2f} ms/push  load {load_before}")
 
 
 @contextmanager
@@ -194,16 +207,28 @@ def run(kind: str, args: argparse.Namespace) -> None:
         results = {}
         bare_env = dict(os.environ, PYTHONPATH=str(BENCH))
         if not args.service_only:
-            with gunicorn("bare_app:app", bare_env, args, BENCH) as (base, _):
+            with gunicorn("bare_app:app", bare_env, args, BENCH) as (base, server):
                 wrk(base, warm, "success", args)
-                before = loadavg()
+                before, cpu = loadavg(), cpu_seconds(server.pid)
                 results["bare"] = (before, wrk(base, main_data, "success", args))
+                results["bare"][1]["cpu_ms"] = (cpu_seconds(server.pid) - cpu) / args.pushes * 1000
         env = dict(os.environ, **{k: str(v) for k, v in config.items()}, PYTHONPATH=str(PROJECT))
         with gunicorn(SERVICE_APP, env, args, PROJECT) as (base, server):
             wrk(base, warm, "<Encrypt>", args)
-            before = loadavg()
+            spies = []
+            if os.environ.get("BENCH_SPY"):
+                children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+                seconds = os.environ.get("BENCH_SPY_SECONDS", "6")
+                spies = [subprocess.Popen(["py-spy", "record", "-p", pid, "-d", seconds,
+                                           "-r", "250", "-f", "raw", "-o", f"{os.environ['BENCH_SPY']}.{pid}",
+                                           "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         for pid in children]
+            before, cpu = loadavg(), cpu_seconds(server.pid)
             results["service"] = (before, wrk(base, main_data, "<Encrypt>", args))
+            results["service"][1]["cpu_ms"] = (cpu_seconds(server.pid) - cpu) / args.pushes * 1000
             rss = worker_rss(server.pid)
+            for spy in spies:
+                spy.wait()
         for label, (before, result) in results.items():
             show(label, before, result)
         if "bare" in results:

@@ -23,6 +23,16 @@ def push(client, pusher, xml: str, timestamp: int | None = None):
     return response, plain
 
 
+def settle(app) -> None:
+    """Write what the app's /wechat queued behind its answers (windows, stored replies: wechat/behind.py), as its
+    writer thread does within a moment: for a test that reads those tables itself."""
+    from {{ cookiecutter.bank_slug }}.extensions import db
+    from {{ cookiecutter.bank_slug }}.wechat import behind
+
+    with app.app_context():
+        behind.flush(db.engine)
+
+
 def reply_field(reply_xml: str, name: str) -> str:
     return fromstring(reply_xml).findtext(name) or ""
 

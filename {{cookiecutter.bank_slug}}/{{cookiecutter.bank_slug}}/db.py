@@ -6,10 +6,14 @@ two transfers between the same accounts (either direction) queue instead of dead
 serialization failure, deadlock or a lost race on an idempotency key still rolls the whole unit
 back and runs it again, a bounded number of times. SQLite: the unit takes the database's write lock
 up front (BEGIN IMMEDIATE), so concurrent writers run one after the other; threads of one process
-first queue on an in-process lock, so they do not poll SQLite's busy handler (which starves some).
+first queue on an in-process lock, and processes (gunicorn's workers, the dispatcher, the commands) on an
+exclusive flock of a lock file beside the database (`<database>-writer.lock`), so they do not poll SQLite's
+busy handler: it sleeps 1, 2, 5 ... 100 ms between tries, which starves some writers and leaves the cores idle
+while every worker waits. The kernel wakes the next writer the moment the lock is free.
 """
 
 import logging
+import os
 import random
 import threading
 import time
@@ -21,6 +25,11 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import Pool
 
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: SQLite's busy handler queues the processes
+    fcntl = None
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -30,17 +39,61 @@ RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlo
 IDEMPOTENCY_CONSTRAINT = "idempotency_key"  # in the unique index's name and SQLite's message
 
 
-_sqlite_writers: dict[str, threading.Lock] = {}
+class _SqliteWriters:
+    """The queue of one SQLite database's writers: this process's threads on a lock, then the processes on an
+    flock of `<database>-writer.lock` (a database in memory has one process: the thread lock alone)."""
+
+    def __init__(self, database: str | None) -> None:
+        self.lock = threading.Lock()
+        on_disk = fcntl is not None and database and database != ":memory:" and not database.startswith("file:")
+        self.path = f"{database}-writer.lock" if on_disk else None
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int | None:
+        if self.path is None:
+            return None
+        if self._fd is None or self._pid != os.getpid():  # a forked child opens its own: flocks are per open file
+            try:
+                self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+            except OSError:  # a read-only folder: SQLite's busy handler alone, as before
+                log.warning("no writer lock file %s: writers of several processes poll SQLite instead", self.path)
+                self.path = None
+                return None
+        return self._fd
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self._fd is not None and self.path is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self.lock.release()
+
+
+_sqlite_writers: dict[str, _SqliteWriters] = {}
 _sqlite_writers_guard = threading.Lock()
 
 
 def _writer_queue(engine: Engine) -> AbstractContextManager:
-    """SQLite: one lock per database file for this process's writers; others: nothing."""
+    """SQLite: the queue of the database file's writers (threads, then processes); others: nothing."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
     key = engine.url.render_as_string(hide_password=True)
     with _sqlite_writers_guard:
-        return _sqlite_writers.setdefault(key, threading.Lock())
+        found = _sqlite_writers.get(key)
+        if found is None:
+            found = _sqlite_writers[key] = _SqliteWriters(engine.url.database)
+        return found
 
 
 def is_retryable(exc: DBAPIError) -> bool:

@@ -21,6 +21,7 @@ from {{ cookiecutter.bank_slug }}.wechat.client import get_client
 from {{ cookiecutter.bank_slug }}.wechat.models import Interaction
 
 from ..features.alerts.support import bind
+from ..helpers import settle
 from ..live_sandbox import live_sandbox
 from .test_transfer_outcome import ACCOUNT, ALICE, FAST, PHONE, drain, no_template, notices, opt_in_sms, sent
 
@@ -53,6 +54,7 @@ def _channels(live) -> list[str]:
 
 
 def _interaction(app) -> Interaction:
+    settle(app)
     with app.app_context():
         found = db.session.get(Interaction, ALICE)
         db.session.expunge_all()

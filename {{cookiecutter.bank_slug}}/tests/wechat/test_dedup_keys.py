@@ -13,7 +13,7 @@ from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, event
 from {{ cookiecutter.bank_slug }}.shared.timeutil import utcnow
 from {{ cookiecutter.bank_slug }}.wechat.models import InboundMessage
 
-from ..helpers import next_msg_id, push, reply_field
+from ..helpers import next_msg_id, push, reply_field, settle
 
 ALICE = "oAliceDedup00000000000000001"
 MALLORY = "oMalloryDedup000000000000001"
@@ -38,6 +38,7 @@ def keyed_app(make_app):
 
 
 def rows(app, **where):
+    settle(app)
     with app.app_context():
         query = select(InboundMessage)
         for name, value in where.items():
@@ -105,6 +106,7 @@ def test_a_claim_abandoned_by_a_dead_handler_is_taken_over_by_the_next_retry(key
     client, pusher = app.test_client(), WeChatPusher.from_config(app.config)
     xml = text_message(ALICE, "回声", next_msg_id())
     push(client, pusher, xml)
+    settle(app)
     with app.app_context():  # as if the worker had died mid-handler two minutes ago
         db.session.execute(update(InboundMessage).values(status="processing", reply_xml=None,
                                                          received_at=utcnow() - timedelta(minutes=2)))

@@ -13,7 +13,7 @@ from {{ cookiecutter.bank_slug }}.wechat import window
 from {{ cookiecutter.bank_slug }}.wechat.dedup import DatabaseStore, RedisStore
 from {{ cookiecutter.bank_slug }}.wechat.models import InboundMessage
 
-from ..helpers import next_msg_id, push, reply_field
+from ..helpers import next_msg_id, push, reply_field, settle
 
 
 def _counting(app, keyword: str, calls: list, **kwargs):
@@ -26,6 +26,7 @@ def _counting(app, keyword: str, calls: list, **kwargs):
 
 
 def _rows(app) -> int:
+    settle(app)
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(InboundMessage))
 
@@ -101,7 +102,7 @@ def test_without_redis_the_database_holds_the_record(make_app):
     _, reply = push(app.test_client(), pusher, xml)
     _, again = push(app.test_client(), pusher, xml)
     assert reply_field(reply, "Content") == reply_field(again, "Content") == "第 1 次"
-    assert len(calls) == 1 and _rows(app) == 1
+    assert len(calls) == 1 and _rows(app) == 1  # _rows settles what the answers queued
     with app.app_context():
         row = db.session.execute(select(InboundMessage.status, InboundMessage.reply_xml)).one()
         state = window.window_state(db.session.connection(), "o-db", window.utcnow())
@@ -134,6 +135,7 @@ def test_inline_handler_that_overran_replies_late_and_then_runs_on_a_handler_thr
     release.set()
     app.extensions["wechat_processor"].executor.shutdown(wait=True)
     assert [reply_field(x, "Content") for x in delivered] == ["回复 1", "回复 2"]
+    settle(app)
     with app.app_context():
         statuses = db.session.scalars(select(InboundMessage.status)).all()
     assert statuses == ["late", "late"]

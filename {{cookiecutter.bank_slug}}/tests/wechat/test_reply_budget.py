@@ -10,7 +10,7 @@ from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher, text_message
 from {{ cookiecutter.bank_slug }}.wechat.models import InboundMessage
 
-from ..helpers import next_msg_id, push, reply_field
+from ..helpers import next_msg_id, push, reply_field, settle
 
 
 @pytest.fixture
@@ -36,6 +36,7 @@ def slow_app(make_app):
 
 
 def _status(app, openid):
+    settle(app)
     with app.app_context():
         return db.session.execute(select(InboundMessage.status).where(InboundMessage.openid == openid)).scalar_one()
 

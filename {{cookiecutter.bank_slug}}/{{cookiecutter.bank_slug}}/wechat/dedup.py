@@ -8,8 +8,10 @@ waits for, and returns, the reply the first one stores. The handler and its side
 - Redis: `SET key processing NX EX 60`; the reply replaces it (`SET key status:reply EX DONE_TTL`). A claim
   whose handler died expires after STUCK_AFTER, so a later retry takes the message over.
 - Database: one `INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id` (SQLAlchemy Core, no ORM and
-  no re-read), in the same transaction as the 48-hour window's upsert (wechat/window.py); the reply is one
-  UPDATE. A claim still "processing" after STUCK_AFTER is taken over with one conditional UPDATE.
+  no re-read); the reply is one UPDATE, queued behind the answer (wechat/behind.py: batched with the others
+  of the moment; a lookup in this process sees it at once, other processes within behind.INTERVAL, long before
+  WeChat retries). A claim still "processing" after STUCK_AFTER is taken over with one conditional UPDATE.
+- Either way the 48-hour window the message opens is queued behind the answer too (wechat/window.py).
   (RETURNING needs SQLite 3.35 or later; Python 3.11's builds ship newer ones.)
 """
 
@@ -24,7 +26,7 @@ from wechatpy.messages import BaseMessage
 from ..db import write_transaction
 from ..extensions import db
 from ..shared.timeutil import utcnow
-from . import window
+from . import behind, window
 from .models import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class Claim:
     handle: object | None  # set when this request owns the message: the row id, or the Redis key
     status: str
     reply_xml: str | None
+    key: str = ""  # the message's de-dup key
 
     @property
     def owned(self) -> bool:
@@ -65,35 +68,21 @@ class DatabaseStore:
         # SQLAlchemy does not cache the compiled form of a dialect's INSERT ... ON CONFLICT, and compiling it
         # anew was a good part of a message's time.
         self._claim = _CLAIM
-        self._windows = window.UPSERTS
         self._finish = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
 
     def claim(self, key: str, message: BaseMessage) -> Claim:
-        """Claim `key` and, when this request owns it, record the customer-service window it opens, in one
-        transaction."""
+        """Claim `key`; when this request owns it, queue the customer-service window it opens."""
         now = utcnow()
         values = {"dedup_key": key, "openid": message.source or "", "msg_type": message.type,
                   "event": getattr(message, "event", None), "status": PROCESSING, "received_at": now}
-        kind = window.opening_kind(message) if message.source else None
-
-        def work(connection, with_window: bool = True):
-            row_id = connection.execute(self._claim, values).scalar()
-            if row_id is not None and with_window and kind is not None:
-                connection.execute(self._windows[kind], window.interaction_values(message.source, now, kind))
-            return row_id
-
-        try:
-            row_id = write_transaction(self.engine, work)
-        except Exception:  # the reply matters more than the window's record: claim without it
-            log.exception("could not record the interaction of a %s message", message.type)
-            row_id = write_transaction(self.engine, lambda connection: work(connection, with_window=False))
+        row_id = write_transaction(self.engine, lambda connection: connection.execute(self._claim, values).scalar())
+        if row_id is None:
+            row_id = self._take_over_stuck(key)
         if row_id is not None:
-            return Claim(row_id, PROCESSING, None)
-        taken = self._take_over_stuck(key)
-        if taken is not None:
-            return Claim(taken, PROCESSING, None)
+            window.record_if_opening(self.engine, message, now)
+            return Claim(row_id, PROCESSING, None, key)
         found = self.lookup(key)
-        return Claim(None, *found) if found else Claim(None, PROCESSING, None)
+        return Claim(None, *found, key) if found else Claim(None, PROCESSING, None, key)
 
     def _take_over_stuck(self, key: str) -> int | None:
         """The row id of `key` when it was stuck in "processing" and this request now owns it, else None. One
@@ -105,13 +94,20 @@ class DatabaseStore:
         return write_transaction(self.engine, lambda connection: connection.execute(statement).scalar())
 
     def lookup(self, key: str) -> tuple[str, str | None] | None:
+        queued = behind.behind(self.engine).pending(self._finish, key)
+        if queued is not None:  # finished in this process, not written yet
+            return queued["status"], queued["reply_xml"]
         with self.engine.connect() as connection:  # a new transaction each time: sees the latest commit
             row = connection.execute(_LOOKUP, {"key": key}).first()
         return (row[0], row[1]) if row else None
 
     def finish(self, claim: Claim, status: str, reply_xml: str | None) -> None:
         values = {"row_id": claim.handle, "status": status, "reply_xml": reply_xml, "finished_at": utcnow()}
-        write_transaction(self.engine, lambda connection: connection.execute(self._finish, values))
+        behind.behind(self.engine).add(self._finish, claim.key or claim.handle, values)
+
+    def flush(self) -> None:
+        """Write the replies (and windows) this process has queued: for readers of the table itself."""
+        behind.flush(self.engine)
 
 
 class RedisStore:
@@ -126,13 +122,16 @@ class RedisStore:
         name = self.prefix + key
         if self.redis.set(name, PROCESSING, nx=True, ex=int(STUCK_AFTER.total_seconds())):
             window.record_if_opening(self.engine, message)
-            return Claim(name, PROCESSING, None)
+            return Claim(name, PROCESSING, None, key)
         found = self.lookup(key)
         if found is None:  # expired between the two calls (a stuck claim): try once more
             if self.redis.set(name, PROCESSING, nx=True, ex=int(STUCK_AFTER.total_seconds())):
-                return Claim(name, PROCESSING, None)
+                return Claim(name, PROCESSING, None, key)
             found = self.lookup(key)
-        return Claim(None, *found) if found else Claim(None, PROCESSING, None)
+        return Claim(None, *found, key) if found else Claim(None, PROCESSING, None, key)
+
+    def flush(self) -> None:
+        behind.flush(self.engine)
 
     def lookup(self, key: str) -> tuple[str, str | None] | None:
         value = self.redis.get(self.prefix + key)
@@ -176,6 +175,7 @@ def wait_for_reply(store, key: str, claim_seen: Claim, deadline: float) -> str |
 def prune(older_than: timedelta) -> int:
     """Delete inbound records older than `older_than` (WeChat retries only within ~15 s), finished ones and
     claims stuck in "processing" alike (their handler is long gone). Redis records expire by themselves."""
+    behind.flush(db.engine)
     result = db.session.execute(
         delete(InboundMessage).where(InboundMessage.received_at < utcnow() - max(older_than, STUCK_AFTER))
     )

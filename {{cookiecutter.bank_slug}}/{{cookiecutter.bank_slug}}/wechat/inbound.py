@@ -7,7 +7,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from wechatpy import parse_message
-from wechatpy.messages import BaseMessage
+from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
 
 from ..shared.numbers import ascii_int
 from .errors import RejectedRequest
@@ -19,8 +19,8 @@ MAX_USER_NAME = 64  # openids are 28 characters, original ids (gh_...) 15
 MAX_MSG_ID_DIGITS = 20  # a 64-bit unsigned number
 
 
-def check_xml(body: str) -> None:
-    """Refuse empty, malformed or dangerous XML (DTDs, entity expansion) with a 400."""
+def check_xml(body: str):
+    """Refuse empty, malformed or dangerous XML (DTDs, entity expansion) with a 400; the parsed root."""
     if not body or not body.strip():
         raise RejectedRequest(400, "empty body")
     try:
@@ -29,6 +29,7 @@ def check_xml(body: str) -> None:
         raise RejectedRequest(400, f"malformed XML: {type(exc).__name__}") from None
     if root.tag != "xml":
         raise RejectedRequest(400, "root element must be <xml>")
+    return root
 
 
 def check_shape(root) -> None:
@@ -54,16 +55,33 @@ def check_shape(root) -> None:
 
 
 def parse(xml: str) -> BaseMessage:
-    check_xml(xml)
-    root = fromstring(xml, forbid_dtd=True)
+    root = check_xml(xml)
     missing = [name for name in REQUIRED_FIELDS if not (root.findtext(name) or "").strip()]
     if missing:
         raise RejectedRequest(400, f"missing fields: {', '.join(missing)}")
     check_shape(root)
     try:
-        return parse_message(xml)
+        return _flat_message(root) or parse_message(xml)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         raise RejectedRequest(400, "message fields have the wrong form") from exc
+
+
+def _flat_message(root) -> BaseMessage | None:
+    """The message of a flat push (a text, an image, a location...: every field a plain element, given once),
+    built from the tree already parsed, as wechatpy's parse_message would build it (its xmltodict strips the
+    text, an empty field is None), without parsing the XML a second time; None for anything else (events,
+    nested or repeated fields, attributes), which goes to parse_message."""
+    if (root.text or "").strip() or root.attrib:
+        return None
+    data = {}
+    for child in root:
+        if child.attrib or len(child) or child.tag in data or (child.tail or "").strip():
+            return None
+        data[child.tag] = (child.text or "").strip() or None
+    kind = (data.get("MsgType") or "").lower()
+    if kind == "event" or kind.startswith("device_"):
+        return None
+    return MESSAGE_TYPES.get(kind, UnknownMessage)(data)
 
 
 def dedup_key(message: BaseMessage) -> str:

@@ -47,6 +47,7 @@ class Router:
         self._unsupported: Handler | None = None
         self._slow: set[Handler] = set()
         self._unmatched: Handler | None = None  # built once from the text rules and the fallback
+        self.memo: dict = {}  # what handlers build once from the registrations (the help text)
 
     # -- registration -------------------------------------------------------------------------
     def text(self, *keywords: str, summary: str | None = None, order: int = 100, slow: bool = False):
@@ -145,6 +146,10 @@ class Router:
     @property
     def commands(self) -> list[Command]:
         return sorted(self._commands, key=lambda c: (c.order, c.keywords))
+
+    @property
+    def command_count(self) -> int:
+        return len(self._commands)
 
     def handles_click(self, key: str) -> bool:
         return key in self._clicks

@@ -14,6 +14,7 @@ import binascii
 import struct
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
@@ -47,7 +48,13 @@ class TransportSettings:
         return replace(self, encoding_aes_key=self.previous_aes_key, previous_aes_key="")
 
     def crypto(self) -> WeChatCrypto:
-        return WeChatCrypto(self.token, self.encoding_aes_key, self.app_id)
+        return _crypto(self.token, self.encoding_aes_key, self.app_id)
+
+
+@lru_cache(maxsize=8)
+def _crypto(token: str, encoding_aes_key: str, app_id: str) -> WeChatCrypto:
+    """One WeChatCrypto per key (it decodes the key once; it keeps no state between messages)."""
+    return WeChatCrypto(token, encoding_aes_key, app_id)
 
 
 @dataclass(frozen=True)
@@ -92,27 +99,37 @@ def open_body(settings: TransportSettings, env: Envelope, body: str) -> str:
     return open_message(settings, env, body)[0]
 
 
-def open_message(settings: TransportSettings, env: Envelope, body: str) -> tuple[str, TransportSettings]:
+def open_message(settings: TransportSettings, env: Envelope, body: str, root=None) -> tuple[str, TransportSettings]:
     """The plaintext message XML of a verified request and the settings to seal its reply with: those of
-    the previous EncodingAESKey when only that one decrypted it."""
+    the previous EncodingAESKey when only that one decrypted it. `root`: the body already parsed (by
+    inbound.check_xml), so that it is not parsed again for its <Encrypt>."""
     if not env.encrypted:
         if settings.mode == "safe":
             raise RejectedRequest(403, "safe mode accepts encrypted messages only")
         return body, settings
     if not env.msg_signature:
         raise RejectedRequest(403, "missing msg_signature")
+    message = body if root is None else _encrypt_field(root)
     try:
-        return _decrypt(settings, env, body), settings
+        return _decrypt(settings, env, message), settings
     except RejectedRequest as exc:
         if not settings.previous_aes_key or exc.status == 403 and "signature" in exc.reason:
             raise
         previous = settings.with_previous_key()
-        return _decrypt(previous, env, body), previous
+        return _decrypt(previous, env, message), previous
 
 
-def _decrypt(settings: TransportSettings, env: Envelope, body: str) -> str:
+def _encrypt_field(root) -> dict:
+    """{"Encrypt": text} of a parsed body, as wechatpy takes it: exactly one plain <Encrypt> element."""
+    found = root.findall("Encrypt")
+    if len(found) != 1 or found[0].attrib or len(found[0]) or not (found[0].text or "").strip():
+        raise RejectedRequest(400, "malformed encrypted message")
+    return {"Encrypt": found[0].text.strip()}
+
+
+def _decrypt(settings: TransportSettings, env: Envelope, message: str | dict) -> str:
     try:
-        return settings.crypto().decrypt_message(body, env.msg_signature, env.timestamp, env.nonce)
+        return settings.crypto().decrypt_message(message, env.msg_signature, env.timestamp, env.nonce)
     except InvalidSignatureException:
         raise RejectedRequest(403, "invalid msg_signature") from None
     except InvalidAppIdException:

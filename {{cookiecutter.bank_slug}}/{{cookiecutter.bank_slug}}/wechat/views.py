@@ -54,8 +54,9 @@ def receive() -> Response:
     envelope = Envelope.from_args(request.args)
     verify_envelope(settings, envelope)
     body = _read_body(config["WECHAT_MAX_BODY_BYTES"])
-    inbound.check_xml(body)
-    plaintext, reply_settings = open_message(settings, envelope, body)  # the key that decrypted it seals the reply
+    root = inbound.check_xml(body)
+    # the key that decrypted it seals the reply
+    plaintext, reply_settings = open_message(settings, envelope, body, root)
     message = inbound.parse(plaintext)
     reply_xml = current_app.extensions["wechat_processor"].process(message)
     if not reply_xml:

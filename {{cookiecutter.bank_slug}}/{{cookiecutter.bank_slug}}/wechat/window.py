@@ -7,10 +7,10 @@ docs/wechat-platform.md "Customer-service windows"):
 - a menu click (click / scancode_push / scancode_waitmsg), a follow or a QR scan: 1 minute, at most 3.
 
 Outside every window WeChat answers 45015; with the count used up, 45047. The processing path records the
-moments (`record_if_opening`); senders ask `open_windows` before sending, `use_window` after WeChat
-accepted one, and `close_window` when WeChat answered 45015/45047 anyway. A send uses the event window
-first while it is open and has room (it expires first), else the message window; the mock counts the same
-way. Recording never breaks a reply: a failure is logged.
+moments (`record_if_opening`, queued behind the reply: wechat/behind.py); senders ask `open_windows` before
+sending, `use_window` after WeChat accepted one, and `close_window` when WeChat answered 45015/45047 anyway. A
+send uses the event window first while it is open and has room (it expires first), else the message window; the
+mock counts the same way. Recording never breaks a reply: a failure is logged.
 """
 
 import logging
@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..db import write_transaction
 from ..shared.timeutil import utcnow
+from . import behind
 from .models import Interaction
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def opens_window(message) -> bool:
 
 def record_interaction(engine: Engine, openid: str, at: datetime | None = None, kind: str = MESSAGE) -> None:
     """Upsert the openid's window of `kind` (a fresh count), in its own short transaction."""
+    behind.flush(engine)  # what this process queued is older: it must not land after this
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
     statement, values = interaction_upsert(insert, kind), interaction_values(openid, at or utcnow(), kind)
     write_transaction(engine, lambda connection: connection.execute(statement, values))
@@ -64,14 +66,22 @@ def interaction_upsert(insert, kind: str = MESSAGE):
 
 
 def _upsert_text(at: str, used: str):
+    # Never moves a window back: a write queued in one process may land after a later one of another's.
     return text(f"INSERT INTO {_TABLE.name} (openid, {at}, {used}) VALUES (:openid, :{at}, :{used}) "
-                f"ON CONFLICT (openid) DO UPDATE SET {at} = excluded.{at}, {used} = excluded.{used}",
+                f"ON CONFLICT (openid) DO UPDATE SET {at} = excluded.{at}, {used} = excluded.{used} "
+                f"WHERE {_TABLE.name}.{at} IS NULL OR {_TABLE.name}.{at} < excluded.{at}",
                 ).bindparams(bindparam(at, type_=DateTime()))
 
 
-# The same upserts as text, for the de-dup claim's own transaction (wechat/dedup.py): SQLAlchemy does not cache
-# the compiled form of a dialect's ON CONFLICT, text it does; the SQL is the same on SQLite and PostgreSQL.
+# The upserts of the windows messages open, as text: SQLAlchemy does not cache the compiled form of a dialect's
+# ON CONFLICT, text it does; the SQL is the same on SQLite and PostgreSQL.
 UPSERTS = {MESSAGE: _upsert_text("last_at", "message_used"), EVENT: _upsert_text("event_at", "event_used")}
+
+
+def queue_interaction(engine: Engine, openid: str, at: datetime, kind: str) -> None:
+    """Record the window a message opened behind the reply (wechat/behind.py): batched with the others of the
+    moment, in this process at most behind.INTERVAL later."""
+    behind.behind(engine).add(UPSERTS[kind], openid, interaction_values(openid, at, kind))
 
 
 def interaction_values(openid: str, at: datetime, kind: str = MESSAGE) -> dict:
@@ -80,14 +90,12 @@ def interaction_values(openid: str, at: datetime, kind: str = MESSAGE) -> dict:
     return {"openid": openid, "event_at": at, "event_used": 0}
 
 
-def record_if_opening(engine: Engine, message) -> None:
+def record_if_opening(engine: Engine, message, at: datetime | None = None) -> None:
+    """Queue the window `message` opens, if it opens one."""
     kind = opening_kind(message)
     if not message.source or kind is None:
         return
-    try:
-        record_interaction(engine, message.source, kind=kind)
-    except Exception:  # the reply matters more than the window's record
-        log.exception("could not record the interaction of a %s message", message.type)
+    queue_interaction(engine, message.source, at or utcnow(), kind)
 
 
 def _message_open(now: datetime):
@@ -103,6 +111,7 @@ def open_windows(connection: Connection, openids: Iterable[str], now: datetime) 
     openids = set(openids)
     if not openids:
         return set()
+    behind.flush(connection.engine)
     return set(connection.scalars(select(_TABLE.c.openid).where(
         _TABLE.c.openid.in_(openids), or_(_message_open(now), _event_open(now)))))
 
@@ -112,6 +121,7 @@ def window_room(connection: Connection, openids: Iterable[str], now: datetime) -
     openids = set(openids)
     if not openids:
         return {}
+    behind.flush(connection.engine)
     rows = connection.execute(select(_TABLE).where(
         _TABLE.c.openid.in_(openids), or_(_message_open(now), _event_open(now))))
     room = {}
@@ -125,6 +135,7 @@ def use_window(engine: Engine, openid: str, now: datetime | None = None) -> None
     """WeChat accepted a customer-service message: count it against the event window while that has room,
     else against the message window."""
     now = now or utcnow()
+    behind.flush(engine)  # the window this use counts against may still be queued
     event_open = _event_open(now)
     statement = update(_TABLE).where(_TABLE.c.openid == openid).values(
         event_used=case((event_open, _TABLE.c.event_used + 1), else_=_TABLE.c.event_used),
@@ -134,6 +145,7 @@ def use_window(engine: Engine, openid: str, now: datetime | None = None) -> None
 
 def window_state(connection: Connection, openid: str, now: datetime) -> dict:
     """What is left of the openid's windows, for pages and tests."""
+    behind.flush(connection.engine)
     row = connection.execute(select(_TABLE).where(_TABLE.c.openid == openid)).first()
     return window_state_of(row, now)
 
@@ -148,5 +160,6 @@ def window_state_of(row, now: datetime) -> dict:
 
 def close_window(engine: Engine, openid: str) -> None:
     """WeChat answered 45015 or 45047: whatever we recorded, no window is open until the user acts again."""
+    behind.flush(engine)
     write_transaction(engine, lambda connection: connection.execute(
         update(_TABLE).where(_TABLE.c.openid == openid).values(last_at=None, event_at=None)))

@@ -66,7 +66,7 @@ def claim(message):
     key = normalise(message.content) if message.type == "text" else ""
     if key in _HANDOFF:
         return on_handoff
-    if service.open_conversation_of(message.source) is not None:
+    if service.has_open_conversation(message.source):
         return on_end if key in _END else on_message
     if key in ("1", "2", "3", "4", "5") and service.rating_pending(message.source) is not None:
         return on_rating

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ...admin import audit
@@ -157,6 +157,17 @@ def route(openid: str) -> tuple[str | None, int | None]:
         if binding.branch_code:
             return binding.branch_code, None
     return None, None
+
+
+_HAS_OPEN = (select(Conversation.__table__.c.id)
+             .where(Conversation.__table__.c.openid == bindparam("openid"), Conversation.__table__.c.status == OPEN)
+             .limit(1))
+
+
+def has_open_conversation(openid: str) -> bool:
+    """Whether the customer has an open conversation: the router asks it for every message, so a Core query on
+    the partial unique index (no ORM object, a cached statement)."""
+    return db.session.connection().execute(_HAS_OPEN, {"openid": openid}).first() is not None
 
 
 def open_conversation_of(openid: str | None) -> Conversation | None:

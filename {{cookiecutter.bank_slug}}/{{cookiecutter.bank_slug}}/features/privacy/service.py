@@ -23,6 +23,7 @@ from ...shared.i18n import _, _l
 from ...shared.masking import mask_card, mask_name, mask_openid, mask_phone, scrub
 from ...shared.money import format_yuan
 from ...shared.timeutil import local_time, utcnow
+from ...wechat import behind
 from ..binding.service import unbind_all
 from . import consent as consents
 from .inventory import BY_TABLE, KEEP, NOT_CUSTOMER_DATA, Kind
@@ -138,6 +139,7 @@ def _columns(table: Table, kind: Kind) -> list[str]:
 
 def records(openid: str, limit: int | None = MAX_ROWS_SHOWN) -> list[Section]:
     """What the service keeps about this openid, kind by kind (masked for display); kinds without rows left out."""
+    behind.flush(db.engine)  # the windows and replies this process has queued are kept too
     sections = []
     for table in customer_tables():
         kind = _kind(table)
@@ -205,6 +207,7 @@ def erase(openid: str) -> dict:
     """Cancel the WeChat bank service for this openid: refuse (ErasureBlocked) while something is open; else
     unbind every card, end the consent, erase every ERASE kind, blank the scrubbed columns of the KEEP kinds,
     and record it, in one commit. Returns {"erased": {table: rows}, "kept": [{table, title, count, why}]}."""
+    behind.flush(db.engine)  # a queued window must not bring a row back after the erasure
     reasons = blockers(openid)
     if reasons:
         raise ErasureBlocked(reasons)
