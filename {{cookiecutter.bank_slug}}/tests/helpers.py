@@ -29,6 +29,9 @@ def settle(app) -> None:
     from {{ cookiecutter.bank_slug }}.extensions import db
     from {{ cookiecutter.bank_slug }}.wechat import behind
 
+    store = app.extensions["wechat_processor"]._store  # None until a push came
+    if store is not None:
+        store.flush()
     with app.app_context():
         behind.flush(db.engine)
 

@@ -1,9 +1,10 @@
 """Writes that may trail WeChat's answer by a moment, batched per process: the customer-service window a message
-opens, and (without Redis) the stored reply of a message.
+opens, and the stored reply of a message (in the database, or in Redis when REDIS_URL is set).
 
 A message's reply must not wait for bookkeeping that nobody reads within the next few milliseconds. Each such
 write is queued here and a writer thread puts everything queued in one transaction every INTERVAL (one
-statement per kind, executemany), so a burst of N messages costs the database a few transactions instead of N.
+statement per kind, executemany; for Redis one pipeline), so a burst of N messages costs a few round trips
+instead of N.
 Queued writes of one key coalesce: the latest wins.
 
 Who reads them stays right:
@@ -39,11 +40,22 @@ _behinds: "weakref.WeakKeyDictionary[Engine, Behind]" = weakref.WeakKeyDictionar
 _behinds_lock = threading.Lock()
 
 
-class Behind:
-    """The queue of trailing writes of one engine in this process (`behind(engine)`)."""
+def _sql_writer(engine: Engine, groups) -> None:
+    """One transaction: each statement with all its queued values (executemany)."""
+    def work(connection):
+        for statement, rows in groups:
+            connection.execute(statement, rows)
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = weakref.ref(engine)
+    write_transaction(engine, work)
+
+
+class Behind:
+    """The queue of trailing writes to one database (an Engine: `behind(engine)`) or one Redis (a client:
+    `behind(client, writer)`) in this process."""
+
+    def __init__(self, target, writer=_sql_writer) -> None:
+        self.engine = weakref.ref(target)
+        self._writer = writer
         self._pending: dict[tuple[int, Hashable], tuple[object, dict]] = {}
         self._lock = threading.Lock()  # guards _pending and the thread
         self._flushing = threading.Lock()  # one flush at a time: a later value is never overwritten by an earlier
@@ -73,19 +85,14 @@ class Behind:
         with self._flushing:
             with self._lock:
                 batch, self._pending = self._pending, {}
-            engine = self.engine()
+            engine = self.engine()  # the target: an Engine or a Redis client
             if not batch or engine is None:
                 return 0
             groups: dict[int, tuple[object, list[dict]]] = {}
             for (statement_id, _key), (statement, values) in batch.items():
                 groups.setdefault(statement_id, (statement, []))[1].append(values)
-
-            def work(connection):
-                for statement, rows in groups.values():
-                    connection.execute(statement, rows)
-
             try:
-                write_transaction(engine, work)
+                self._writer(engine, list(groups.values()))
             except Exception:
                 log.exception("could not record %d trailing writes (customer-service windows, stored replies)",
                               len(batch))
@@ -104,20 +111,20 @@ class Behind:
             self.flush()
 
 
-def behind(engine: Engine) -> Behind:
-    """The trailing-writes queue of `engine` in this process."""
-    found = _behinds.get(engine)
+def behind(target, writer=_sql_writer) -> Behind:
+    """The trailing-writes queue of `target` (an Engine; or a Redis client, with its `writer`) in this process."""
+    found = _behinds.get(target)
     if found is None:
         with _behinds_lock:
-            found = _behinds.get(engine)
+            found = _behinds.get(target)
             if found is None:
-                found = _behinds[engine] = Behind(engine)
+                found = _behinds[target] = Behind(target, writer)
     return found
 
 
-def flush(engine: Engine) -> None:
-    """Write what this process has queued for `engine` (before reading what it may have queued)."""
-    found = _behinds.get(engine)
+def flush(target) -> None:
+    """Write what this process has queued for `target` (before reading what it may have queued)."""
+    found = _behinds.get(target)
     if found is not None and found._pending:
         found.flush()
 

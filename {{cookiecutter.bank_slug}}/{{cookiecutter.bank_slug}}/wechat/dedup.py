@@ -5,8 +5,10 @@ WeChat retries a push three times when it has no answer within 5 s. The first re
 key in one round trip; a retry (in any worker, on any server sharing the store) finds the claim and instead
 waits for, and returns, the reply the first one stores. The handler and its side effects therefore run once.
 
-- Redis: `SET key processing NX EX 60`; the reply replaces it (`SET key status:reply EX DONE_TTL`). A claim
-  whose handler died expires after STUCK_AFTER, so a later retry takes the message over.
+- Redis: `SET key processing NX EX 60`; the reply replaces it (`SET key status:reply EX DONE_TTL`), queued
+  behind the answer and sent in one pipeline with the others of the moment (wechat/behind.py; a lookup in this
+  process sees it at once). A claim whose handler died expires after STUCK_AFTER, so a later retry takes the
+  message over.
 - Database: one `INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id` (SQLAlchemy Core, no ORM and
   no re-read); the reply is one UPDATE, queued behind the answer (wechat/behind.py: batched with the others
   of the moment; a lookup in this process sees it at once, other processes within behind.INTERVAL, long before
@@ -110,6 +112,18 @@ class DatabaseStore:
         behind.flush(self.engine)
 
 
+_REDIS_SET = "SET"  # the queued Redis writes: (name, value, seconds)
+
+
+def _redis_writer(client, groups) -> None:
+    """One pipeline (no MULTI: each SET stands alone) for every queued reply."""
+    pipe = client.pipeline(transaction=False)
+    for _statement, rows in groups:
+        for row in rows:
+            pipe.set(row["name"], row["value"], ex=row["ex"])
+    pipe.execute()
+
+
 class RedisStore:
     """The de-dup records in Redis: one key per message, expiring by itself."""
 
@@ -117,6 +131,7 @@ class RedisStore:
         self.redis = client
         self.engine = engine  # the customer-service windows stay in the database
         self.prefix = f"wechat:inbound:{app_id}:"
+        self.queue = behind.behind(client, _redis_writer)
 
     def claim(self, key: str, message: BaseMessage) -> Claim:
         name = self.prefix + key
@@ -134,7 +149,8 @@ class RedisStore:
         behind.flush(self.engine)
 
     def lookup(self, key: str) -> tuple[str, str | None] | None:
-        value = self.redis.get(self.prefix + key)
+        queued = self.queue.pending(_REDIS_SET, self.prefix + key)
+        value = queued["value"] if queued is not None else self.redis.get(self.prefix + key)
         if value is None:
             return None
         status, _, reply = value.partition(":")

@@ -11,6 +11,7 @@ from wechatpy.replies import TransferCustomerServiceReply
 from ...shared.i18n import _l
 from ...wechat.router import normalise
 from . import service
+from .open_set import open_set
 
 HANDOFF_KEYWORDS = ("人工", "人工服务", "转人工", "人工客服")  # also registered by features/info/contact.py
 MANAGER_KEYWORDS = ("客户经理", "我的客户经理", "找客户经理")
@@ -66,7 +67,7 @@ def claim(message):
     key = normalise(message.content) if message.type == "text" else ""
     if key in _HANDOFF:
         return on_handoff
-    if service.has_open_conversation(message.source):
+    if open_set(current_app).may_have(message.source) and service.has_open_conversation(message.source):
         return on_end if key in _END else on_message
     if key in ("1", "2", "3", "4", "5") and service.rating_pending(message.source) is not None:
         return on_rating
