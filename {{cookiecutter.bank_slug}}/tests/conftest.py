@@ -17,6 +17,8 @@ from {{ cookiecutter.bank_slug }} import create_app
 from {{ cookiecutter.bank_slug }}.extensions import db
 from {{ cookiecutter.bank_slug }}.sandbox.wechat_push import WeChatPusher
 
+from .helpers import settle
+
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 ALNUM = string.ascii_letters + string.digits
@@ -139,6 +141,7 @@ def make_app(_migrated):
     yield factory
     for app in created:
         app.extensions["wechat_processor"].executor.shutdown(wait=True)
+        settle(app)  # what /wechat queued behind its answers lands now, not in the next test's empty tables
         with app.app_context():
             db.engine.dispose()
     _empty_tables(_migrated)
