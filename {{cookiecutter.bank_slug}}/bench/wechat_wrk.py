@@ -14,12 +14,10 @@ gunicorn with deploy/gunicorn.conf.py and the same --workers/--threads; each get
 Prints req/s, p50/p99, errors (non-200, a body without <Encrypt> / "success", socket errors) for each, the
 ratio, the load average (`uptime`) before each run, the slowest answer (WeChat gives 5 s), each worker's
 RSS after the run, and checks that every push was processed exactly once. The burst goal (20,000 pushes
-from 256 connections as fast as wrk sends them): `--pushes 20000 --connections 256 --service-only`.
+from 256 connections as fast as wrk sends them): `--pushes 20000 --connections 256 --service-only`. The cost as
+the work grows: `--prefill-dedup 10000000 --prefill-alerts 3000000` fills the de-dup store (the table, or Redis
+with REDIS_URL) and the alert table before the run; compare with a run without them.
 The timestamp window (WECHAT_TIMESTAMP_WINDOW_SECONDS, 300 s by default) must cover the whole run.
-"worker CPU" is the CPU time (user + system) the gunicorn workers spent per push during the measured run: unlike
-the rates, it hardly depends on what else the machine is doing. With BENCH_SPY=<path prefix> (and py-spy on
-PATH: `pip install py-spy`, not a dependency) each service worker is sampled for BENCH_SPY_SECONDS (6) of the
-run into <prefix>.<pid>, py-spy's raw format: where a worker's time goes under load.
 """
 
 import argparse
@@ -93,6 +91,64 @@ def cpu_seconds(master: int) -> float:
         fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
     return total
+
+
+# The "cost as the work grows" goal: the de-dup store and the alerts as a busy bank's are. Keys look like the
+# service's (msg: + 64 hex digits), spread over the index as real ones are; alerts as bench/metrics.py fills them.
+_SERIES = {
+    "sqlite": "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < :count) ",
+    "postgresql": "",
+}
+_PREFILL_DEDUP = {
+    "sqlite": "INSERT INTO wechat_inbound_message (dedup_key, openid, msg_type, status, received_at) "
+              "SELECT 'msg:' || lower(hex(randomblob(32))), 'o-prefill-' || (n % 100000), 'text', 'replied', "
+              "datetime('now', '-' || (n % 86400) || ' seconds') FROM g",
+    "postgresql": "INSERT INTO wechat_inbound_message (dedup_key, openid, msg_type, status, received_at) "
+                  "SELECT 'msg:' || md5(n::text) || md5((n + 1)::text), 'o-prefill-' || (n % 100000), 'text', "
+                  "'replied', now() AT TIME ZONE 'utc' - make_interval(secs => n % 86400) "
+                  "FROM generate_series(1, :count) AS n",
+}
+_PREFILL_ALERTS = {
+    "sqlite": "INSERT INTO alert (source, source_txn_id, request_hash, account_id, kind, amount_fen, "
+              "balance_after_fen, occurred_at, counterparty, memo, state, attempts, next_attempt_at, created_at, "
+              "finished_at) SELECT 'core', 'B' || n, '', 'ACC' || (n % 5000), 'purchase', -100, 1000, "
+              "datetime('now', '-' || n || ' seconds'), '', '', 'delivered', 1, datetime('now'), "
+              "datetime('now', '-' || n || ' seconds'), datetime('now', '-' || n || ' seconds') FROM g",
+    "postgresql": "INSERT INTO alert (source, source_txn_id, request_hash, account_id, kind, amount_fen, "
+                  "balance_after_fen, occurred_at, counterparty, memo, state, attempts, next_attempt_at, created_at, "
+                  "finished_at) SELECT 'core', 'B' || n, '', 'ACC' || (n % 5000), 'purchase', -100, 1000, "
+                  "utc - make_interval(secs => n), '', '', 'delivered', 1, utc, utc - make_interval(secs => n), "
+                  "utc - make_interval(secs => n) FROM generate_series(1, :count) AS n, "
+                  "(SELECT now() AT TIME ZONE 'utc' AS utc) AS t",
+}
+
+
+def prefill(database_url: str, redis_url: str, dedup: int, alerts: int) -> None:
+    """Fill the de-dup store (Redis when configured, else the table) with `dedup` records and the alert table
+    with `alerts` delivered alerts, before the clock starts."""
+    started = time.monotonic()
+    engine = create_engine(database_url)
+    dialect = engine.dialect.name
+    with engine.begin() as connection:
+        if dedup and not redis_url:
+            connection.execute(text(_SERIES[dialect] + _PREFILL_DEDUP[dialect]), {"count": dedup})
+        if alerts:
+            connection.execute(text(_SERIES[dialect] + _PREFILL_ALERTS[dialect]), {"count": alerts})
+    if dialect == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+    if dedup and redis_url:
+        import redis
+
+        client, value = redis.Redis.from_url(redis_url), "replied:" + "x" * 92  # 100 bytes, an hour to live
+        for first in range(0, dedup, 10000):
+            pipe = client.pipeline(transaction=False)
+            for n in range(first, min(dedup, first + 10000)):
+                pipe.execute_command("SET", f"wechat:inbound:prefill:msg:{n:064x}", value, "EX", 3600)
+            pipe.execute()
+    print(f"  prefilled {dedup:,} de-dup records ({'Redis' if redis_url else 'table'}) and {alerts:,} alerts in "
+          f"{time.monotonic() - started:.0f} s")
 
 
 def write_pushes(pusher: WeChatPusher, path: Path, count: int, first_id: int, openids: int = 500) -> None:
@@ -195,6 +251,8 @@ def run(kind: str, args: argparse.Namespace) -> None:
         app = create_app(config)
         with app.app_context():
             upgrade()
+        if args.prefill_dedup or args.prefill_alerts:
+            prefill(database_url, overrides.get("REDIS_URL", ""), args.prefill_dedup, args.prefill_alerts)
         pusher = WeChatPusher.from_config(app.config)
         first_id = int(time.time() * 1000) * 100
         warm, main_data = Path(folder) / "warm.txt", Path(folder) / "pushes.txt"
@@ -242,10 +300,13 @@ def run(kind: str, args: argparse.Namespace) -> None:
         with engine.connect() as connection:
             rows = connection.scalar(select(func.count()).select_from(InboundMessage.__table__))
         engine.dispose()
+        if not overrides:
+            rows -= args.prefill_dedup
         if overrides:
             import redis
 
-            keys = sum(1 for _ in redis.Redis.from_url(args.redis_url).scan_iter("*inbound*", count=1000))
+            pattern = f"wechat:inbound:{config['WECHAT_APP_ID']}:*"
+            keys = sum(1 for _ in redis.Redis.from_url(args.redis_url).scan_iter(pattern, count=10000))
             print(f"  processed: {keys} de-dup keys in Redis, {rows} rows in the database, {expected} pushes sent")
         else:
             print(f"  processed: {rows} de-dup rows, {expected} pushes sent")
@@ -270,6 +331,9 @@ def main() -> None:
                         help="REDIS_URL of the PostgreSQL run (flushed first); '' for none")
     parser.add_argument("--ports", default=os.environ.get("BENCH_PORTS", ""),
                         help="a range for the servers' ports, such as 7500-7599 (default: any free port)")
+    parser.add_argument("--prefill-dedup", type=int, default=0,
+                        help="de-dup records stored before the run (the goal: 10,000,000)")
+    parser.add_argument("--prefill-alerts", type=int, default=0, help="alerts stored before the run (3,000,000)")
     parser.add_argument("--service-only", action="store_true", help="no bare-Flask baseline (the burst run)")
     parser.add_argument("--verbose", action="store_true", help="show gunicorn's error log")
     args = parser.parse_args()
