@@ -35,6 +35,41 @@ else:
 # has no body-read timeout of its own, so it must not face clients directly.
 
 
+# Memory (docs/benchmarks.md section 4): glibc gives each thread that allocates its own malloc arena, so a
+# gthread worker's RSS grows with its threads; two arenas are enough for a handful of request threads that
+# mostly wait on the database. MALLOC_ARENA_MAX in the environment (systemd, docker) overrides this.
+MALLOC_ARENA_MAX = int(os.environ.get("MALLOC_ARENA_MAX") or 2)
+_M_ARENA_MAX = -8  # glibc's mallopt() parameter
+
+
+def _libc():
+    """glibc's allocator functions, or None where there are none (musl, macOS: no arenas, no malloc_trim)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)  # the process and the C library it is linked with
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def on_starting(server):
+    """In the master, before any worker is forked (each inherits the setting)."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, MALLOC_ARENA_MAX)
+
+
+def post_worker_init(worker):
+    """Each worker, once it has built the app: hand back to the system what start-up freed."""
+    import gc
+
+    gc.collect()
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 def child_exit(server, worker):
     """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, ops/metrics.py): forget a dead worker's live values."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

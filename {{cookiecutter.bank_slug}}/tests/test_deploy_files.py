@@ -71,3 +71,41 @@ def test_two_gunicorn_instances_get_their_own_pid_file_and_control_socket():
 def test_without_a_run_directory_there_is_no_shared_default_control_socket():
     settings = _gunicorn_settings(GUNICORN_BIND="127.0.0.1:8000")
     assert settings.get("control_socket_disable") is True and "control_socket" not in settings
+
+
+class _FakeLibc:
+    def __init__(self):
+        self.calls = []
+
+    def mallopt(self, parameter, value):
+        self.calls.append(("mallopt", parameter, value))
+        return 1
+
+    def malloc_trim(self, pad):
+        self.calls.append(("malloc_trim", pad))
+        return 1
+
+
+def test_gunicorn_limits_malloc_arenas_in_the_master_and_trims_each_worker_after_start_up():
+    settings = _gunicorn_settings()
+    libc = _FakeLibc()
+    settings["_libc"] = lambda: libc
+    settings["on_starting"](object())
+    assert libc.calls == [("mallopt", -8, 2)]  # M_ARENA_MAX: inherited by every forked worker
+    settings["post_worker_init"](object())
+    assert libc.calls[-1] == ("malloc_trim", 0)
+
+
+def test_malloc_arena_max_in_the_environment_overrides_the_default():
+    settings = _gunicorn_settings(MALLOC_ARENA_MAX="4")
+    libc = _FakeLibc()
+    settings["_libc"] = lambda: libc
+    settings["on_starting"](object())
+    assert libc.calls == [("mallopt", -8, 4)]
+
+
+def test_without_glibc_the_allocator_hooks_do_nothing():
+    settings = _gunicorn_settings()
+    settings["_libc"] = lambda: None
+    settings["on_starting"](object())
+    settings["post_worker_init"](object())
