@@ -51,7 +51,13 @@ def remember_choice() -> None:
     refresh()
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector. It returns the parsed Locale (BABEL_LOCALES): given a name, Flask-Babel
+    parses it again for every request, and Babel's parse looks for the locale's data file each time."""
+    return BABEL_LOCALES.get(_selected_name()) or BABEL_LOCALES[LOCALES[0]]
+
+
+def _selected_name() -> str:
     default = current_app.config["DEFAULT_LOCALE"]
     if not _from_browser():
         return default
@@ -66,7 +72,7 @@ def current_language() -> str:
     """The language text is being translated into right now, as spelled in LOCALES (zh_CN, en)."""
     locale = get_locale()  # None outside an application context: gettext gives the source text, Chinese
     if locale is not None:
-        return next((name for name, parsed in BABEL_LOCALES.items() if parsed == locale),
+        return next((name for name, parsed in BABEL_LOCALES.items() if parsed is locale or parsed == locale),
                     current_app.config["DEFAULT_LOCALE"])
     return current_app.config["DEFAULT_LOCALE"] if has_app_context() else LOCALES[0]
 
