@@ -2,6 +2,7 @@
 several processes queueing on the lock file (db.py)."""
 
 import multiprocessing
+import threading
 import time
 from datetime import timedelta
 
@@ -75,6 +76,28 @@ def test_a_use_counted_after_a_queued_window_is_not_undone_by_it(make_app):
         behind.flush(db.engine)
         state = window.window_state(db.session.connection(), OPENID, utcnow())
     assert state["message_left"] == window.MESSAGE_QUOTA - 1
+
+
+def test_a_reader_waits_for_a_flush_the_writer_thread_is_in_the_middle_of(make_app):
+    app = make_app()
+    with app.app_context():
+        engine = db.engine
+        queue = behind.behind(engine)
+        slow_write, writing = queue._writer, threading.Event()
+
+        def writer(target, groups):
+            writing.set()
+            time.sleep(0.3)  # the batch is out of the queue, not in the table yet
+            slow_write(target, groups)
+
+        queue._writer = writer
+        window.queue_interaction(engine, OPENID, utcnow(), window.MESSAGE)
+        thread = threading.Thread(target=queue.flush)
+        thread.start()
+        assert writing.wait(5)
+        state = window.window_state(db.session.connection(), OPENID, utcnow())
+        thread.join()
+    assert state["message_left"] == window.MESSAGE_QUOTA
 
 
 def test_a_failing_flush_is_logged_and_dropped(make_app, caplog):

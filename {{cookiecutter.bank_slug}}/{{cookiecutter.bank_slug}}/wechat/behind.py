@@ -125,8 +125,8 @@ def behind(target, writer=_sql_writer) -> Behind:
 def flush(target) -> None:
     """Write what this process has queued for `target` (before reading what it may have queued)."""
     found = _behinds.get(target)
-    if found is not None and found._pending:
-        found.flush()
+    if found is not None and (found._pending or found._flushing.locked()):
+        found.flush()  # also waits for a flush the writer thread is in the middle of
 
 
 @atexit.register
