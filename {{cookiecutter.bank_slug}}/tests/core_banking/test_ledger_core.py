@@ -202,8 +202,9 @@ def test_replay_and_conflict(engine, accounts, ledger):
 
 
 def test_a_resent_request_replays_even_when_it_would_now_be_refused(app, engine, accounts, ledger):
-    """The key is looked up before any refusal: on PostgreSQL the lookup is skipped on the way in (the entry's
-    INSERT ... ON CONFLICT finds a resend), so a refusal must still check it, or a resend would read as failed."""
+    """The key is looked up before any refusal (on PostgreSQL in the same round trip as the locks; with another
+    PostgreSQL driver the entry's INSERT ... ON CONFLICT finds a resend, so a refusal checks the key first), or a
+    resend would read as failed."""
     small = accounts[8]  # 5.00 yuan
     everything = request(small, accounts[0], small.balance_fen)
     original = ledger.transfer(everything)

@@ -14,6 +14,10 @@ Adopting it for a column: `mapped_column(EncryptedText())` (and `lookup_hash("ca
 rows are looked up by it), then a migration that alters the column to Text and calls `encrypt_rows` for existing
 rows. Comparing an encrypted column in SQL (==, IN, LIKE) raises: compare the hash column instead.
 
+Each process keeps an AES-GCM context per KEK and per data key it has unwrapped (Keyring._deks_aead, bounded):
+the ledger re-reads the same names and card numbers for every transfer, and each would otherwise unwrap its DEK
+again. Every value written still gets a fresh DEK; nothing cached is stored or leaves the process.
+
 Keys are bytes from the environment (settings: DATA_KEYS "id:base64,id:base64", current first; DATA_LOOKUP_KEY
 base64; the post-gen hook writes both into .env). Where they are not set (tests, a hand-made sandbox) a public demo
 key under the id "demo" is used, which protects nothing: `flask check-deploy` refuses it in production.
@@ -24,7 +28,7 @@ import hashlib
 import hmac
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -43,6 +47,7 @@ EXTENSION_KEY = "fieldcrypt"
 _NONCE = 12
 _WRAP_AAD = b"pfi1:dek:"
 _DATA_AAD = b"pfi1:data"
+DEK_CACHE_SIZE = 4096  # unwrapped data keys kept per process (the ledger's hot rows: names and cards re-read)
 
 
 class KeyConfigError(ValueError):
@@ -102,6 +107,11 @@ class Keyring:
     lookup_key: bytes
     demo_keks: bool = False  # the KEK is derived from SECRET_KEY (no DATA_KEYS)
     demo_lookup: bool = False
+    # This process's AES-GCM contexts: one per KEK, and one per data key it has unwrapped (keyed by the KEK's id
+    # and the wrapped key, so a value re-read does not unwrap its DEK again). Nothing here is stored or logged;
+    # they hold what the KEKs in memory already give, and go with the keyring (a new configuration, a new ring).
+    _keks_aead: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _deks_aead: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_config(cls, data_keys: str, lookup_key: str) -> "Keyring":
@@ -135,9 +145,8 @@ class Keyring:
 
     def decrypt(self, token: str) -> str:
         key_id, wrapped, sealed = self._parts(token)
-        dek = self._unwrap(key_id, wrapped)
         try:
-            return AESGCM(dek).decrypt(sealed[:_NONCE], sealed[_NONCE:], _DATA_AAD).decode("utf-8")
+            return self._dek_aead(key_id, wrapped).decrypt(sealed[:_NONCE], sealed[_NONCE:], _DATA_AAD).decode("utf-8")
         except InvalidTag:
             raise DecryptError("ciphertext does not open (tampered)") from None
 
@@ -158,17 +167,33 @@ class Keyring:
         return hmac.new(self.lookup_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
     # -- internals ---------------------------------------------------------------------------------------
+    def _kek_aead(self, key_id: str) -> AESGCM | None:
+        aead = self._keks_aead.get(key_id)
+        if aead is None and key_id in self.keks:
+            aead = self._keks_aead[key_id] = AESGCM(self.keks[key_id])
+        return aead
+
+    def _dek_aead(self, key_id: str, wrapped: bytes) -> AESGCM:
+        cached = (key_id, wrapped)
+        aead = self._deks_aead.get(cached)
+        if aead is None:
+            aead = AESGCM(self._unwrap(key_id, wrapped))
+            if len(self._deks_aead) >= DEK_CACHE_SIZE:
+                self._deks_aead.clear()
+            self._deks_aead[cached] = aead
+        return aead
+
     def _wrap(self, key_id: str, dek: bytes) -> bytes:
         nonce = os.urandom(_NONCE)
-        return nonce + AESGCM(self.keks[key_id]).encrypt(nonce, dek, _WRAP_AAD + key_id.encode())
+        return nonce + self._kek_aead(key_id).encrypt(nonce, dek, _WRAP_AAD + key_id.encode())
 
     def _unwrap(self, key_id: str, wrapped: bytes) -> bytes:
-        kek = self.keks.get(key_id)
+        kek = self._kek_aead(key_id)
         if kek is None:
             raise DecryptError(f"no key {key_id!r} in DATA_KEYS (removed before `flask privacy rotate-keys` "
                                "finished?) / DATA_KEYS 中缺少该密钥")
         try:
-            return AESGCM(kek).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _WRAP_AAD + key_id.encode())
+            return kek.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _WRAP_AAD + key_id.encode())
         except InvalidTag:
             raise DecryptError(f"key {key_id!r} does not open this value (wrong key or tampered)") from None
 
@@ -198,14 +223,15 @@ def install(extensions: dict, keyring: Keyring) -> None:
 
 
 def current() -> Keyring:
-    from flask import current_app
+    from flask import current_app, has_app_context
 
-    try:
-        return current_app.extensions[EXTENSION_KEY]
-    except (RuntimeError, KeyError):  # no app context, or an app without the keyring
-        if not _installed:
-            raise RuntimeError("no encryption keyring installed (settings.install builds it)") from None
-        return _installed[0]
+    if has_app_context():  # (outside one, current_app raising RuntimeError cost more than the AES itself)
+        keyring = current_app.extensions.get(EXTENSION_KEY)
+        if keyring is not None:
+            return keyring
+    if not _installed:  # no app context, or an app without the keyring
+        raise RuntimeError("no encryption keyring installed (settings.install builds it)")
+    return _installed[0]
 
 
 def lookup_hash(kind: str, value: str) -> str:

@@ -5,7 +5,7 @@ failures and deadlocks): lock payer and payee in account-id order (SELECT ... FO
 BEGIN IMMEDIATE), look the idempotency key up under those locks (applied -> the original result,
 replayed=True, or IdempotencyConflict when the payload differs), check the refusals, then write
 one entry whose two postings sum to zero and move both balances. A refusal raises before anything
-is written, so it posts nothing.
+is written, so it posts nothing. On PostgreSQL this is two round trips (posting.py: psycopg pipelines).
 
 Each call uses its own connection and transaction on the given engine (never the caller's
 session): commit your own pending writes before calling, as you would before calling a remote core.
@@ -71,7 +71,18 @@ from .models import (
     card_key,
 )
 from .pins import pin_matches
-from .posting import Leg, LockedAccount, append_entry, find_entry, lock_parties, skips_applied_keys
+from .posting import (
+    Leg,
+    LockedAccount,
+    append_entry,
+    append_entry_and_commit,
+    commit_unwritten,
+    find_entry,
+    lock_parties,
+    lock_parties_and_find,
+    pipelines,
+    skips_applied_keys,
+)
 
 log = logging.getLogger(__name__)
 
@@ -214,14 +225,23 @@ class LedgerCore:
         interbank = (request.to_bank or "").strip() != THIS_BANK
         number = normalise_card(request.to_account_number)
         typed = (request.to_account_number or "").strip()
-        rows = lock_parties(
-            connection, payer_id=payer_id,
-            payee_card=number if number and not interbank else None,
-            payee_account_id=typed if ACCOUNT_ID_PATTERN.fullmatch(typed) and not interbank else None,
-            internal_id=HOLD_ACCOUNT_ID if request.held else SETTLEMENT_ACCOUNT_ID if interbank else None)
-        # PostgreSQL looks the key up only when needed: the entry's INSERT ... ON CONFLICT tells whether the key
-        # was applied, and a refusal below checks it first (a resent request replays, even if it would fail now).
-        # SQLite, whose writers run one at a time, looks it up here, under its write lock.
+        parties = {"payer_id": payer_id,
+                   "payee_card": number if number and not interbank else None,
+                   "payee_account_id": typed if ACCOUNT_ID_PATTERN.fullmatch(typed) and not interbank else None,
+                   "internal_id": HOLD_ACCOUNT_ID if request.held else SETTLEMENT_ACCOUNT_ID if interbank else None}
+        if pipelines(connection):
+            # PostgreSQL: BEGIN, the locks, the key's lookup under them and the entry's id in one round trip;
+            # the entry, the outbox's rows and the COMMIT in a second one (_post)
+            rows, applied, entry_id = lock_parties_and_find(connection, idempotency_key=key, **parties)
+            if applied is not None:
+                commit_unwritten(connection)
+                return self._replayed(applied, fingerprint)
+            return self._post(connection, request, key, amount_fen, fingerprint, rows, payer_id, interbank, number,
+                              typed, lazy=True, entry_id=entry_id)
+        rows = lock_parties(connection, **parties)
+        # Another PostgreSQL driver looks the key up only when needed: the entry's INSERT ... ON CONFLICT tells
+        # whether the key was applied, and a refusal below checks it first (a resent request replays, even if it
+        # would fail now). SQLite, whose writers run one at a time, looks it up here, under its write lock.
         lazy = skips_applied_keys(connection)
         if not lazy:
             applied = find_entry(connection, key)
@@ -238,7 +258,7 @@ class LedgerCore:
 
     def _post(self, connection: Connection, request: TransferRequest, key: str, amount_fen: int, fingerprint: str,
               rows: list[Row], payer_id: str, interbank: bool, number: str, typed: str,
-              lazy: bool) -> TransferResult:
+              lazy: bool, entry_id: int | None = None) -> TransferResult:
         payer = next((row for row in rows if row.account_id == payer_id), None)
         if payer is not None and payer.kind == KIND_CREDIT:
             raise AccountNotActive("信用卡不能用于转账，请使用借记卡")
@@ -285,15 +305,19 @@ class LedgerCore:
         created_at = utcnow()
         locked = {row.account_id: LockedAccount(row.account_id, row.kind, row.status, row.balance_fen)
                   for row in (payer, payee)}
-        written = append_entry(
-            connection, idempotency_key=key, request_hash=fingerprint, kind=kind, status=status,
-            amount_fen=amount_fen, locked=locked, created_at=created_at, unless_applied=lazy, legs=[
-                Leg(payer.account_id, -amount_fen, "transfer_out", payee_name, payee_number, memo),
-                Leg(payee.account_id, amount_fen, "transfer_in", payer.holder_name, payer.card_number or "", memo),
-            ])
-        if written is None:  # the key was applied (perhaps by a concurrent request that just committed)
-            return self._replayed(find_entry(connection, key), fingerprint)
-        entry_id, balances = written
+        legs = [Leg(payer.account_id, -amount_fen, "transfer_out", payee_name, payee_number, memo),
+                Leg(payee.account_id, amount_fen, "transfer_in", payer.holder_name, payer.card_number or "", memo)]
+        if entry_id is not None:  # PostgreSQL pipelines: the key was looked up under the locks, the id taken
+            balances = append_entry_and_commit(
+                connection, entry_id=entry_id, idempotency_key=key, request_hash=fingerprint, kind=kind,
+                status=status, amount_fen=amount_fen, locked=locked, created_at=created_at, legs=legs)
+        else:
+            written = append_entry(
+                connection, idempotency_key=key, request_hash=fingerprint, kind=kind, status=status,
+                amount_fen=amount_fen, locked=locked, created_at=created_at, unless_applied=lazy, legs=legs)
+            if written is None:  # the key was applied (perhaps by a concurrent request that just committed)
+                return self._replayed(find_entry(connection, key), fingerprint)
+            entry_id, balances = written
         return TransferResult(transfer_id=transfer_id(entry_id), status=status, amount_fen=amount_fen,
                               from_balance_after_fen=balances[payer.account_id], posted_at=created_at)
 

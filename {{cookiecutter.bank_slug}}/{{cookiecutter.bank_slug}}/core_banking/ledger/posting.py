@@ -2,15 +2,19 @@
 the outbox writers, core_banking/outbox.py, in the same transaction).
 
 These run inside `db.write_transaction`; the caller decides what is allowed. The statements are built once
-(bound parameters) and a transfer costs few round trips: lock the two accounts, look up the key, write (on
-PostgreSQL one statement writes the entry, its postings and the balances), the outbox's rows, commit.
+(bound parameters) and a transfer costs few round trips. PostgreSQL through psycopg (`pipelines`): two, each a
+psycopg pipeline: BEGIN, the locks on both accounts, the key's lookup under them and the entry's id
+(lock_parties_and_find); then the entry with its postings and balances in one statement, the outbox's rows and
+the COMMIT (append_entry_and_commit), so the rows stay locked while the client works only once. Elsewhere: lock,
+look the key up, write, the outbox's rows, commit.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, Row, TextClause, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, Row, TextClause, and_, bindparam, exists, insert, or_, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from ...shared import fieldcrypt
 from .. import outbox
@@ -79,6 +83,12 @@ _SET_BALANCE = (update(_BALANCE_TABLE).where(_BALANCE_TABLE.c.account_id == bind
 # Built once: a statement made per call (with_for_update returns a new one) pays for its cache key every time.
 _LOCK_BY_ID_FOR_UPDATE = _LOCK_BY_ID.with_for_update(of=LedgerAccount)
 _LOCK_PARTIES_FOR_UPDATE = _LOCK_PARTIES.with_for_update(of=LedgerAccount)
+# lock_parties_and_find: the same, but none of them when the key was already applied (a resend replays
+# without queueing on the accounts)
+_LOCK_PARTIES_UNLESS_APPLIED = (
+    _LOCK_PARTIES.where(~exists().where(JournalEntry.idempotency_key == bindparam("key")))
+    .with_for_update(of=LedgerAccount)
+)
 _INSERT_ENTRY = insert(JournalEntry)
 _INSERT_POSTINGS = insert(Posting)
 
@@ -107,6 +117,89 @@ def lock_parties(connection: Connection, *, payer_id: str, payee_card: str | Non
     }))
 
 
+def pipelines(connection: Connection | Engine) -> bool:
+    """True where the transfer's statements go out as psycopg pipelines (lock_parties_and_find,
+    append_entry_and_commit, commit_unwritten): PostgreSQL through psycopg 3."""
+    return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
+
+
+@cache
+def _raw_sql(statement) -> tuple[str, object]:
+    """A Core statement compiled once for psycopg itself (its %(name)s placeholders), with its compiled form
+    to fill in the parameters (literals such as KIND_CUSTOMER are bound parameters)."""
+    from sqlalchemy.dialects.postgresql.psycopg import dialect
+
+    compiled = statement.compile(dialect=dialect())
+    return str(compiled), compiled
+
+
+def _raw_params(statement, values: dict) -> dict:
+    return _raw_sql(statement)[1].construct_params(values)
+
+
+_NEXT_ENTRY_ID = "SELECT nextval(pg_get_serial_sequence('ledger_journal_entry', 'id'))"
+
+
+def lock_parties_and_find(connection: Connection, *, idempotency_key: str, payer_id: str,
+                          payee_card: str | None = None, payee_account_id: str | None = None,
+                          internal_id: str | None = None) -> tuple[list, Row | None, int]:
+    """PostgreSQL (see `pipelines`): BEGIN, lock_parties, then find_entry under those locks, and an entry id
+    from the entries' sequence, sent as one psycopg pipeline: one round trip. The statements run in that order,
+    so the key lookup sees an entry committed by a concurrent request with the same key that held the locks
+    first (READ COMMITTED: each statement its own snapshot); a key already applied when the locking statement
+    starts locks nothing (a resend does not queue on the accounts). Returns (the locked rows as lock_parties
+    gives them, with card_number and holder_name decrypted; the applied entry or None, and then the rows are
+    not to be used; the id the entry will have).
+    An id taken by a request that then replays or is refused is never used (transfer ids have gaps, as they
+    had after any rollback)."""
+    from psycopg.rows import namedtuple_row
+
+    lock_sql, _ = _raw_sql(_LOCK_PARTIES_UNLESS_APPLIED)
+    find_sql, _ = _raw_sql(_FIND_ENTRY)
+    lock_values = _raw_params(_LOCK_PARTIES_UNLESS_APPLIED, {
+        "payer_id": payer_id, "payee_card": card_key(payee_card) if payee_card else None,
+        "payee_account_id": payee_account_id, "internal_id": internal_id, "key": idempotency_key})
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():
+            locking = driver.cursor(row_factory=namedtuple_row)
+            locking.execute(lock_sql, lock_values)
+            finding = driver.cursor(row_factory=namedtuple_row)
+            finding.execute(find_sql, _raw_params(_FIND_ENTRY, {"key": idempotency_key}))
+            numbering = driver.cursor()
+            numbering.execute(_NEXT_ENTRY_ID)
+        locked, applied, (entry_id,) = locking.fetchall(), finding.fetchone(), numbering.fetchone()
+    except driver_errors() as exc:  # as SQLAlchemy raises them: the caller's retry and error handling apply
+        raise DBAPIError.instance(lock_sql, lock_values, exc, driver_errors()) from exc
+    keyring = fieldcrypt.current()
+    rows = [row._replace(card_number=_opened(keyring, row.card_number), holder_name=_opened(keyring, row.holder_name))
+            for row in locked]
+    return rows, applied, entry_id
+
+
+def commit_unwritten(connection: Connection) -> None:
+    """End, with COMMIT, a transaction of lock_parties_and_find that wrote nothing (a resend: it locked nothing
+    either). Not a ROLLBACK, which the pool's reset on return would send: psycopg forgets the connection's
+    prepared statements on every ROLLBACK (and sends DEALLOCATE ALL), and the server would plan the transfer's
+    statements again on the next five uses."""
+    driver = connection.connection.driver_connection
+    try:
+        driver.commit()
+    except driver_errors() as exc:
+        raise DBAPIError.instance("COMMIT", {}, exc, driver_errors()) from exc
+
+
+def driver_errors() -> type[Exception]:
+    import psycopg
+
+    return psycopg.Error
+
+
+def _opened(keyring: fieldcrypt.Keyring, value: str | None) -> str | None:
+    """What EncryptedText gives back for a stored value (the raw driver does not apply column types)."""
+    return keyring.decrypt(value) if fieldcrypt.is_token(value) else value
+
+
 def find_entry(connection: Connection, idempotency_key: str) -> Row | None:
     """The entry applied under this key, with the first debit's balance after (the payer's)."""
     return connection.execute(_FIND_ENTRY, {"key": idempotency_key}).first()
@@ -118,13 +211,8 @@ def skips_applied_keys(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
-def append_entry(connection: Connection, *, idempotency_key: str, request_hash: str, kind: str, status: str,
-                 amount_fen: int, legs: list[Leg], locked: dict[str, LockedAccount],
-                 created_at: datetime, unless_applied: bool = False) -> tuple[int, dict[str, int]] | None:
-    """Insert the entry and its postings, move the locked balances and hand the postings to the outbox.
-    Returns the entry id and each account's balance after. With `unless_applied` (PostgreSQL only, see
-    skips_applied_keys) an entry already applied under the key (or committed meanwhile by a concurrent unit)
-    makes it write nothing and return None: the caller then replays that entry (find_entry)."""
+def _postings(legs: list[Leg], locked: dict[str, LockedAccount]) -> tuple[list[dict], dict[str, int], dict[str, int]]:
+    """The postings of the legs (in leg order), each account's balance after, and the moved balances."""
     if len(legs) < 2 or sum(leg.amount_fen for leg in legs) != 0:
         raise ValueError("a journal entry needs at least two postings that sum to zero")
     balances = {account_id: account.balance_fen for account_id, account in locked.items()}
@@ -138,6 +226,21 @@ def append_entry(connection: Connection, *, idempotency_key: str, request_hash: 
             "memo": leg.memo,
         })
     moved = {account_id: balances[account_id] for account_id in sorted({leg.account_id for leg in legs})}
+    return postings, balances, moved
+
+
+def _customers(locked: dict[str, LockedAccount]) -> set[str]:
+    return {account_id for account_id, account in locked.items() if account.kind in CUSTOMER_KINDS}
+
+
+def append_entry(connection: Connection, *, idempotency_key: str, request_hash: str, kind: str, status: str,
+                 amount_fen: int, legs: list[Leg], locked: dict[str, LockedAccount],
+                 created_at: datetime, unless_applied: bool = False) -> tuple[int, dict[str, int]] | None:
+    """Insert the entry and its postings, move the locked balances and hand the postings to the outbox.
+    Returns the entry id and each account's balance after. With `unless_applied` (PostgreSQL only, see
+    skips_applied_keys) an entry already applied under the key (or committed meanwhile by a concurrent unit)
+    makes it write nothing and return None: the caller then replays that entry (find_entry)."""
+    postings, balances, moved = _postings(legs, locked)
     entry = {"idempotency_key": idempotency_key, "request_hash": request_hash, "kind": kind, "status": status,
              "amount_fen": amount_fen, "created_at": created_at}
     if connection.dialect.name == "postgresql":
@@ -150,9 +253,36 @@ def append_entry(connection: Connection, *, idempotency_key: str, request_hash: 
         entry_id = connection.execute(_INSERT_ENTRY, entry).inserted_primary_key[0]
         connection.execute(_INSERT_POSTINGS, [{"entry_id": entry_id, **posting} for posting in postings])
         connection.execute(_SET_BALANCE, [{"target": target, "balance": balance} for target, balance in moved.items()])
-    customers = {account_id for account_id, account in locked.items() if account.kind in CUSTOMER_KINDS}
-    outbox.hand_over(connection, entry_id, postings, customers, created_at)
+    outbox.hand_over(connection, entry_id, postings, _customers(locked), created_at)
     return entry_id, balances
+
+
+def append_entry_and_commit(connection: Connection, *, entry_id: int, idempotency_key: str, request_hash: str,
+                            kind: str, status: str, amount_fen: int, legs: list[Leg],
+                            locked: dict[str, LockedAccount], created_at: datetime) -> dict[str, int]:
+    """PostgreSQL (see `pipelines`), after lock_parties_and_find found no entry under the key: append_entry
+    with the id taken there, then COMMIT, sent as one psycopg pipeline (the entry, its postings and balances
+    in one statement, the outbox writers' statements, the COMMIT): the rows stay locked for one round trip.
+    Returns each account's balance after. The outbox writers only write here (a query's rows are not there
+    until the pipeline syncs: reading them raises). A database error (a CHECK, the balanced-entry trigger, a
+    concurrent request that applied the same key with another payload first) raises from the COMMIT as
+    SQLAlchemy raises it, with nothing written."""
+    postings, balances, moved = _postings(legs, locked)
+    params = {"entry_id": entry_id, "idempotency_key": idempotency_key, "request_hash": request_hash, "kind": kind,
+              "status": status, "amount_fen": amount_fen, "created_at": created_at}
+    _add_rows(params, postings, moved)
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():  # its end sends the one Sync and waits for every result: one round trip
+            connection.exec_driver_sql(_raw_sql(_one_statement_write(len(postings), len(moved), False, True))[0],
+                                       params)
+            outbox.hand_over(connection, entry_id, postings, _customers(locked), created_at)
+            # the driver's own COMMIT (Connection.commit would sync here, and the pipeline's end again); the
+            # caller's commit afterwards finds the transaction closed and sends nothing
+            driver.cursor().execute("COMMIT")
+    except driver_errors() as exc:  # as SQLAlchemy raises them: the caller's retry and error handling apply
+        raise DBAPIError.instance("COMMIT", {}, exc, driver_errors()) from exc
+    return balances
 
 
 _POSTING_FIELDS = ("account_id", "amount_fen", "balance_after_fen", "kind", "counterparty_name",
@@ -163,20 +293,21 @@ _POSTING_TYPES = ("varchar", "bigint", "bigint", "varchar", "varchar", "varchar"
 _ENCRYPTED_POSTING_FIELDS = ("counterparty_name", "counterparty_account")  # EncryptedText in the model
 
 
-def _stored(field: str, value):
+def _stored(keyring: fieldcrypt.Keyring, field: str, value):
     """A posting's value as the table keeps it: the textual statement below bypasses the column types, so the
     encrypted columns are encrypted here (the postings handed to the outbox stay in clear, in memory)."""
     if field in _ENCRYPTED_POSTING_FIELDS and value:
-        return fieldcrypt.current().encrypt(value)
+        return keyring.encrypt(value)
     return value
 
 
 @cache
-def _one_statement_write(postings: int, accounts: int, unless_applied: bool) -> TextClause:
+def _one_statement_write(postings: int, accounts: int, unless_applied: bool, numbered: bool = False) -> TextClause:
     """PostgreSQL: the entry, its postings (numbered in leg order) and the new balances in one statement
     (data-modifying CTEs), so a transfer pays one round trip for its ledger writes. `unless_applied`: the
     entry is inserted ON CONFLICT (idempotency_key) DO NOTHING (waiting, as any insert does, for a concurrent
-    unit holding the key to finish), and when nothing was inserted no posting or balance is written."""
+    unit holding the key to finish), and when nothing was inserted no posting or balance is written. `numbered`:
+    the entry's id is the parameter entry_id (taken from the sequence beforehand) and nothing is returned."""
     on_conflict = "ON CONFLICT (idempotency_key) DO NOTHING" if unless_applied else ""
     only_if_written = "AND EXISTS (SELECT 1 FROM entry)" if unless_applied else ""
     legs = ", ".join(
@@ -185,6 +316,22 @@ def _one_statement_write(postings: int, accounts: int, unless_applied: bool) -> 
         for n in range(postings))
     balances = ", ".join(f"(CAST(:b{n}_account AS varchar), CAST(:b{n}_balance AS bigint))" for n in range(accounts))
     fields = ", ".join(_POSTING_FIELDS)
+    if numbered:
+        return text(f"""
+            WITH entry AS (
+                INSERT INTO ledger_journal_entry (id, idempotency_key, request_hash, kind, status, amount_fen,
+                                                  created_at)
+                VALUES (:entry_id, :idempotency_key, :request_hash, :kind, :status, :amount_fen, :created_at)
+            ), legs AS (
+                INSERT INTO ledger_posting (entry_id, {fields})
+                SELECT CAST(:entry_id AS bigint), {", ".join(f"leg.{field}" for field in _POSTING_FIELDS)}
+                FROM (VALUES {legs}) AS leg ({fields}, position)
+                ORDER BY leg.position
+            )
+            UPDATE ledger_account SET balance_fen = new.balance_fen
+            FROM (VALUES {balances}) AS new (account_id, balance_fen)
+            WHERE ledger_account.account_id = new.account_id
+        """)
     return text(f"""
         WITH entry AS (
             INSERT INTO ledger_journal_entry (idempotency_key, request_hash, kind, status, amount_fen, created_at)
@@ -208,8 +355,13 @@ def _one_statement_write(postings: int, accounts: int, unless_applied: bool) -> 
 def _write_in_one_statement(connection: Connection, entry: dict, postings: list[dict], moved: dict[str, int],
                             unless_applied: bool = False) -> int | None:
     params = dict(entry)
+    _add_rows(params, postings, moved)
+    return connection.execute(_one_statement_write(len(postings), len(moved), unless_applied), params).scalar()
+
+
+def _add_rows(params: dict, postings: list[dict], moved: dict[str, int]) -> None:
+    keyring = fieldcrypt.current()
     for n, posting in enumerate(postings):
-        params.update({f"p{n}_{field}": _stored(field, posting[field]) for field in _POSTING_FIELDS})
+        params.update({f"p{n}_{field}": _stored(keyring, field, posting[field]) for field in _POSTING_FIELDS})
     for n, (account_id, balance) in enumerate(moved.items()):
         params.update({f"b{n}_account": account_id, f"b{n}_balance": balance})
-    return connection.execute(_one_statement_write(len(postings), len(moved), unless_applied), params).scalar()

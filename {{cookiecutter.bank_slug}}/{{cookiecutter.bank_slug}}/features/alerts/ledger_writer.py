@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, TextClause, insert, select, text
+from sqlalchemy import Connection, insert, select
 
 from ...core_banking.ledger.models import CreditCardTerms
 from ...core_banking.outbox import register_posting_writer
@@ -44,10 +44,13 @@ _COLUMNS = ("source", "source_txn_id", "request_hash", "account_id", "kind", "am
 
 
 @cache
-def _multi_row_insert(count: int) -> TextClause:
-    """INSERT INTO alert (...) VALUES (...), (...): built once per row count (a transfer makes one or two)."""
-    rows = ", ".join("(" + ", ".join(f":{column}_{n}" for column in _COLUMNS) + ")" for n in range(count))
-    return text(f"INSERT INTO {Alert.__tablename__} ({', '.join(_COLUMNS)}) VALUES {rows}")
+def _multi_row_insert(count: int) -> str:
+    """INSERT INTO alert (...) VALUES (...), (...) in the driver's own placeholders (PostgreSQL through psycopg:
+    %(name)s), run with exec_driver_sql: no statement to compile or cache key to compute on the transfer's path
+    (the ledger may queue it in a pipeline with its COMMIT: a writer only writes). Built once per row count (a
+    transfer makes one or two)."""
+    rows = ", ".join("(" + ", ".join(f"%({column}_{n})s" for column in _COLUMNS) + ")" for n in range(count))
+    return f"INSERT INTO {Alert.__tablename__} ({', '.join(_COLUMNS)}) VALUES {rows}"
 
 
 def write_ledger_alerts(connection: Connection, entry_id: int, postings: Sequence[dict], customer_accounts: set[str],
@@ -59,9 +62,10 @@ def write_ledger_alerts(connection: Connection, entry_id: int, postings: Sequenc
             .where(CreditCardTerms.account_id.in_({posting["account_id"] for posting in postings}))).all())
     rows = ledger_alert_rows(entry_id, postings, customer_accounts, created_at, credit_limits)
     if rows:
-        if connection.dialect.name == "postgresql":  # one multi-row INSERT: one round trip (executemany: several)
-            connection.execute(_multi_row_insert(len(rows)), {f"{key}_{n}": value for n, row in enumerate(rows)
-                                                              for key, value in row.items()})
+        if connection.dialect.name == "postgresql" and connection.dialect.paramstyle == "pyformat":
+            # one multi-row INSERT: one round trip (executemany: several)
+            connection.exec_driver_sql(_multi_row_insert(len(rows)), {
+                f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()})
         else:
             connection.execute(insert(Alert), rows)
 
