@@ -13,12 +13,24 @@
 """
 
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 
 HSTS_SECONDS = 365 * 24 * 3600
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a request without the cookie (every WeChat push) gets its empty session
+    without building the signing serializer first."""
+
+    def open_session(self, app: Flask, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     apply_cookie_flags(app)
+    app.session_interface = _SessionInterface()
     app.after_request(security_headers)
 
 
