@@ -39,9 +39,10 @@ def free_port() -> int:
 
 @contextmanager
 def scratch_postgres(server_url: str) -> Iterator[str]:
-    """Create a database on the server named by `server_url`, yield its URL, drop it at the end."""
+    """Create a database on the server named by `server_url` (named BENCH_DATABASE_PREFIX, default bench_,
+    and a random part), yield its URL, drop it at the end."""
     server = make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"bench_{uuid.uuid4().hex[:12]}"
+    name = f"{os.environ.get('BENCH_DATABASE_PREFIX', 'bench_')}{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

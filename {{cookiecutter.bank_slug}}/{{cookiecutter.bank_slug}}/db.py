@@ -17,7 +17,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import ColumnElement, Connection, Engine, any_, bindparam, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import Pool
 
@@ -28,6 +29,16 @@ T = TypeVar("T")
 MAX_ATTEMPTS = 6
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 IDEMPOTENCY_CONSTRAINT = "idempotency_key"  # in the unique index's name and SQLite's message
+
+
+def one_of(connection: Connection, column, values) -> ColumnElement[bool]:
+    """`column IN (values)` for a batch query. PostgreSQL: `column = ANY(:array)`, one parameter whatever the
+    count, so SQLAlchemy, psycopg and the server see the same statement every batch (an IN list is rendered,
+    converted and planned again for every length); elsewhere the IN list."""
+    values = list(values)
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 _sqlite_writers: dict[str, threading.Lock] = {}
