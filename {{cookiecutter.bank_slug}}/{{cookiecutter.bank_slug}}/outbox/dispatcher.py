@@ -79,7 +79,7 @@ log = logging.getLogger(__name__)
 
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per notice sent (not frozen: cheaper to build); never changed after _decide
 class Job:
     row: Row  # claims.CLAIMED_COLUMNS
     topic: Topic

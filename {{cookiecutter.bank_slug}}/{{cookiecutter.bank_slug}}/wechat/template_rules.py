@@ -84,13 +84,18 @@ def fit_value(keyword: str, value) -> tuple[str | None, bool, str | None]:
     return (None, False, problem) if problem else (text, text != value, None)
 
 
+@lru_cache(maxsize=4096)  # a sender's values repeat (the type, the card, the minute, the balance)
+def _fit_text(keyword: str, value: str) -> tuple[str | None, bool, str | None]:
+    return fit_value(keyword, value)
+
+
 def fit_payload(payload: Mapping) -> Fitted:
     """Check (and where safe adapt) every value of a message/template/send body."""
     data = payload.get("data") if isinstance(payload.get("data"), Mapping) else {}
     fitted, adapted, problems = {}, [], []
     for keyword, item in data.items():
         value = item.get("value") if isinstance(item, Mapping) else None
-        text, changed, problem = fit_value(keyword, value)
+        text, changed, problem = _fit_text(keyword, value) if type(value) is str else fit_value(keyword, value)
         if problem:
             problems.append(f"{keyword} ({keyword_type(keyword)}): {problem}")
             continue

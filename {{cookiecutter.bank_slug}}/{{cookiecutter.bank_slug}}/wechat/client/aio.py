@@ -41,7 +41,7 @@ TOKEN = "token"  # no access token: the token endpoint is down or refused us
 TRANSPORT = "transport"  # no usable answer: timeout, refused, reset, an HTTP error status, not JSON
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per call: not frozen, cheaper to build
 class ApiAnswer:
     """How one call ended. `failure` is "" when WeChat answered JSON, else TOKEN or TRANSPORT with
     `error` saying what went wrong. `errcode` is WeChat's as sent (0 when absent, None when the JSON
