@@ -10,15 +10,20 @@ call: `async` (default) serves it from bench/mock_server.py, where the latency i
 asyncio server; `threads` from gunicorn with a thread per waiting call (bench/mock_wsgi.py). Either
 way every call runs through the mock's own code: token check, template validation, the record.
 1. Ceiling: --concurrency keep-alive calls at once (aiohttp, the dispatcher's HTTP client) to
-   template/send for a few seconds; what the mock answers per second is the most any sender could
-   get from it here.
+   template/send for a few seconds, with bodies of the alerts' shape (url, the five values, a
+   client_msg_id of their own), so the mock does for each what it does for an alert; what it
+   answers per second is the most any sender could get from it here. Measured before and after
+   the delivery (against the load drifting), the ceiling is their average; the load client's CPU
+   per call is printed (the floor of the dispatcher's send loop).
 2. Dispatcher: --alerts pending alerts in the outbox; one dispatcher (`Dispatcher.drain`, the code
-   behind `flask alerts run`) with --concurrency sends in flight delivers them; alerts/s from the
-   first claim to the last recorded outcome, and the dispatcher's own CPU time per alert (the
+   behind `flask alerts run`, in an app context as the command has) with --concurrency sends in
+   flight delivers them to the same mock process; alerts/s from the first claim to the last
+   recorded outcome, its ratio to the ceiling, and the dispatcher's own CPU time per alert (the
    database's and the mock's CPU are not in it), from which its capacity on cores of its own
    follows. The run checks that every alert ended delivered and that the mock counted one template
    message per alert.
-Everything runs on this one machine: the mock, the load and the database share its cores.
+Everything runs on this one machine: the mock, the load and the database share its cores; the load
+average is printed with each run. bench/profile_alerts.py splits the dispatcher's CPU by thread.
 """
 
 import argparse
