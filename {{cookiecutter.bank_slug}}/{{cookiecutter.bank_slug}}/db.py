@@ -21,7 +21,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import ColumnElement, Connection, Engine, any_, bindparam, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import Pool
 
@@ -78,6 +79,16 @@ class _SqliteWriters:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self.lock.release()
+
+
+def one_of(connection: Connection, column, values) -> ColumnElement[bool]:
+    """`column IN (values)` for a batch query. PostgreSQL: `column = ANY(:array)`, one parameter whatever the
+    count, so SQLAlchemy, psycopg and the server see the same statement every batch (an IN list is rendered,
+    converted and planned again for every length); elsewhere the IN list."""
+    values = list(values)
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 _sqlite_writers: dict[str, _SqliteWriters] = {}

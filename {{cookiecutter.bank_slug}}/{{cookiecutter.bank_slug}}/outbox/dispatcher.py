@@ -6,12 +6,16 @@ to SMS where the customer opted in, and records every outcome. `flask alerts run
 
 The main thread claims, decides and records (the database); the send loop's thread only talks to
 WeChat. Up to `2 x concurrency` alerts are in flight: claiming the next batch and recording
-finished ones (in bulk) happen while the HTTP calls of the previous ones are still out. A killed
-dispatcher leaves at most those in flight `sending`; another (or its restart) claims them again
-when their lease ends, so duplicates are limited to that batch.
+finished ones (in bulk) happen while the HTTP calls of the previous ones are still out. A batch is
+handed to the loop in one go, where `concurrency` worker coroutines take one alert after another
+(wechat/client/aio.py `feed`). While sends are out, the main thread claims again only when at least
+`min_claim` places are free, and records what finished with that claim, so the database sees a
+few large statements rather than many small ones; per batch, not per alert, are also the topic's
+template setting, the recipients (topic.resolve) and the metrics. A killed dispatcher leaves at
+most those in flight `sending`; another (or its restart) claims them again when their lease ends,
+so duplicates are limited to that batch.
 """
 
-import asyncio
 import logging
 import os
 import queue
@@ -48,7 +52,7 @@ from .delivery import (
     CachedTokenStore,
     TemplateSender,
 )
-from .metrics import record_final, record_retry
+from .metrics import record_finals, record_retry
 from .models import (
     CHANNEL_APP,
     CHANNEL_CUSTOMER_SERVICE,
@@ -56,6 +60,7 @@ from .models import (
     CHANNEL_WECHAT,
     DELIVERED,
     EXPIRED,
+    FINAL_STATES,
     PENDING,
     REASON_APP_FAILED,
     REASON_NOT_BOUND,
@@ -74,7 +79,7 @@ log = logging.getLogger(__name__)
 
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per notice sent (not frozen: cheaper to build); never changed after _decide
 class Job:
     row: Row  # claims.CLAIMED_COLUMNS
     topic: Topic
@@ -104,14 +109,17 @@ class Dispatcher:
         self.concurrency = concurrency or config["ALERT_CONCURRENT_SENDS"]
         self.batch_size = batch_size or config["ALERT_BATCH_SIZE"]
         self.max_in_flight = 2 * self.concurrency
+        # while sends are out, claim only when this many places are free (and record what finished meanwhile)
+        self.min_claim = max(1, min(self.batch_size, self.max_in_flight) // 2)
         self.clock = clock
         self.sleep = sleep
         with app.app_context():
             self.engine = db.engine
             self.tokens = CachedTokenStore(token_store(app))
-        self.in_flight = 0  # alerts handed to the send loop whose outcome is not recorded yet
+        self.in_flight = 0  # alerts handed to the send loop whose outcome has not come back yet
         self.done: queue.SimpleQueue = queue.SimpleQueue()  # outcomes (claims.Update), put by the send loop
         self.finished: list[claims.Update] = []  # outcomes taken from `done`, to record
+        self.created: dict[int, datetime | None] = {}  # claimed notice -> created_at, for the lag metric
         self.paused_until: datetime | None = None
         self.counts: Counter = Counter()
         token_client = make_client(config, store=self.tokens)  # fetches tokens (wechatpy), under the store's lock
@@ -127,7 +135,7 @@ class Dispatcher:
         """Deliver everything due now (and retries that come due within `wait_seconds`), then return."""
         while True:
             claimed = self.step()
-            if claimed or self.in_flight:
+            if claimed or self.in_flight or self.finished:
                 continue
             upcoming = claims.next_due(self.engine)
             now = self.clock()
@@ -140,7 +148,7 @@ class Dispatcher:
         poll = poll_seconds if poll_seconds is not None else self.config["ALERT_POLL_SECONDS"]
         last_report = time.monotonic()
         while not stop.is_set():
-            if not self.step() and not self.in_flight:
+            if not self.step() and not self.in_flight and not self.finished:
                 stop.wait(poll)
             if time.monotonic() - last_report >= 60:
                 log.info("alerts dispatcher %s: %s", self.owner, dict(self.counts))
@@ -153,41 +161,53 @@ class Dispatcher:
         self.sender.close()
 
     def finish_in_flight(self) -> None:
-        while self.in_flight > len(self.finished):
+        self._collect()
+        while self.in_flight:
             self._wait_some(timeout=1.0)
-        self._record_done()
+        self._record_finished()
 
     # --- one step: record, claim, decide, send -------------------------------------------------
 
     def step(self) -> int:
         """Record finished sends, then claim and start what fits in flight. Returns how many were claimed."""
-        self._record_done()
+        self._collect()
         now = self.clock()
         if self.paused_until is not None and now < self.paused_until:
+            self._record_finished()
             self._wait_some(timeout=0.05) if self.in_flight else self.sleep(0.05)
             return 0
         room = min(self.batch_size, self.max_in_flight - self.in_flight)
-        if room <= 0:
-            self._wait_some(timeout=0.05)
+        if self.in_flight and room < self.min_claim:  # the loop has work: wait for more places to claim at once
+            if not self._wait_some(timeout=0.05) and self.finished:  # nothing came back for a while
+                self._record_finished()
             return 0
+        self._record_finished()
         rows = claims.claim(self.engine, self.owner, room, now, self.config["ALERT_LEASE_SECONDS"])
-        rows.sort(key=lambda row: row.id)  # PostgreSQL's RETURNING has no order: the oldest notice decides first
         if not rows:
-            if self.in_flight:
-                self._wait_some(timeout=0.05)
+            if self.in_flight:  # nothing due now: let the outcomes of a while gather, then record them at once
+                self._gather(timeout=0.05)
             return 0
-        decided = self._run_tasks([row for row in rows if self._task_of(row) is not None])
-        rows = [row for row in rows if self._task_of(row) is None]
-        targets, windows = self._targets(rows, now)
+        rows.sort(key=lambda row: row.id)  # PostgreSQL's RETURNING has no order: the oldest notice decides first
+        created = self.created
+        messages, tasks = [], []
         for row in rows:
+            created[row.id] = row.created_at
+            topic = topic_named(row.topic)
+            (tasks if topic is not None and topic.run is not None else messages).append(row)
+        decided = self._run_tasks(tasks) if tasks else []
+        targets, windows = self._targets(messages, now)
+        jobs = []
+        for row in messages:
             job_or_update = self._decide(row, targets.get(row.id), windows, now)
             if isinstance(job_or_update, Job):
-                self.in_flight += 1
-                self.sender.submit(self._deliver(job_or_update), self._on_done)
+                jobs.append(job_or_update)
             else:
                 decided.append(job_or_update)
+        if jobs:  # the whole batch in one hand-over to the send loop
+            self.in_flight += len(jobs)
+            self.sender.feed(jobs, self._deliver, self.done.put)
         self._record(decided)
-        return len(rows)
+        return len(messages)
 
     @staticmethod
     def _task_of(row: Row):
@@ -212,33 +232,50 @@ class Dispatcher:
                 updates.append(claims.Update(row.id, DELIVERED, now, openid=row.openid, finished_at=now))
         return updates
 
-    def _on_done(self, task: asyncio.Task) -> None:
-        """On the send loop: hand the outcome to the main thread (_deliver returns one, never raises)."""
-        self.done.put(task.result())
+    def _collect(self) -> None:
+        """Take the outcomes the send loop has put so far (_deliver answers one per alert, never raises)."""
+        done, finished = self.done, self.finished
+        while True:
+            try:
+                finished.append(done.get_nowait())
+            except queue.Empty:
+                break
+            self.in_flight -= 1
 
-    def _wait_some(self, timeout: float) -> None:
-        """Wait up to `timeout` seconds for a send to finish; its outcome is recorded with the others."""
+    def _wait_some(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a send to finish, then take what came; False when none did."""
         try:
             self.finished.append(self.done.get(timeout=timeout))
         except queue.Empty:
-            pass
+            return False
+        self.in_flight -= 1
+        self._collect()
+        return True
 
-    def _record_done(self) -> None:
+    def _gather(self, timeout: float) -> None:
+        """Take the outcomes that come within `timeout` seconds (or until nothing is in flight)."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._wait_some(left):
+                return
+
+    def _record_finished(self) -> None:
         updates, self.finished = self.finished, []
-        while True:
-            try:
-                updates.append(self.done.get_nowait())
-            except queue.Empty:
-                break
-        self.in_flight -= len(updates)
         self._record(updates)
 
     def _record(self, updates: list[claims.Update]) -> None:
         if not updates:
             return
         claims.record(self.engine, self.owner, updates)
+        counts, created, finals = self.counts, self.created, []
         for update in updates:
-            self.counts[update.state if update.state != PENDING else "retry_scheduled"] += 1
+            state = update.state
+            counts[state if state != PENDING else "retry_scheduled"] += 1
+            created_at = created.pop(update.alert_id, None)
+            if state in FINAL_STATES:
+                finals.append((state, update.channel, created_at, update.finished_at))
+        record_finals(finals)
 
     def _pause(self) -> None:
         """Called on the send loop; the main thread only reads `paused_until`."""
@@ -251,7 +288,7 @@ class Dispatcher:
     # --- deciding ------------------------------------------------------------------------------
 
     def _targets(self, rows: list[Row], now: datetime) -> tuple[dict, dict[str, int]]:
-        """Row id -> (topic, Recipient or a reason) for the rows of known topics, and how many
+        """Row id -> (topic, Recipient or a reason, has a template) for the rows of known topics, and how many
         customer-service messages each openid's open windows still take (asked only for topics without a template)."""
         by_topic: dict[str, list[Row]] = {}
         for row in rows:
@@ -263,10 +300,10 @@ class Dispatcher:
                 if topic is None:
                     continue
                 resolved = topic.resolve(connection, topic_rows, self.config)
-                has_template = bool(topic.template_id(self.config))
+                has_template = bool(topic.template_id(self.config))  # once per topic and batch
                 for row in topic_rows:
                     target = resolved.get(row.id, REASON_NOT_BOUND)
-                    targets[row.id] = (topic, target)
+                    targets[row.id] = (topic, target, has_template)
                     if (not has_template or topic.prefer_window) and isinstance(target, Recipient):
                         windowless.add(target.openid)
             windows = window_room(connection, windowless, now) if windowless else {}
@@ -278,15 +315,14 @@ class Dispatcher:
         if resolved is None:  # no installed feature registered this topic: say so, keep going
             log.warning("notice %s: unknown topic %r", row.id, row.topic[:32])
             return self._final(row, UNDELIVERABLE, now, REASON_UNKNOWN_TOPIC)
-        topic, target = resolved
+        topic, target, has_template = resolved
         if isinstance(target, str):
             return self._final(row, UNDELIVERABLE, now, target)
         if target.refused:  # the customer's own rules (alerts off, below the minimum)
             return self._final(row, UNDELIVERABLE, now, target.refused, target)
         app_allowed = self.app_push is not None and row.attempts < self.app_attempts
-        channel = channels.first_channel(bool(topic.template_id(self.config)), target,
-                                         windows.get(target.openid, 0) > 0, topic.prefer_window,
-                                         app_allowed=app_allowed)
+        channel = channels.first_channel(has_template, target, windows.get(target.openid, 0) > 0,
+                                         topic.prefer_window, app_allowed=app_allowed)
         if isinstance(channel, tuple):
             return self._final(row, UNDELIVERABLE, now, channel[1], target)
         payload = note = None
@@ -320,7 +356,7 @@ class Dispatcher:
     @staticmethod
     def _final(row: Row, state: str, now: datetime, reason: str | None = None, target: Recipient | None = None,
                **extra) -> claims.Update:
-        record_final(state, extra.get("channel"), getattr(row, "created_at", None), now)
+        """A final outcome (counted in the metrics when it is recorded, with the others of its batch)."""
         return claims.Update(row.id, state, now, openid=target.openid if target else row.openid, final_reason=reason,
                              finished_at=now, **extra)
 

@@ -10,7 +10,9 @@ scrape 30-70 ms: bench/metrics.py):
 - wechat_bank_alert_oldest_open_age_seconds: growing means no dispatcher runs or it cannot keep up.
 """
 
-from datetime import timedelta
+from collections import Counter as CountOf
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -61,9 +63,19 @@ def oldest_open_age_seconds() -> float:
 
 def record_final(state: str, channel: str | None, created_at, now) -> None:
     """A notice reached a final state (the dispatcher): throughput, and the lag from the business event."""
-    NOTICES_FINISHED.labels(state=state, channel=channel or "none").inc()
-    if created_at is not None:
-        DELIVERY_LAG.observe(max(0.0, (now - created_at).total_seconds()))
+    record_finals([(state, channel, created_at, now)])
+
+
+def record_finals(finals: Iterable[tuple[str, str | None, datetime | None, datetime | None]]) -> None:
+    """Notices that reached a final state, (state, channel, created_at, finished_at) each: the dispatcher
+    counts a recorded batch at once (one increment per state and channel)."""
+    by_label: CountOf = CountOf()
+    for state, channel, created_at, finished_at in finals:
+        by_label[state, channel or "none"] += 1
+        if created_at is not None and finished_at is not None:
+            DELIVERY_LAG.observe(max(0.0, (finished_at - created_at).total_seconds()))
+    for (state, channel), count in by_label.items():
+        NOTICES_FINISHED.labels(state=state, channel=channel).inc(count)
 
 
 def record_retry() -> None:

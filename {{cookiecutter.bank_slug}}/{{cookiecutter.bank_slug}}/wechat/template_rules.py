@@ -10,6 +10,7 @@ See docs/wechat-platform.md for the table and where it comes from.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 THING_MAX_CHARS = 20
 ELLIPSIS = "…"
@@ -33,11 +34,20 @@ VALUE_RULES = {  # keyword type -> full-match pattern
 TRUNCATABLE = ("thing", "const")  # free text: shortening keeps the meaning; other types would change it
 
 
+_KEYWORD = re.compile(r"([a-z_]+?)\d*")
+
+
+@lru_cache(maxsize=512)  # a template has a handful of keywords; every message asks for each
 def keyword_type(keyword: str) -> str:
     """thing1 -> thing, character_string4 -> character_string; an unknown type is treated as thing."""
-    match = re.fullmatch(r"([a-z_]+?)\d*", keyword or "")
+    match = _KEYWORD.fullmatch(keyword or "")
     kind = match.group(1) if match else ""
     return kind if kind in VALUE_RULES else "thing"
+
+
+@lru_cache(maxsize=512)
+def _rule(keyword: str) -> re.Pattern:
+    return VALUE_RULES[keyword_type(keyword)]
 
 
 def value_problem(keyword: str, value) -> str | None:
@@ -46,7 +56,7 @@ def value_problem(keyword: str, value) -> str | None:
         return "is empty"
     if not isinstance(value, str) or "\n" in value or "\r" in value:
         return "invalid"
-    return None if VALUE_RULES[keyword_type(keyword)].fullmatch(value) else "invalid"
+    return None if _rule(keyword).fullmatch(value) else "invalid"
 
 
 @dataclass(frozen=True)
@@ -74,13 +84,18 @@ def fit_value(keyword: str, value) -> tuple[str | None, bool, str | None]:
     return (None, False, problem) if problem else (text, text != value, None)
 
 
+@lru_cache(maxsize=4096)  # a sender's values repeat (the type, the card, the minute, the balance)
+def _fit_text(keyword: str, value: str) -> tuple[str | None, bool, str | None]:
+    return fit_value(keyword, value)
+
+
 def fit_payload(payload: Mapping) -> Fitted:
     """Check (and where safe adapt) every value of a message/template/send body."""
     data = payload.get("data") if isinstance(payload.get("data"), Mapping) else {}
     fitted, adapted, problems = {}, [], []
     for keyword, item in data.items():
         value = item.get("value") if isinstance(item, Mapping) else None
-        text, changed, problem = fit_value(keyword, value)
+        text, changed, problem = _fit_text(keyword, value) if type(value) is str else fit_value(keyword, value)
         if problem:
             problems.append(f"{keyword} ({keyword_type(keyword)}): {problem}")
             continue

@@ -9,7 +9,10 @@ character_string: ASCII); no first line, remark or colour. Which keyword carries
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from flask_babel import get_locale
 
 from ...shared.i18n import _, _l
 from ...shared.money import yuan_text
@@ -26,7 +29,14 @@ ROLES = ("type", "amount", "time", "card", "balance")  # what ALERT_TEMPLATE_FIE
 
 
 def kind_label(kind: str, amount_fen: int) -> str:
-    return str(KIND_LABELS.get(kind) or (_l("收入") if amount_fen > 0 else _l("支出")))
+    """The transaction type in the current locale (the dispatcher's: DEFAULT_LOCALE; a page's: its language)."""
+    return _kind_label(kind, amount_fen > 0, str(get_locale()))
+
+
+@lru_cache(maxsize=256)  # a few kinds x signs x locales; looking a label up costs two catalogue look-ups
+def _kind_label(kind: str, money_in: bool, locale: str) -> str:  # noqa: ARG001 - the locale is the cache's key
+    label = KIND_LABELS.get(kind)
+    return str(label if label is not None else (_l("收入") if money_in else _l("支出")))
 
 
 def yuan(fen: int) -> str:

@@ -3,6 +3,7 @@ service), under that customer's rules (preferences.py), worded by message.py. Re
 
 from sqlalchemy import select
 
+from ...db import one_of
 from ...outbox.models import REASON_ALERTS_OFF, REASON_BELOW_MINIMUM, REASON_NOT_BOUND, TOPIC_TRANSACTION_ALERT
 from ...outbox.topics import Recipient, Topic, register
 from ..binding.service import active_bindings_of_accounts
@@ -19,10 +20,11 @@ def resolve(connection, rows, config) -> dict:
     openids = {binding.openid for binding in bindings}
     preferences = {p.openid: p for p in connection.execute(
         select(AlertPreference.openid, AlertPreference.enabled, AlertPreference.min_amount_fen,
-               AlertPreference.sms_fallback).where(AlertPreference.openid.in_(openids)))} if openids else {}
+               AlertPreference.sms_fallback)
+        .where(one_of(connection, AlertPreference.openid, openids)))} if openids else {}
     chosen = {(c.openid, c.account_id): c.channel for c in connection.execute(
         select(AlertChannelChoice.openid, AlertChannelChoice.account_id, AlertChannelChoice.channel)
-        .where(AlertChannelChoice.openid.in_(openids)))} if openids else {}
+        .where(one_of(connection, AlertChannelChoice.openid, openids)))} if openids else {}
     by_account = {}
     for b in bindings:
         rules = rules_of(preferences.get(b.openid), config)

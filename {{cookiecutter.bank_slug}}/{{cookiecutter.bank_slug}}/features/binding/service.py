@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from ... import settings
 from ...core_banking.current import get_core
 from ...core_banking.port import AccountNotActive
+from ...db import one_of
 from ...extensions import db
 from ...settings.sections import Brand, Security
 from ...shared.cards import normalise_card
@@ -185,7 +186,7 @@ def active_bindings_of_accounts(connection, account_ids) -> list:
     return list(connection.execute(
         select(CardBinding.account_id, CardBinding.openid, CardBinding.card_mask, CardBinding.alerts_suspended,
                CardBinding.sms_phone)
-        .where(CardBinding.account_id.in_(set(account_ids)), CardBinding.status == STATUS_ACTIVE)))
+        .where(one_of(connection, CardBinding.account_id, set(account_ids)), CardBinding.status == STATUS_ACTIVE)))
 
 
 MAX_ROW_ID = 2**31 - 1

@@ -3,8 +3,11 @@
 `AsyncWeChatClient` runs an event loop on a thread of its own and POSTs JSON calls there:
 `concurrency` calls at once over keep-alive connections, without a thread per call (a thread pool
 with urllib3 cost twice the CPU per message, and at a thousand messages a second the sender's CPU
-is the limit). `submit` schedules a coroutine on that loop from any thread; `in_thread` runs a
-blocking call (token store, SMS gateway) on a worker thread so the loop keeps sending.
+is the limit). `submit` schedules a coroutine on that loop from any thread; `feed` hands over a
+whole batch of items at once to at most `concurrency` worker coroutines that take one item after
+another (one wake-up of the loop per batch, no task per item, never more calls waiting for a
+connection than there are connections); `in_thread` runs a blocking call (token store, SMS
+gateway) on a worker thread so the loop keeps sending.
 
 The access token comes from the shared store seen through `CachedTokenStore` (a read that has to go
 to the database or to WeChat runs on a worker thread, never on the loop); on 40001/40014/42001 the
@@ -17,9 +20,11 @@ errcode means for the caller's message is the caller's business.
 
 import asyncio
 import json
+import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -28,6 +33,7 @@ from yarl import URL
 
 from .base import TOKEN_ERRCODES, count_errcode
 
+log = logging.getLogger(__name__)
 TEMPLATE_SEND_PATH = "message/template/send"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -35,7 +41,7 @@ TOKEN = "token"  # no access token: the token endpoint is down or refused us
 TRANSPORT = "transport"  # no usable answer: timeout, refused, reset, an HTTP error status, not JSON
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per call: not frozen, cheaper to build
 class ApiAnswer:
     """How one call ended. `failure` is "" when WeChat answered JSON, else TOKEN or TRANSPORT with
     `error` saying what went wrong. `errcode` is WeChat's as sent (0 when absent, None when the JSON
@@ -81,6 +87,10 @@ class AsyncWeChatClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.store = store
         self.fetch_token = fetch_token  # FetchedToken from WeChat; the store calls it under its refresh lock
+        self.concurrency = concurrency
+        self._urls: dict[tuple[str, str], URL] = {}  # (path, token) -> the URL; only the loop's thread uses it
+        self._items: deque = deque()  # what `feed` handed over and no worker has taken yet (the loop's)
+        self._workers = 0  # worker coroutines running `feed`'s items (the loop's)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="wechat-aio", daemon=True)
         self._thread.start()
@@ -97,6 +107,32 @@ class AsyncWeChatClient:
 
     def _start(self, coroutine: Coroutine, on_done: Callable[[asyncio.Future], None]) -> None:
         self.loop.create_task(coroutine).add_done_callback(on_done)
+
+    def feed(self, items: Iterable, handle: Callable[[object], Coroutine], on_done: Callable[[object], None]) -> None:
+        """From any thread: `on_done(await handle(item))` on the loop for every item, oldest first, with at
+        most `concurrency` items handled at once. `handle` must not raise (it answers with an outcome)."""
+        items = list(items)
+        if items:
+            self.loop.call_soon_threadsafe(self._take, items, handle, on_done)
+
+    def _take(self, items: list, handle, on_done) -> None:
+        self._items.extend((item, handle, on_done) for item in items)
+        while self._workers < self.concurrency and self._workers < len(self._items):
+            self._workers += 1
+            self.loop.create_task(self._work())
+
+    async def _work(self) -> None:
+        """A worker: items one after another while there are any (like a keep-alive caller), then it ends."""
+        items = self._items
+        try:
+            while items:
+                item, handle, on_done = items.popleft()
+                try:
+                    on_done(await handle(item))
+                except Exception:  # a broken handler must not stop the others: say so loudly
+                    log.exception("a fed item's handler raised")
+        finally:
+            self._workers -= 1
 
     async def in_thread(self, function: Callable, *args):
         """A blocking call on a worker thread, so the loop keeps sending."""
@@ -122,8 +158,16 @@ class AsyncWeChatClient:
             return token_failure(exc)
         return await self._post_once(path, body, token)
 
+    def _url(self, path: str, token: str) -> URL:
+        url = self._urls.get((path, token))
+        if url is None:
+            if len(self._urls) > 64:  # tokens replaced over a long run
+                self._urls.clear()
+            url = self._urls[path, token] = URL(f"{self.base_url}{path}?access_token={quote(token)}", encoded=True)
+        return url
+
     async def _post_once(self, path: str, body: bytes, token: str) -> ApiAnswer:
-        url = URL(f"{self.base_url}{path}?access_token={quote(token)}", encoded=True)
+        url = self._url(path, token)
         try:
             async with self.session.post(url, data=body, headers=JSON_HEADERS) as response:
                 status, data = response.status, await response.read()
