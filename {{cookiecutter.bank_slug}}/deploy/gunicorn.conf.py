@@ -68,11 +68,6 @@ def post_worker_init(worker):
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
-    interval = os.environ.get("PYTHON_SWITCH_INTERVAL", "")
-    if interval:  # seconds a thread keeps the GIL while others want it (Python's default: 0.005)
-        import sys
-
-        sys.setswitchinterval(float(interval))
 
 
 def child_exit(server, worker):
