@@ -86,11 +86,16 @@ def worker_rss(master: int) -> list[float]:
 
 def cpu_seconds(master: int) -> float:
     """The CPU time (user + system, seconds) the gunicorn workers of `master` have used so far."""
-    total = 0.0
+    total = system = 0.0
     for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
         fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        system += int(fields[12]) / os.sysconf("SC_CLK_TCK")
+    _SYSTEM[master] = system
     return total
+
+
+_SYSTEM: dict[int, float] = {}
 
 
 # The "cost as the work grows" goal: the de-dup store and the alerts as a busy bank's are. Keys look like the
@@ -220,7 +225,7 @@ def show(label: str, load_before: str, r: dict) -> None:
     print(f"  {label:<10} {r['rate']:8.0f} req/s  p50 {r['p50_us'] / 1000:7.1f} ms  p99 {r['p99_us'] / 1000:7.1f} ms"
           f"  max {r['max_us'] / 1000:7.0f} ms  errors {r['errors']} / {r['pushes']}"
           f" (bad answer {r['bad']}, timeout {r['timeout_err']}, read {r['read_err']}, connect {r['connect_err']})"
-          f"  worker CPU {r['cpu_ms']:.2f} ms/push  load {load_before}")
+          f"  worker CPU {r['cpu_ms']:.2f} ms/push (system {r['sys_ms']:.2f})  load {load_before}")
 
 
 @contextmanager
@@ -269,7 +274,9 @@ def run(kind: str, args: argparse.Namespace) -> None:
                 wrk(base, warm, "success", args)
                 before, cpu = loadavg(), cpu_seconds(server.pid)
                 results["bare"] = (before, wrk(base, main_data, "success", args))
+                system = _SYSTEM[server.pid]
                 results["bare"][1]["cpu_ms"] = (cpu_seconds(server.pid) - cpu) / args.pushes * 1000
+                results["bare"][1]["sys_ms"] = (_SYSTEM[server.pid] - system) / args.pushes * 1000
         env = dict(os.environ, **{k: str(v) for k, v in config.items()}, PYTHONPATH=str(PROJECT))
         with gunicorn(SERVICE_APP, env, args, PROJECT) as (base, server):
             wrk(base, warm, "<Encrypt>", args)
@@ -279,11 +286,14 @@ def run(kind: str, args: argparse.Namespace) -> None:
                 seconds = os.environ.get("BENCH_SPY_SECONDS", "6")
                 spies = [subprocess.Popen(["py-spy", "record", "-p", pid, "-d", seconds,
                                            "-r", "250", "-f", "raw", "-o", f"{os.environ['BENCH_SPY']}.{pid}",
-                                           "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                           "--nonblocking", *(["--gil"] if os.environ.get("BENCH_SPY_GIL") else [])],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                          for pid in children]
             before, cpu = loadavg(), cpu_seconds(server.pid)
             results["service"] = (before, wrk(base, main_data, "<Encrypt>", args))
+            system = _SYSTEM[server.pid]
             results["service"][1]["cpu_ms"] = (cpu_seconds(server.pid) - cpu) / args.pushes * 1000
+            results["service"][1]["sys_ms"] = (_SYSTEM[server.pid] - system) / args.pushes * 1000
             rss = worker_rss(server.pid)
             for spy in spies:
                 spy.wait()

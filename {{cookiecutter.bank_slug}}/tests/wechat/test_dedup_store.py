@@ -139,3 +139,31 @@ def test_inline_handler_that_overran_replies_late_and_then_runs_on_a_handler_thr
     with app.app_context():
         statuses = db.session.scalars(select(InboundMessage.status)).all()
     assert statuses == ["late", "late"]
+
+
+def test_redis_reply_is_stored_behind_the_answer_and_seen_at_once_in_this_process(redis_apps):
+    import redis
+
+    from {{ cookiecutter.bank_slug }}.wechat import behind
+    from {{ cookiecutter.bank_slug }}.wechat.dedup import DONE_TTL, PROCESSING
+
+    first, _ = redis_apps
+    calls = []
+    _counting(first, "计数", calls)
+    pusher = WeChatPusher.from_config(first.config)
+    xml = text_message("o-redis-behind", "计数", next_msg_id())
+    store = first.extensions["wechat_processor"].store
+    with behind.behind(store.redis, None)._flushing:  # hold the writer thread: the reply stays queued
+        _, reply = push(first.test_client(), pusher, xml)
+        names = list(redis.Redis.from_url(first.config["REDIS_URL"], decode_responses=True)
+                     .scan_iter(f"{store.prefix}*"))
+        assert len(names) == 1
+        client = redis.Redis.from_url(first.config["REDIS_URL"], decode_responses=True)
+        assert client.get(names[0]) == PROCESSING  # only the claim is in Redis so far
+        _, again = push(first.test_client(), pusher, xml)  # a retry in this process sees the queued reply
+        assert reply_field(again, "Content") == reply_field(reply, "Content") == "第 1 次"
+    store.flush()
+    status, _, stored = client.get(names[0]).partition(":")
+    assert status == "replied" and "第 1 次" in stored
+    assert DONE_TTL.total_seconds() - 60 < client.ttl(names[0]) <= DONE_TTL.total_seconds()
+    assert len(calls) == 1

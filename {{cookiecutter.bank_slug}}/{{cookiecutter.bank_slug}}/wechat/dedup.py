@@ -113,6 +113,7 @@ class DatabaseStore:
 
 
 _REDIS_SET = "SET"  # the queued Redis writes: (name, value, seconds)
+_DONE_SECONDS = int(DONE_TTL.total_seconds())
 
 
 def _redis_writer(client, groups) -> None:
@@ -146,6 +147,8 @@ class RedisStore:
         return Claim(None, *found, key) if found else Claim(None, PROCESSING, None, key)
 
     def flush(self) -> None:
+        """Write the stored replies and the windows this process has queued."""
+        behind.flush(self.redis)
         behind.flush(self.engine)
 
     def lookup(self, key: str) -> tuple[str, str | None] | None:
@@ -157,7 +160,8 @@ class RedisStore:
         return status, (reply if status != PROCESSING else None)
 
     def finish(self, claim: Claim, status: str, reply_xml: str | None) -> None:
-        self.redis.set(claim.handle, f"{status}:{reply_xml or ''}", ex=int(DONE_TTL.total_seconds()))
+        values = {"name": claim.handle, "value": f"{status}:{reply_xml or ''}", "ex": _DONE_SECONDS}
+        self.queue.add(_REDIS_SET, claim.handle, values)
 
 
 def make_store(app) -> DatabaseStore | RedisStore:

@@ -10,18 +10,16 @@ one fails to decrypt, try the previous (WECHAT_ENCODING_AES_KEY_PREVIOUS), and e
 key that decrypted the message (`open_message` returns the settings of that key for `seal_reply`).
 """
 
-import binascii
-import struct
+import hashlib
+import hmac
 import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.utils import check_signature
-
 from ..shared.numbers import ascii_int
 from .errors import RejectedRequest
+from .inbound import check_xml
+from .msgcrypt import InvalidSignature, MalformedCiphertext, MessageCrypto, WrongAppId
 
 
 @dataclass(frozen=True)
@@ -47,14 +45,20 @@ class TransportSettings:
     def with_previous_key(self) -> "TransportSettings":
         return replace(self, encoding_aes_key=self.previous_aes_key, previous_aes_key="")
 
-    def crypto(self) -> WeChatCrypto:
+    def crypto(self) -> MessageCrypto:
         return _crypto(self.token, self.encoding_aes_key, self.app_id)
 
 
 @lru_cache(maxsize=8)
-def _crypto(token: str, encoding_aes_key: str, app_id: str) -> WeChatCrypto:
-    """One WeChatCrypto per key (it decodes the key once; it keeps no state between messages)."""
-    return WeChatCrypto(token, encoding_aes_key, app_id)
+def _crypto(token: str, encoding_aes_key: str, app_id: str) -> MessageCrypto:
+    """One MessageCrypto per key: the key decoded and the cipher set up once (it keeps no state between messages)."""
+    return MessageCrypto(token, encoding_aes_key, app_id)
+
+
+def check_signature(token: str, signature: str, timestamp: str, nonce: str) -> bool:
+    """WeChat's request signature: sha1 of the sorted token, timestamp and nonce."""
+    expected = hashlib.sha1(b"".join(sorted((token.encode(), timestamp.encode(), nonce.encode())))).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode())
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,8 @@ def verify_envelope(settings: TransportSettings, env: Envelope, now: float | Non
     """Check the signature and the timestamp window; raise RejectedRequest(403) when wrong."""
     if not (env.signature and env.timestamp and env.nonce):
         raise RejectedRequest(403, "missing signature, timestamp or nonce")
-    try:
-        check_signature(settings.token, env.signature, env.timestamp, env.nonce)
-    except InvalidSignatureException:
-        raise RejectedRequest(403, "invalid signature") from None
+    if not check_signature(settings.token, env.signature, env.timestamp, env.nonce):
+        raise RejectedRequest(403, "invalid signature")
     sent_at = ascii_int(env.timestamp, max_digits=12)
     if sent_at is None:  # "+N", " N", Unicode digits: not what WeChat sends
         raise RejectedRequest(403, "timestamp is not a number")
@@ -109,7 +111,9 @@ def open_message(settings: TransportSettings, env: Envelope, body: str, root=Non
         return body, settings
     if not env.msg_signature:
         raise RejectedRequest(403, "missing msg_signature")
-    message = body if root is None else _encrypt_field(root)
+    if root is None:
+        root = check_xml(body)
+    message = _encrypt_field(root)
     try:
         return _decrypt(settings, env, message), settings
     except RejectedRequest as exc:
@@ -119,24 +123,22 @@ def open_message(settings: TransportSettings, env: Envelope, body: str, root=Non
         return _decrypt(previous, env, message), previous
 
 
-def _encrypt_field(root) -> dict:
-    """{"Encrypt": text} of a parsed body, as wechatpy takes it: exactly one plain <Encrypt> element."""
+def _encrypt_field(root) -> str:
+    """The text of a parsed body's <Encrypt>: exactly one plain <Encrypt> element."""
     found = root.findall("Encrypt")
     if len(found) != 1 or found[0].attrib or len(found[0]) or not (found[0].text or "").strip():
         raise RejectedRequest(400, "malformed encrypted message")
-    return {"Encrypt": found[0].text.strip()}
+    return found[0].text.strip()
 
 
-def _decrypt(settings: TransportSettings, env: Envelope, message: str | dict) -> str:
+def _decrypt(settings: TransportSettings, env: Envelope, encrypt: str) -> str:
     try:
-        return settings.crypto().decrypt_message(message, env.msg_signature, env.timestamp, env.nonce)
-    except InvalidSignatureException:
+        return settings.crypto().decrypt(encrypt, env.msg_signature, env.timestamp, env.nonce)
+    except InvalidSignature:
         raise RejectedRequest(403, "invalid msg_signature") from None
-    except InvalidAppIdException:
+    except WrongAppId:
         raise RejectedRequest(403, "message is for another AppID") from None
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, struct.error, binascii.Error) as exc:
-        # no <Encrypt>, an empty or short one (wechatpy indexes and unpacks it blindly), bad base64, bad
-        # padding or a broken plaintext inside the envelope
+    except (MalformedCiphertext, ValueError) as exc:  # bad base64, blocks, padding or a broken plaintext
         raise RejectedRequest(400, "malformed encrypted message") from exc
 
 
@@ -144,4 +146,4 @@ def seal_reply(settings: TransportSettings, env: Envelope, reply_xml: str) -> st
     """Encrypt the reply when the request came encrypted (compat and safe mode)."""
     if not env.encrypted or not reply_xml:
         return reply_xml
-    return settings.crypto().encrypt_message(reply_xml, env.nonce, env.timestamp)
+    return settings.crypto().seal_reply(reply_xml, env.nonce, env.timestamp)
