@@ -5,7 +5,8 @@ failures and deadlocks): lock payer and payee in account-id order (SELECT ... FO
 BEGIN IMMEDIATE), look the idempotency key up under those locks (applied -> the original result,
 replayed=True, or IdempotencyConflict when the payload differs), check the refusals, then write
 one entry whose two postings sum to zero and move both balances. A refusal raises before anything
-is written, so it posts nothing. On PostgreSQL this is two round trips (posting.py: psycopg pipelines).
+is written, so it posts nothing. On PostgreSQL through psycopg this is two round trips, and the rows are
+locked only inside the server (LedgerCore._transfer_pipelined, posting.py: psycopg pipelines).
 
 Each call uses its own connection and transaction on the given engine (never the caller's
 session): commit your own pending writes before calling, as you would before calling a remote core.
@@ -16,6 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, Row, select
@@ -74,6 +76,7 @@ from .pins import pin_matches
 from .posting import (
     Leg,
     LockedAccount,
+    Party,
     append_entry,
     append_entry_and_commit,
     commit_unwritten,
@@ -81,6 +84,8 @@ from .posting import (
     lock_parties,
     lock_parties_and_find,
     pipelines,
+    post_transfer_guarded,
+    read_parties_and_find,
     skips_applied_keys,
 )
 
@@ -127,6 +132,20 @@ def _same_name(given: str, holder: str) -> bool:
 
 def _digits_or_empty(text: str) -> str:
     return re.sub(r"\D", "", text or "")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A transfer the checks allow: its parties' rows and what its entry and postings say."""
+
+    payer: Row
+    payee: Row
+    kind: str
+    status: str
+    payee_name: str
+    payee_number: str
+    memo: str
+    hold_account: Row | None
 
 
 class LedgerCore:
@@ -230,14 +249,8 @@ class LedgerCore:
                    "payee_account_id": typed if ACCOUNT_ID_PATTERN.fullmatch(typed) and not interbank else None,
                    "internal_id": HOLD_ACCOUNT_ID if request.held else SETTLEMENT_ACCOUNT_ID if interbank else None}
         if pipelines(connection):
-            # PostgreSQL: BEGIN, the locks, the key's lookup under them and the entry's id in one round trip;
-            # the entry, the outbox's rows and the COMMIT in a second one (_post)
-            rows, applied, entry_id = lock_parties_and_find(connection, idempotency_key=key, **parties)
-            if applied is not None:
-                commit_unwritten(connection)
-                return self._replayed(applied, fingerprint)
-            return self._post(connection, request, key, amount_fen, fingerprint, rows, payer_id, interbank, number,
-                              typed, lazy=True, entry_id=entry_id)
+            return self._transfer_pipelined(connection, request, key, amount_fen, fingerprint, parties, payer_id,
+                                            interbank, number, typed)
         rows = lock_parties(connection, **parties)
         # Another PostgreSQL driver looks the key up only when needed: the entry's INSERT ... ON CONFLICT tells
         # whether the key was applied, and a refusal below checks it first (a resent request replays, even if it
@@ -248,17 +261,62 @@ class LedgerCore:
             if applied is not None:
                 return self._replayed(applied, fingerprint)
         try:
-            return self._post(connection, request, key, amount_fen, fingerprint, rows, payer_id, interbank, number,
-                              typed, lazy)
+            plan = self._plan(connection, request, rows, payer_id, interbank, number, typed, amount_fen)
+            return self._post(connection, request, key, amount_fen, fingerprint, plan, lazy)
         except CoreBankingError:
             applied = find_entry(connection, key) if lazy else None
             if applied is None:
                 raise
             return self._replayed(applied, fingerprint)
 
-    def _post(self, connection: Connection, request: TransferRequest, key: str, amount_fen: int, fingerprint: str,
-              rows: list[Row], payer_id: str, interbank: bool, number: str, typed: str,
-              lazy: bool, entry_id: int | None = None) -> TransferResult:
+    def _transfer_pipelined(self, connection: Connection, request: TransferRequest, key: str, amount_fen: int,
+                            fingerprint: str, parties: dict, payer_id: str, interbank: bool, number: str,
+                            typed: str) -> TransferResult:
+        """PostgreSQL through psycopg. First one round trip that locks nothing: the parties and the key's entry
+        (a resend answers from it). A transfer the checks allow is then one more: the locks, the guarded write
+        and the COMMIT in one pipeline (posting.post_transfer_guarded), so no client work happens while the rows
+        are locked. When that writes nothing (the rows changed since the read, the key was applied meanwhile), or
+        the read's rows are refused, or the transfer is held: the locked path, which decides under the locks and
+        says why: BEGIN, the locks, the key's lookup under them and the entry's id in one round trip, the entry,
+        the outbox's rows and the COMMIT in a second one (_post). A refusal ends its transaction with COMMIT (it
+        wrote nothing): a ROLLBACK would make psycopg forget the connection's prepared statements."""
+        rows, stored, applied = read_parties_and_find(connection, idempotency_key=key, **parties)
+        if applied is not None:
+            commit_unwritten(connection)
+            return self._replayed(applied, fingerprint)
+        if not request.held:
+            try:
+                plan = self._plan(connection, request, rows, payer_id, interbank, number, typed, amount_fen)
+            except CoreBankingError:
+                plan = None  # decided again under the locks (the rows may have changed since this read)
+            if plan is not None:
+                created_at = utcnow()
+                payer, payee = (Party(row.account_id, row.kind, *stored[row.account_id])
+                                for row in (plan.payer, plan.payee))
+                written = post_transfer_guarded(
+                    connection, payer=payer, payee=payee, idempotency_key=key, request_hash=fingerprint,
+                    kind=plan.kind, status=plan.status, amount_fen=amount_fen, legs=self._legs(plan, amount_fen),
+                    created_at=created_at)
+                if written is not None:
+                    entry_id, payer_balance_after = written
+                    return TransferResult(transfer_id=transfer_id(entry_id), status=plan.status,
+                                          amount_fen=amount_fen, from_balance_after_fen=payer_balance_after,
+                                          posted_at=created_at)
+        rows, applied, entry_id = lock_parties_and_find(connection, idempotency_key=key, **parties)
+        if applied is not None:
+            commit_unwritten(connection)
+            return self._replayed(applied, fingerprint)
+        try:
+            plan = self._plan(connection, request, rows, payer_id, interbank, number, typed, amount_fen)
+        except CoreBankingError:
+            commit_unwritten(connection)  # nothing was written: keep the prepared statements
+            raise
+        return self._post(connection, request, key, amount_fen, fingerprint, plan, lazy=True, entry_id=entry_id)
+
+    def _plan(self, connection: Connection, request: TransferRequest, rows: list[Row], payer_id: str,
+              interbank: bool, number: str, typed: str, amount_fen: int) -> "_Plan":
+        """The refusals, from the parties' rows (refusing raises before anything is written), and what the
+        entry will be."""
         payer = next((row for row in rows if row.account_id == payer_id), None)
         if payer is not None and payer.kind == KIND_CREDIT:
             raise AccountNotActive("信用卡不能用于转账，请使用借记卡")
@@ -296,17 +354,29 @@ class LedgerCore:
             raise AccountNotActive("收款账户状态异常，无法入账")
         if payer.balance_fen < amount_fen:
             raise InsufficientFunds()
-        if held:
+        return _Plan(payer, payee, kind, status, payee_name, payee_number, memo, hold_account)
+
+    @staticmethod
+    def _legs(plan: "_Plan", amount_fen: int) -> list[Leg]:
+        payer, payee = plan.payer, plan.payee
+        return [Leg(payer.account_id, -amount_fen, "transfer_out", plan.payee_name, plan.payee_number, plan.memo),
+                Leg(payee.account_id, amount_fen, "transfer_in", payer.holder_name, payer.card_number or "",
+                    plan.memo)]
+
+    def _post(self, connection: Connection, request: TransferRequest, key: str, amount_fen: int, fingerprint: str,
+              plan: "_Plan", lazy: bool, entry_id: int | None = None) -> TransferResult:
+        payer, payee = plan.payer, plan.payee
+        if request.held:
             result = hold_transfer(
-                connection, key=key, fingerprint=fingerprint, payer=payer, hold_account=hold_account,
-                payee_account_id=payee.account_id, payee_name=payee_name, payee_number=payee_number, memo=memo,
-                amount_fen=amount_fen, unless_applied=lazy)
+                connection, key=key, fingerprint=fingerprint, payer=payer, hold_account=plan.hold_account,
+                payee_account_id=payee.account_id, payee_name=plan.payee_name, payee_number=plan.payee_number,
+                memo=plan.memo, amount_fen=amount_fen, unless_applied=lazy)
             return result if result is not None else self._replayed(find_entry(connection, key), fingerprint)
         created_at = utcnow()
         locked = {row.account_id: LockedAccount(row.account_id, row.kind, row.status, row.balance_fen)
                   for row in (payer, payee)}
-        legs = [Leg(payer.account_id, -amount_fen, "transfer_out", payee_name, payee_number, memo),
-                Leg(payee.account_id, amount_fen, "transfer_in", payer.holder_name, payer.card_number or "", memo)]
+        legs = self._legs(plan, amount_fen)
+        kind, status = plan.kind, plan.status
         if entry_id is not None:  # PostgreSQL pipelines: the key was looked up under the locks, the id taken
             balances = append_entry_and_commit(
                 connection, entry_id=entry_id, idempotency_key=key, request_hash=fingerprint, kind=kind,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from ...shared import fieldcrypt
 from .. import outbox
 from ..models import Customer
-from .models import CUSTOMER_KINDS, KIND_CUSTOMER, JournalEntry, LedgerAccount, Posting, card_key
+from .models import CUSTOMER_KINDS, KIND_CUSTOMER, STATUS_ACTIVE, JournalEntry, LedgerAccount, Posting, card_key
 
 
 @dataclass(frozen=True)
@@ -175,6 +175,170 @@ def lock_parties_and_find(connection: Connection, *, idempotency_key: str, payer
     rows = [row._replace(card_number=_opened(keyring, row.card_number), holder_name=_opened(keyring, row.holder_name))
             for row in locked]
     return rows, applied, entry_id
+
+
+def read_parties_and_find(connection: Connection, *, idempotency_key: str, payer_id: str,
+                          payee_card: str | None = None, payee_account_id: str | None = None,
+                          internal_id: str | None = None) -> tuple[list, dict[str, tuple], Row | None]:
+    """PostgreSQL (see `pipelines`): BEGIN, the parties as lock_parties finds them but unlocked, and the key's
+    entry, as one psycopg pipeline: one round trip that queues on no row. Returns (the rows with card_number and
+    holder_name decrypted; each row's (card_number, holder_name) as stored, for post_transfer_guarded to check
+    that they are still so under the locks; the applied entry or None)."""
+    from psycopg.rows import namedtuple_row
+
+    read_sql, _ = _raw_sql(_LOCK_PARTIES)
+    find_sql, _ = _raw_sql(_FIND_ENTRY)
+    read_values = _raw_params(_LOCK_PARTIES, {
+        "payer_id": payer_id, "payee_card": card_key(payee_card) if payee_card else None,
+        "payee_account_id": payee_account_id, "internal_id": internal_id})
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():
+            reading = driver.cursor(row_factory=namedtuple_row)
+            reading.execute(read_sql, read_values)
+            finding = driver.cursor(row_factory=namedtuple_row)
+            finding.execute(find_sql, _raw_params(_FIND_ENTRY, {"key": idempotency_key}))
+        found, applied = reading.fetchall(), finding.fetchone()
+    except driver_errors() as exc:
+        raise DBAPIError.instance(read_sql, read_values, exc, driver_errors()) from exc
+    keyring = fieldcrypt.current()
+    stored = {row.account_id: (row.card_number, row.holder_name) for row in found}
+    rows = [row._replace(card_number=_opened(keyring, row.card_number), holder_name=_opened(keyring, row.holder_name))
+            for row in found]
+    return rows, stored, applied
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party of a guarded transfer as an unlocked read saw it: the write happens only if, under the locks, the
+    account still has this kind, is active, and has this card number and holder name as stored (encrypted)."""
+
+    account_id: str
+    kind: str
+    stored_card_number: str | None
+    stored_holder_name: str | None
+
+
+_LOCK_TWO = ("SELECT account_id FROM ledger_account WHERE account_id IN (%(first)s, %(second)s) "
+             "ORDER BY account_id FOR UPDATE")
+
+# A transfer (payer -> payee, two postings) written only if the guard holds, in one statement: the entry, the
+# balances (moved by the database: balance_fen + amount, returned), the postings with those balances after, the
+# outbox writers' rows over `posted`; it returns the entry's id and the payer's balance after, or no row.
+_GUARDED_TRANSFER = """
+WITH guard AS (
+    SELECT 1 AS ok
+    FROM ledger_account payer
+    JOIN ledger_account payee ON payee.account_id = %(payee_id)s
+    LEFT JOIN bank_customer payer_holder ON payer_holder.id = payer.customer_id
+    LEFT JOIN bank_customer payee_holder ON payee_holder.id = payee.customer_id
+    WHERE payer.account_id = %(payer_id)s
+      AND payer.kind = %(payer_kind)s AND payer.status = %(active)s
+      AND payer.balance_fen >= CAST(%(amount_fen)s AS bigint)
+      AND payer.card_number IS NOT DISTINCT FROM CAST(%(payer_card)s AS text)
+      AND payer_holder.name IS NOT DISTINCT FROM CAST(%(payer_name)s AS text)
+      AND payee.kind = %(payee_kind)s AND payee.status = %(active)s
+      AND payee.card_number IS NOT DISTINCT FROM CAST(%(payee_card)s AS text)
+      AND payee_holder.name IS NOT DISTINCT FROM CAST(%(payee_name)s AS text)
+), entry AS (
+    INSERT INTO ledger_journal_entry (idempotency_key, request_hash, kind, status, amount_fen, created_at)
+    SELECT %(idempotency_key)s, %(request_hash)s, %(kind)s, %(status)s, CAST(%(amount_fen)s AS bigint),
+           CAST(%(created_at)s AS timestamp)
+    FROM guard
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id
+), moved AS (
+    UPDATE ledger_account SET balance_fen = ledger_account.balance_fen + leg.amount_fen
+    FROM entry, (VALUES (CAST(%(payer_id)s AS varchar), -CAST(%(amount_fen)s AS bigint)),
+                        (CAST(%(payee_id)s AS varchar), CAST(%(amount_fen)s AS bigint))) AS leg (account_id, amount_fen)
+    WHERE ledger_account.account_id = leg.account_id
+    RETURNING ledger_account.account_id, ledger_account.balance_fen
+), legs AS (
+    INSERT INTO ledger_posting (entry_id, account_id, amount_fen, balance_after_fen, kind, counterparty_name,
+                                counterparty_account, memo)
+    SELECT entry.id, leg.account_id, leg.amount_fen, moved.balance_fen, leg.kind, leg.counterparty_name,
+           leg.counterparty_account, leg.memo
+    FROM entry
+    CROSS JOIN (VALUES (CAST(%(payer_id)s AS varchar), -CAST(%(amount_fen)s AS bigint), CAST(%(p0_kind)s AS varchar),
+                        CAST(%(p0_counterparty_name)s AS text), CAST(%(p0_counterparty_account)s AS text),
+                        CAST(%(memo)s AS varchar), 0),
+                       (CAST(%(payee_id)s AS varchar), CAST(%(amount_fen)s AS bigint), CAST(%(p1_kind)s AS varchar),
+                        CAST(%(p1_counterparty_name)s AS text), CAST(%(p1_counterparty_account)s AS text),
+                        CAST(%(memo)s AS varchar), 1))
+        AS leg (account_id, amount_fen, kind, counterparty_name, counterparty_account, memo, position)
+    JOIN moved ON moved.account_id = leg.account_id
+    ORDER BY leg.position
+    RETURNING id, entry_id, account_id, amount_fen, balance_after_fen, kind
+), posted AS (
+    SELECT entry_id, CAST(row_number() OVER (ORDER BY id) - 1 AS integer) AS position, account_id, amount_fen,
+           balance_after_fen, kind
+    FROM legs
+){outbox}
+SELECT entry.id, moved.balance_fen FROM entry JOIN moved ON moved.account_id = %(payer_id)s
+"""
+
+
+@cache
+def _guarded_transfer_sql(outbox_statements: tuple[str, ...]) -> str:
+    return _GUARDED_TRANSFER.format(outbox="".join(
+        f", outbox_{n} AS (\n    {statement}\n)\n" for n, statement in enumerate(outbox_statements)))
+
+
+def post_transfer_guarded(connection: Connection, *, payer: Party, payee: Party, idempotency_key: str,
+                          request_hash: str, kind: str, status: str, amount_fen: int, legs: list[Leg],
+                          created_at: datetime) -> tuple[int, int] | None:
+    """PostgreSQL (see `pipelines`): a transfer with no client round trip while its rows are locked. One psycopg
+    pipeline: the two accounts locked (in account-id order), the guarded write (_GUARDED_TRANSFER: the entry,
+    postings, balances and the outbox writers' rows, only if the payer has the amount, both are active and as
+    `payer`/`payee` say, and the key is not taken), the COMMIT. Returns (the entry's id, the payer's balance
+    after), or None when nothing was written: a guard failed or the key was applied meanwhile (the transaction
+    is then committed, having written nothing), or an outbox writer has no SQL form for these postings (nothing
+    was sent). The caller then takes the locked path, which says why. `legs` are the payer's debit and the
+    payee's credit of `amount_fen`, in that order. A database error raises as SQLAlchemy raises it, with
+    nothing written."""
+    debit, credit_leg = legs
+    if (debit.account_id, credit_leg.account_id) != (payer.account_id, payee.account_id) \
+            or debit.amount_fen != -amount_fen or credit_leg.amount_fen != amount_fen or _memo_differs(legs):
+        raise ValueError("a guarded transfer is the payer's debit and the payee's credit of the amount")
+    postings = [{"account_id": leg.account_id, "amount_fen": leg.amount_fen, "kind": leg.kind,
+                 "counterparty_name": leg.counterparty_name, "counterparty_account": leg.counterparty_account,
+                 "memo": leg.memo} for leg in legs]
+    customers = {party.account_id for party in (payer, payee) if party.kind in CUSTOMER_KINDS}
+    statements = outbox.sql_over_postings(postings, customers, created_at)
+    if statements is None:
+        return None
+    keyring = fieldcrypt.current()
+    params = {
+        "payer_id": payer.account_id, "payee_id": payee.account_id, "payer_kind": payer.kind,
+        "payee_kind": payee.kind, "active": STATUS_ACTIVE, "amount_fen": amount_fen,
+        "payer_card": payer.stored_card_number, "payer_name": payer.stored_holder_name,
+        "payee_card": payee.stored_card_number, "payee_name": payee.stored_holder_name,
+        "idempotency_key": idempotency_key, "request_hash": request_hash, "kind": kind, "status": status,
+        "created_at": created_at, "memo": debit.memo,
+    }
+    for n, leg in enumerate(legs):
+        params[f"p{n}_kind"] = leg.kind
+        params[f"p{n}_counterparty_name"] = _stored(keyring, "counterparty_name", leg.counterparty_name)
+        params[f"p{n}_counterparty_account"] = _stored(keyring, "counterparty_account", leg.counterparty_account)
+    for statement in statements:
+        params.update(statement.params)
+    sql = _guarded_transfer_sql(tuple(statement.sql for statement in statements))
+    first, second = sorted((payer.account_id, payee.account_id))
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():  # one Sync at its end: one round trip, the locks held only inside the server
+            driver.cursor().execute(_LOCK_TWO, {"first": first, "second": second})
+            writing = driver.cursor()
+            writing.execute(sql, params)
+            driver.cursor().execute("COMMIT")  # as in append_entry_and_commit
+        written = writing.fetchone()
+    except driver_errors() as exc:
+        raise DBAPIError.instance(sql, params, exc, driver_errors()) from exc
+    return None if written is None else (written[0], written[1])
+
+
+def _memo_differs(legs: list[Leg]) -> bool:
+    return len({leg.memo for leg in legs}) != 1
 
 
 def commit_unwritten(connection: Connection) -> None:

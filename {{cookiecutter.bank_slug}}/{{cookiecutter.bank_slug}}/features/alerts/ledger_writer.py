@@ -2,6 +2,11 @@
 cards and credit cards: card spending is alerted as debit postings are),
 inserted in the same database transaction as the postings (core_banking/outbox.py hands them over), so they
 commit or roll back together. Internal accounts (settlement, capital) get none.
+
+Two forms of the same rows: `write_ledger_alerts` from the postings in Python (ledger_alert_rows), and
+`ledger_alerts_sql`, a statement over the postings as the database inserted them (the ledger's guarded transfer
+on PostgreSQL computes the balances and the entry's id in the database; outbox.PostedSql), which gives the same
+rows. Card postings (purchase, repayment: a card's alert shows its credit left) have the Python form only.
 """
 
 from collections.abc import Sequence
@@ -11,7 +16,7 @@ from functools import cache
 from sqlalchemy import Connection, insert, select
 
 from ...core_banking.ledger.models import CreditCardTerms
-from ...core_banking.outbox import register_posting_writer
+from ...core_banking.outbox import PostedSql, register_posting_writer
 from ...shared.masking import mask_name, scrub
 from .models import PENDING, SOURCE_LEDGER, Alert
 
@@ -70,5 +75,39 @@ def write_ledger_alerts(connection: Connection, entry_id: int, postings: Sequenc
             connection.execute(insert(Alert), rows)
 
 
+@cache
+def _alerts_over_posted(positions: tuple[int, ...], prefix: str) -> str:
+    """INSERT INTO alert ... SELECT ... FROM posted: an alert per posting at `positions` (those on customer
+    accounts), with the entry's id and the balance after as the database has them; what the client knows
+    (the masked counterparty, the scrubbed memo) as parameters. Built once per shape."""
+    legs = ", ".join(f"({n}, CAST(%({prefix}counterparty_{n})s AS varchar), CAST(%({prefix}memo_{n})s AS varchar))"
+                     for n in positions)
+    at = f"CAST(%({prefix}at)s AS timestamp)"
+    # ledger_txn_id's J%010d: at least ten digits, more when the id has more
+    txn_id = ("'J' || lpad(CAST(posted.entry_id AS text), greatest(10, length(CAST(posted.entry_id AS text))), '0')"
+              " || ':' || CAST(posted.position AS text)")
+    return f"""INSERT INTO {Alert.__tablename__} ({', '.join(_COLUMNS)})
+        SELECT CAST(%({prefix}source)s AS varchar), {txn_id}, '', posted.account_id, posted.kind, posted.amount_fen,
+               posted.balance_after_fen, {at}, leg.counterparty, leg.memo, CAST(%({prefix}state)s AS varchar), 0,
+               {at}, {at}
+        FROM posted JOIN (VALUES {legs}) AS leg (position, counterparty, memo) ON leg.position = posted.position
+        ORDER BY posted.position"""
+
+
+def ledger_alerts_sql(postings: Sequence[dict], customer_accounts: set[str], created_at: datetime,
+                      prefix: str) -> PostedSql | None:
+    """The SQL form of write_ledger_alerts (outbox.PostedSql): the same rows as ledger_alert_rows."""
+    if any(posting["kind"] in CARD_POSTING_KINDS for posting in postings):
+        return None  # a card's alert adds its credit limit: the Python form looks it up
+    positions = tuple(n for n, posting in enumerate(postings) if posting["account_id"] in customer_accounts)
+    if not positions:
+        return PostedSql("")
+    params = {f"{prefix}source": SOURCE_LEDGER, f"{prefix}state": PENDING, f"{prefix}at": created_at}
+    for n in positions:
+        params[f"{prefix}counterparty_{n}"] = mask_name(postings[n]["counterparty_name"])
+        params[f"{prefix}memo_{n}"] = scrub(postings[n]["memo"] or "")
+    return PostedSql(_alerts_over_posted(positions, prefix), params)
+
+
 def register_ledger_writer() -> None:
-    register_posting_writer(write_ledger_alerts)
+    register_posting_writer(write_ledger_alerts, ledger_alerts_sql)
