@@ -66,19 +66,24 @@ def _padded(plain: bytes) -> bytes:
     return plain + bytes((padding,)) * padding
 
 
+# A fixed random prefix: the ciphertexts, and so the test ids, are the same in every pytest-xdist worker.
+PREFIX = bytes(range(16))
+
+
 @pytest.mark.parametrize("encrypt, error", [
     ("not base64 !!", MalformedCiphertext),
     (base64.b64encode(b"x" * 20).decode(), MalformedCiphertext),  # not whole blocks
     ("", MalformedCiphertext),
     (_sealed_raw(b"\x00" * 31 + b"\x21"), MalformedCiphertext),  # padding 33
     (_sealed_raw(b"\x00" * 31 + b"\x00"), MalformedCiphertext),  # padding 0
-    (_sealed_raw(_padded(os.urandom(16) + (10**6).to_bytes(4, "big") + b"<xml/>" + APP_ID.encode())),
+    (_sealed_raw(_padded(PREFIX + (10**6).to_bytes(4, "big") + b"<xml/>" + APP_ID.encode())),
      MalformedCiphertext),  # a length beyond the plaintext
-    (_sealed_raw(_padded(os.urandom(16) + (2).to_bytes(4, "big") + b"\xff\xfe" + APP_ID.encode())),
+    (_sealed_raw(_padded(PREFIX + (2).to_bytes(4, "big") + b"\xff\xfe" + APP_ID.encode())),
      MalformedCiphertext),  # not UTF-8
-    (_sealed_raw(_padded(os.urandom(16) + (6).to_bytes(4, "big") + b"<xml/>" + b"wx-another-account")),
+    (_sealed_raw(_padded(PREFIX + (6).to_bytes(4, "big") + b"<xml/>" + b"wx-another-account")),
      WrongAppId),
-])
+], ids=["not-base64", "not-whole-blocks", "empty", "padding-33", "padding-0", "length-beyond-plaintext",
+        "not-utf8", "another-appid"])
 def test_broken_ciphertexts_are_refused(encrypt, error):
     with pytest.raises(error):
         ours.decrypt(encrypt, ours.signature("1", "n", encrypt), "1", "n")
